@@ -1,0 +1,90 @@
+using Microsoft.Extensions.Options;
+
+namespace AiPersona;
+
+/// <summary>Validates <see cref="AiPersonaOptions"/>, including the persona schema.</summary>
+internal sealed class AiPersonaOptionsValidator : IValidateOptions<AiPersonaOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AiPersonaOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        CheckRange(failures, nameof(options.SessionsPerUpdate), options.SessionsPerUpdate, 1, 100);
+        CheckRange(failures, nameof(options.MaxValueLength), options.MaxValueLength, 10, 10_000);
+        CheckRange(failures, nameof(options.MaxTranscriptCharacters), options.MaxTranscriptCharacters, 1_000, 1_000_000);
+        CheckRange(failures, nameof(options.MaxSaveAttempts), options.MaxSaveAttempts, 1, 20);
+        if (options.SessionIdleTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"AiPersonaOptions.{nameof(options.SessionIdleTimeout)} must be positive; it is {options.SessionIdleTimeout}.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.OptimizerChatClientKey))
+        {
+            failures.Add($"AiPersonaOptions.{nameof(options.OptimizerChatClientKey)} must not be empty.");
+        }
+
+        if (options.Schema is null)
+        {
+            failures.Add($"AiPersonaOptions.{nameof(options.Schema)} must not be null.");
+        }
+        else
+        {
+            ValidateSchema(options.Schema, failures);
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateSchema(PersonaSchema schema, List<string> failures)
+    {
+        if (schema.Sections.Count == 0)
+        {
+            failures.Add("AiPersonaOptions.Schema has no section.");
+        }
+
+        var sections = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var section in schema.Sections)
+        {
+            if (string.IsNullOrWhiteSpace(section?.Name))
+            {
+                failures.Add("AiPersonaOptions.Schema has a section without a name.");
+                continue;
+            }
+
+            if (!sections.Add(section.Name))
+            {
+                failures.Add($"AiPersonaOptions.Schema defines section '{section.Name}' twice.");
+            }
+
+            var fields = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var field in section.Fields)
+            {
+                if (string.IsNullOrWhiteSpace(field?.Name))
+                {
+                    failures.Add($"AiPersonaOptions.Schema section '{section.Name}' has a field without a name.");
+                    continue;
+                }
+
+                if (!fields.Add(field.Name))
+                {
+                    failures.Add($"AiPersonaOptions.Schema section '{section.Name}' defines field '{field.Name}' twice.");
+                }
+
+                if (!Enum.IsDefined(field.Policy))
+                {
+                    failures.Add($"AiPersonaOptions.Schema field '{section.Name}.{field.Name}' has an unknown policy '{field.Policy}'.");
+                }
+
+                CheckRange(failures, $"Schema field '{section.Name}.{field.Name}' Importance", field.Importance, 0, 100);
+            }
+        }
+    }
+
+    private static void CheckRange(List<string> failures, string name, int value, int min, int max)
+    {
+        if (value < min || value > max)
+        {
+            failures.Add($"AiPersonaOptions.{name} must be between {min} and {max}; it is {value}.");
+        }
+    }
+}

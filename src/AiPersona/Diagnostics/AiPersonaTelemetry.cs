@@ -1,0 +1,24 @@
+using System.Diagnostics;
+
+namespace AiPersona;
+
+/// <summary>Names of AiPersona's activity source, meter and instruments, in one place.</summary>
+internal static class AiPersonaTelemetry
+{
+    /// <summary>The name of the <see cref="ActivitySource"/> and the <c>Meter</c>.</summary>
+    public const string SourceName = "AiPersona";
+
+    public const string UpdateActivity = "aipersona.persona.update";
+    public const string OptimizeActivity = "aipersona.persona.optimize";
+
+    public const string UpdatesAppliedCounter = "aipersona.updates.applied";
+    public const string EditsRejectedCounter = "aipersona.edits.rejected";
+    public const string OptimizerFailuresCounter = "aipersona.optimizer.failures";
+    public const string OptimizerDurationHistogram = "aipersona.optimizer.duration";
+
+    public const string UserTag = "aipersona.user.hash";
+    public const string SessionCountTag = "aipersona.sessions.count";
+    public const string ReasonTag = "aipersona.reason";
+
+    public static ActivitySource ActivitySource { get; } = new(SourceName);
+}

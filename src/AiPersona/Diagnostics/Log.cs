@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Logging;
+
+namespace AiPersona;
+
+/// <summary>AiPersona's log messages. User ids appear only as hashes; persona values and content only at Trace.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Debug, "Recorded {AddedMessages} new message(s) in session {SessionId} of user {UserHash}; {PendingSessions} session(s) pending.")]
+    public static partial void TurnRecorded(ILogger logger, string userHash, string sessionId, int addedMessages, int pendingSessions);
+
+    [LoggerMessage(2, LogLevel.Debug, "Completed session {SessionId} of user {UserHash} ({Why}).")]
+    public static partial void SessionCompleted(ILogger logger, string userHash, string sessionId, string why);
+
+    [LoggerMessage(3, LogLevel.Information, "Persona of user {UserHash} updated to version {Version}: {Applied} edit(s) applied, {Rejected} rejected, from {Sessions} session(s).")]
+    public static partial void PersonaUpdated(ILogger logger, string userHash, long version, int applied, int rejected, int sessions);
+
+    [LoggerMessage(4, LogLevel.Warning, "The persona optimizer failed for user {UserHash}; {Sessions} session(s) stay pending for a later attempt. {Error}")]
+    public static partial void OptimizerFailed(ILogger logger, string userHash, int sessions, string error);
+
+    [LoggerMessage(5, LogLevel.Warning, "The persona optimizer threw for user {UserHash}; {Sessions} session(s) stay pending for a later attempt.")]
+    public static partial void OptimizerThrew(ILogger logger, Exception exception, string userHash, int sessions);
+
+    [LoggerMessage(6, LogLevel.Information, "Rejected an optimizer edit of {Section}.{Field} for user {UserHash}: {Reason}.")]
+    public static partial void EditRejected(ILogger logger, string userHash, string section, string field, string reason);
+
+    [LoggerMessage(7, LogLevel.Trace, "Rejected edit value for user {UserId}, {Section}.{Field}: {Value}")]
+    public static partial void EditRejectedValue(ILogger logger, string userId, string section, string field, string? value);
+
+    [LoggerMessage(8, LogLevel.Debug, "Persona of user {UserHash} changed concurrently (attempt {Attempt}); re-reading and re-applying.")]
+    public static partial void SaveConflict(ILogger logger, string userHash, int attempt);
+
+    [LoggerMessage(9, LogLevel.Warning, "Gave up saving the persona of user {UserHash} after {Attempts} concurrent changes; sessions stay pending.")]
+    public static partial void SaveGaveUp(ILogger logger, string userHash, int attempts);
+
+    [LoggerMessage(10, LogLevel.Debug, "The persona optimizer learned nothing new for user {UserHash} from {Sessions} session(s); {Rejected} edit(s) rejected.")]
+    public static partial void NothingLearned(ILogger logger, string userHash, int sessions, int rejected);
+
+    [LoggerMessage(11, LogLevel.Trace, "Optimizer reply for user {UserId}: {Reply}")]
+    public static partial void OptimizerReply(ILogger logger, string userId, string reply);
+
+    [LoggerMessage(12, LogLevel.Debug, "Simulated tool {ToolName} with the simulation model.")]
+    public static partial void ToolSimulated(ILogger logger, string toolName);
+}

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace AiPersona;
+
+/// <summary>The default optimizer: one structured-output call to a chat model, which may be a cheaper model than the
+/// one users chat with.</summary>
+internal sealed class LlmPersonaOptimizer : IPersonaOptimizer
+{
+    private readonly IChatClient _chatClient;
+    private readonly IOptionsMonitor<AiPersonaOptions> _options;
+    private readonly ILogger _logger;
+
+    public LlmPersonaOptimizer(IChatClient chatClient, IOptionsMonitor<AiPersonaOptions> options, ILogger<LlmPersonaOptimizer>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(chatClient);
+        ArgumentNullException.ThrowIfNull(options);
+        _chatClient = chatClient;
+        _options = options;
+        _logger = logger ?? NullLogger<LlmPersonaOptimizer>.Instance;
+    }
+
+    public async Task<PersonaOptimizationResult> OptimizeAsync(PersonaOptimizationRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var activity = AiPersonaTelemetry.ActivitySource.StartActivity(AiPersonaTelemetry.OptimizeActivity);
+        activity?.SetTag(AiPersonaTelemetry.SessionCountTag, request.Sessions.Count);
+
+        var prompt = OptimizerPrompt.Create(request, _options.CurrentValue.MaxTranscriptCharacters);
+        var chatOptions = new ChatOptions { Temperature = 0 };
+        var response = await _chatClient.GetResponseAsync<OptimizerResponse>(
+            prompt.Messages,
+            AiPersonaJsonContext.Default.Options,
+            chatOptions,
+            useJsonSchemaResponseFormat: true,
+            cancellationToken).ConfigureAwait(false);
+
+        if (_logger.IsEnabled(LogLevel.Trace))
+        {
+            Log.OptimizerReply(_logger, request.Persona.UserId, response.Text);
+        }
+
+        if (!response.TryGetResult(out var result) && !TryParseLenient(response.Text, out result))
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, "malformed optimizer output");
+            return PersonaOptimizationResult.Failure("The optimizer model's answer is not the expected JSON.");
+        }
+
+        return PersonaOptimizationResult.Success(ToEdits(result, prompt.SessionIdsByLabel));
+    }
+
+    // Models without native structured output sometimes wrap the JSON in a code fence or a sentence.
+    private static bool TryParseLenient(string text, out OptimizerResponse result)
+    {
+        result = null!;
+        var json = JsonText.ExtractObjectOrArray(text);
+        if (json is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            result = JsonSerializer.Deserialize(json, AiPersonaJsonContext.Default.OptimizerResponse)!;
+            return result is not null;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static List<PersonaEdit> ToEdits(OptimizerResponse response, IReadOnlyDictionary<string, string> sessionIdsByLabel)
+    {
+        var edits = new List<PersonaEdit>();
+        foreach (var edit in response.Edits ?? [])
+        {
+            if (edit is null)
+            {
+                continue;
+            }
+
+            var operation = string.Equals(edit.Action?.Trim(), "remove", StringComparison.OrdinalIgnoreCase)
+                ? PersonaEditOperation.Remove
+                : PersonaEditOperation.Set;
+            var sources = (edit.Sessions ?? [])
+                .Select(label => sessionIdsByLabel.TryGetValue(label?.Trim() ?? string.Empty, out var id) ? id : null)
+                .OfType<string>()
+                .Distinct(StringComparer.Ordinal)
+                .ToArray();
+            edits.Add(new PersonaEdit(edit.Section ?? string.Empty, edit.Field ?? string.Empty, operation, edit.Value, edit.Reason, sources));
+        }
+
+        return edits;
+    }
+}

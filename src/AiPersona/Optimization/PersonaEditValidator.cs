@@ -1,0 +1,160 @@
+using System.Text;
+
+namespace AiPersona;
+
+/// <summary>Validates optimizer edits before they apply: field policies, schema membership, supporting sessions, value
+/// length and content.</summary>
+internal static class PersonaEditValidator
+{
+    private const int MaxNewFieldNameLength = 64;
+    private const int MaxReasonLength = 500;
+
+    /// <summary>Splits edits into the accepted ones (with section and field names in the schema's spelling, values with
+    /// whitespace normalized) and the rejected ones with their reasons.</summary>
+    public static (List<PersonaEdit> Accepted, List<RejectedPersonaEdit> Rejected) Validate(
+        IEnumerable<PersonaEdit> edits,
+        PersonaSchema schema,
+        IReadOnlyCollection<string> sessionIds,
+        int maxValueLength)
+    {
+        var accepted = new List<PersonaEdit>();
+        var rejected = new List<RejectedPersonaEdit>();
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+        foreach (var edit in edits)
+        {
+            var (result, why) = Check(edit, schema, sessionIds, maxValueLength);
+            if (result is not null && !seen.Add(result.Section + "\n" + result.Field))
+            {
+                (result, why) = (null, "another edit of the same field came first");
+            }
+
+            if (result is null)
+            {
+                rejected.Add(new RejectedPersonaEdit(edit, why!));
+            }
+            else
+            {
+                accepted.Add(result);
+            }
+        }
+
+        return (accepted, rejected);
+    }
+
+    private static (PersonaEdit? Edit, string? Why) Check(PersonaEdit edit, PersonaSchema schema, IReadOnlyCollection<string> sessionIds, int maxValueLength)
+    {
+        if (string.IsNullOrWhiteSpace(edit.Section) || string.IsNullOrWhiteSpace(edit.Field))
+        {
+            return (null, "the section or field name is missing");
+        }
+
+        string section;
+        string field;
+        var definition = schema.FindField(edit.Section, edit.Field);
+        if (definition is not null)
+        {
+            section = schema.FindSection(edit.Section)!.Name;
+            field = definition.Name;
+            if (definition.Policy == FieldPolicy.Locked)
+            {
+                return (null, "the field is locked: only the application sets it");
+            }
+
+            if (definition.Policy == FieldPolicy.NeverStore)
+            {
+                return (null, "the field is never stored");
+            }
+        }
+        else if (!schema.AllowUnknownFields)
+        {
+            return (null, "the schema does not define the field");
+        }
+        else if (!IsSafeName(edit.Section) || !IsSafeName(edit.Field))
+        {
+            return (null, "a new section or field name must be a short identifier");
+        }
+        else
+        {
+            section = schema.FindSection(edit.Section)?.Name ?? edit.Section.Trim();
+            field = edit.Field.Trim();
+        }
+
+        string[] sources = [.. (edit.SourceSessionIds ?? []).Where(sessionIds.Contains).Distinct(StringComparer.Ordinal)];
+        if (sources.Length == 0)
+        {
+            return (null, "no session given to the optimizer supports the edit");
+        }
+
+        var reason = edit.Reason is { Length: > MaxReasonLength } ? edit.Reason[..MaxReasonLength] : edit.Reason;
+        if (edit.Operation == PersonaEditOperation.Remove)
+        {
+            return (edit with { Section = section, Field = field, Value = null, Reason = reason, SourceSessionIds = sources }, null);
+        }
+
+        if (edit.Operation != PersonaEditOperation.Set)
+        {
+            return (null, "the operation is unknown");
+        }
+
+        var value = NormalizeWhitespace(edit.Value);
+        if (value.Length == 0)
+        {
+            return (null, "the value is empty");
+        }
+
+        if (value.Length > maxValueLength)
+        {
+            return (null, $"the value is longer than {maxValueLength} characters");
+        }
+
+        if (value.Any(char.IsControl))
+        {
+            return (null, "the value contains control characters");
+        }
+
+        if (PromptInjectionDetector.LooksLikeInstruction(value))
+        {
+            return (null, "the value reads as an instruction to a model");
+        }
+
+        return (edit with { Section = section, Field = field, Value = value, Reason = reason, SourceSessionIds = sources }, null);
+    }
+
+    private static bool IsSafeName(string name)
+    {
+        var trimmed = name.Trim();
+        return trimmed.Length is > 0 and <= MaxNewFieldNameLength
+            && trimmed.All(static c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or ' ');
+    }
+
+    // Line breaks and tabs would let a value pose as a new line of the rendered prompt; they become single spaces.
+    private static string NormalizeWhitespace(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return string.Empty;
+        }
+
+        var builder = new StringBuilder(value.Length);
+        var pendingSpace = false;
+        foreach (var c in value.Trim())
+        {
+            if (c is ' ' or '\t' or '\r' or '\n')
+            {
+                pendingSpace = true;
+                continue;
+            }
+
+            if (pendingSpace)
+            {
+                builder.Append(' ');
+                pendingSpace = false;
+            }
+
+            builder.Append(c);
+        }
+
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace AiPersona;
+
+/// <summary>Runs one persona update: pending sessions and the current persona go to the optimizer, its edits are
+/// validated and applied, the persona is saved, and only then are the sessions marked learned.</summary>
+/// <remarks>
+/// Any failure before the save (optimizer error, malformed output, repeated concurrent changes) changes nothing and
+/// leaves the sessions pending for a later attempt. Updates of the same user are serialized within the process.
+/// </remarks>
+public sealed class PersonaUpdater : IDisposable
+{
+    private readonly IPersonaStore _store;
+    private readonly ISessionManager _sessions;
+    private readonly IPersonaOptimizer _optimizer;
+    private readonly IOptionsMonitor<AiPersonaOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly PersonaMetrics _metrics;
+    private readonly AsyncKeyedLock _userLocks = new();
+
+    /// <summary>Initializes a new instance of the <see cref="PersonaUpdater"/> class.</summary>
+    /// <param name="store">The persona store.</param>
+    /// <param name="sessions">The session manager.</param>
+    /// <param name="optimizer">The persona optimizer.</param>
+    /// <param name="options">The options.</param>
+    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <param name="loggerFactory">The logger factory, or <see langword="null"/> for no logging.</param>
+    /// <param name="meterFactory">The meter factory, or <see langword="null"/> for a meter owned by this instance.</param>
+    public PersonaUpdater(
+        IPersonaStore store,
+        ISessionManager sessions,
+        IPersonaOptimizer optimizer,
+        IOptionsMonitor<AiPersonaOptions> options,
+        TimeProvider? timeProvider = null,
+        ILoggerFactory? loggerFactory = null,
+        IMeterFactory? meterFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(sessions);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _sessions = sessions;
+        _optimizer = optimizer;
+        _options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = (ILogger?)loggerFactory?.CreateLogger<PersonaUpdater>() ?? NullLogger.Instance;
+        _metrics = new PersonaMetrics(meterFactory);
+    }
+
+    internal PersonaMetrics Metrics => _metrics;
+
+    /// <summary>Updates a user's persona from the pending sessions when at least
+    /// <see cref="AiPersonaOptions.SessionsPerUpdate"/> of them are pending.</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="force"><see langword="true"/> to learn from any number (at least one) of pending sessions.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>What happened.</returns>
+    public async Task<PersonaUpdateResult> UpdateAsync(string userId, bool force = false, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        using (await _userLocks.AcquireAsync(userId, cancellationToken).ConfigureAwait(false))
+        {
+            var options = _options.CurrentValue;
+            var pending = await _sessions.GetPendingSessionsAsync(userId, cancellationToken).ConfigureAwait(false);
+            if (pending.Count == 0 || (!force && pending.Count < options.SessionsPerUpdate))
+            {
+                return PersonaUpdateResult.NotEnough();
+            }
+
+            var userHash = UserIdHash.Of(userId);
+            using var activity = AiPersonaTelemetry.ActivitySource.StartActivity(AiPersonaTelemetry.UpdateActivity);
+            activity?.SetTag(AiPersonaTelemetry.UserTag, userHash);
+            activity?.SetTag(AiPersonaTelemetry.SessionCountTag, pending.Count);
+
+            var persona = await _store.GetAsync(userId, cancellationToken).ConfigureAwait(false);
+            var optimization = await OptimizeAsync(persona, options.Schema, pending, userHash, cancellationToken).ConfigureAwait(false);
+            if (!optimization.Succeeded)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, optimization.Error);
+                return PersonaUpdateResult.Fail(persona, optimization.Error ?? "The optimizer failed.");
+            }
+
+            var sessionIds = pending.Select(static s => s.Id).ToHashSet(StringComparer.Ordinal);
+            var (accepted, rejected) = PersonaEditValidator.Validate(optimization.Edits, options.Schema, sessionIds, options.MaxValueLength);
+            ReportRejected(userId, userHash, rejected);
+
+            for (var attempt = 1; ; attempt++)
+            {
+                var change = persona.ApplyEdits(accepted, _time.GetUtcNow());
+                if (change.IsEmpty)
+                {
+                    await _sessions.MarkLearnedAsync(userId, sessionIds, cancellationToken).ConfigureAwait(false);
+                    Log.NothingLearned(_logger, userHash, pending.Count, rejected.Count);
+                    return new PersonaUpdateResult(PersonaUpdateStatus.NoChanges, persona, [], rejected, [.. sessionIds]);
+                }
+
+                try
+                {
+                    var saved = await _store.SaveAsync(change, cancellationToken).ConfigureAwait(false);
+                    await _sessions.MarkLearnedAsync(userId, sessionIds, cancellationToken).ConfigureAwait(false);
+                    _metrics.UpdatesApplied.Add(1);
+                    Log.PersonaUpdated(_logger, userHash, saved.Version, change.Revisions.Count, rejected.Count, pending.Count);
+                    return new PersonaUpdateResult(PersonaUpdateStatus.Applied, saved, change.Revisions, rejected, [.. sessionIds]);
+                }
+                catch (PersonaConcurrencyException) when (attempt < options.MaxSaveAttempts)
+                {
+                    Log.SaveConflict(_logger, userHash, attempt);
+                    persona = await _store.GetAsync(userId, cancellationToken).ConfigureAwait(false);
+                }
+                catch (PersonaConcurrencyException ex)
+                {
+                    Log.SaveGaveUp(_logger, userHash, attempt);
+                    activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                    return PersonaUpdateResult.Fail(persona, ex.Message, rejected);
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _metrics.Dispose();
+
+    private async Task<PersonaOptimizationResult> OptimizeAsync(
+        Persona persona,
+        PersonaSchema schema,
+        IReadOnlyList<ConversationSession> pending,
+        string userHash,
+        CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        PersonaOptimizationResult result;
+        try
+        {
+            result = await _optimizer.OptimizeAsync(new PersonaOptimizationRequest(persona, schema, pending), cancellationToken).ConfigureAwait(false)
+                ?? PersonaOptimizationResult.Failure("The optimizer returned no result.");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Log.OptimizerThrew(_logger, ex, userHash, pending.Count);
+            result = PersonaOptimizationResult.Failure($"The optimizer threw {ex.GetType().Name}: {ex.Message}");
+            _metrics.OptimizerFailures.Add(1);
+            return result;
+        }
+        finally
+        {
+            _metrics.OptimizerDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
+        }
+
+        if (!result.Succeeded)
+        {
+            _metrics.OptimizerFailures.Add(1);
+            Log.OptimizerFailed(_logger, userHash, pending.Count, result.Error ?? string.Empty);
+        }
+
+        return result;
+    }
+
+    private void ReportRejected(string userId, string userHash, List<RejectedPersonaEdit> rejected)
+    {
+        if (rejected.Count == 0)
+        {
+            return;
+        }
+
+        _metrics.EditsRejected.Add(rejected.Count);
+        foreach (var item in rejected)
+        {
+            Log.EditRejected(_logger, userHash, item.Edit.Section, item.Edit.Field, item.Reason);
+            Log.EditRejectedValue(_logger, userId, item.Edit.Section, item.Edit.Field, item.Edit.Value);
+        }
+    }
+}

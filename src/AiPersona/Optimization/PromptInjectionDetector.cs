@@ -1,0 +1,25 @@
+using System.Text.RegularExpressions;
+
+namespace AiPersona;
+
+/// <summary>Recognizes persona values that read as instructions to a model rather than facts about a user. A persona is
+/// rendered into every later prompt, so a value like "ignore previous instructions" would be a stored prompt injection.</summary>
+internal static partial class PromptInjectionDetector
+{
+    public static bool LooksLikeInstruction(string value) => InstructionPattern().IsMatch(value);
+
+    [GeneratedRegex(
+        """
+        \b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instruction|instructions|prompt|prompts|rules|guidelines|directions|guardrails)\b
+        | \b(system|developer)\s+(prompt|message|instruction|instructions)\b
+        | \byou\s+(are|must|should|will|shall)\s+(now|always|never|no\s+longer)\b
+        | \b(from\s+now\s+on|new\s+instructions?|act\s+as|pretend\s+(to\s+be|you\s+are)|jailbreak|do\s+anything\s+now)\b
+        | \b(reveal|print|output|repeat|leak|show)\b.{0,30}\b(system\s+prompt|instructions|api\s+keys?|passwords?|secrets?)\b
+        | <\|?\s*(im_start|im_end|system|endoftext|assistant)\s*\|?>
+        | \[/?(INST|SYS)\]
+        | (^|\n)\s*(system|assistant|developer)\s*:
+        """,
+        RegexOptions.IgnoreCase | RegexOptions.IgnorePatternWhitespace | RegexOptions.CultureInvariant,
+        matchTimeoutMilliseconds: 200)]
+    private static partial Regex InstructionPattern();
+}

@@ -1,0 +1,156 @@
+using System.Text.Json.Serialization;
+
+namespace AiPersona;
+
+/// <summary>What the assistant believes about one user: sections of fields, each with its provenance.</summary>
+/// <remarks>
+/// A persona is immutable. Change it with <see cref="ApplyEdits"/> and save the resulting <see cref="PersonaChange"/>
+/// with <see cref="IPersonaStore.SaveAsync"/>. Section and field names are compared case-insensitively.
+/// </remarks>
+public sealed class Persona
+{
+    private static readonly IReadOnlyDictionary<string, PersonaValue> EmptySection =
+        new Dictionary<string, PersonaValue>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Initializes a new instance of the <see cref="Persona"/> class.</summary>
+    /// <param name="userId">The user the persona belongs to.</param>
+    /// <param name="version">The version; 0 for a persona that was never saved.</param>
+    /// <param name="updatedAt">When the persona last changed.</param>
+    /// <param name="sections">Sections → fields → values.</param>
+    [JsonConstructor]
+    public Persona(
+        string userId,
+        long version,
+        DateTimeOffset updatedAt,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, PersonaValue>>? sections)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        ArgumentOutOfRangeException.ThrowIfNegative(version);
+        UserId = userId;
+        Version = version;
+        UpdatedAt = updatedAt;
+        Sections = Normalize(sections);
+    }
+
+    /// <summary>Gets the user the persona belongs to.</summary>
+    public string UserId { get; }
+
+    /// <summary>Gets the version, incremented by every saved change; 0 when the persona was never saved.</summary>
+    public long Version { get; }
+
+    /// <summary>Gets when the persona last changed.</summary>
+    public DateTimeOffset UpdatedAt { get; }
+
+    /// <summary>Gets the sections → fields → values.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, PersonaValue>> Sections { get; }
+
+    /// <summary>Gets a value indicating whether the persona holds no field.</summary>
+    [JsonIgnore]
+    public bool IsEmpty => Sections.Values.All(static s => s.Count == 0);
+
+    /// <summary>Creates the empty, never saved persona of a user.</summary>
+    /// <param name="userId">The user id.</param>
+    /// <returns>A persona at version 0 with no fields.</returns>
+    public static Persona CreateEmpty(string userId) => new(userId, 0, DateTimeOffset.MinValue, null);
+
+    /// <summary>Gets a field's value.</summary>
+    /// <param name="section">The section name.</param>
+    /// <param name="field">The field name.</param>
+    /// <returns>The value, or <see langword="null"/> when the field is not set.</returns>
+    public PersonaValue? GetValue(string section, string field)
+        => Sections.TryGetValue(section, out var fields) && fields.TryGetValue(field, out var value) ? value : null;
+
+    /// <summary>Applies edits and describes the result as a change that can be saved.</summary>
+    /// <remarks>
+    /// No policy is checked here: the application may set any field, including locked ones. Edits proposed by the
+    /// optimizer are validated before they reach this method. Edits that change nothing produce no revision.
+    /// </remarks>
+    /// <param name="edits">The edits, applied in order.</param>
+    /// <param name="now">The time of the change.</param>
+    /// <returns>The change: the new persona (at <see cref="Version"/> + 1) and one revision per changed field.</returns>
+    public PersonaChange ApplyEdits(IEnumerable<PersonaEdit> edits, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(edits);
+        var newVersion = Version + 1;
+        var sections = Sections.ToDictionary(
+            static s => s.Key,
+            static s => new Dictionary<string, PersonaValue>(s.Value, StringComparer.OrdinalIgnoreCase),
+            StringComparer.OrdinalIgnoreCase);
+        var revisions = new List<PersonaRevision>();
+
+        foreach (var edit in edits)
+        {
+            ArgumentNullException.ThrowIfNull(edit);
+            ArgumentException.ThrowIfNullOrWhiteSpace(edit.Section);
+            ArgumentException.ThrowIfNullOrWhiteSpace(edit.Field);
+            if (!sections.TryGetValue(edit.Section, out var fields))
+            {
+                fields = new Dictionary<string, PersonaValue>(StringComparer.OrdinalIgnoreCase);
+                sections[edit.Section] = fields;
+            }
+
+            fields.TryGetValue(edit.Field, out var old);
+            var sources = edit.SourceSessionIds ?? [];
+            if (edit.Operation == PersonaEditOperation.Remove)
+            {
+                if (old is null)
+                {
+                    continue;
+                }
+
+                fields.Remove(edit.Field);
+                revisions.Add(new PersonaRevision(newVersion, edit.Section, edit.Field, old.Value, null, edit.Reason, sources, now));
+                continue;
+            }
+
+            if (string.IsNullOrWhiteSpace(edit.Value))
+            {
+                throw new ArgumentException($"The edit of '{edit.Section}.{edit.Field}' sets an empty value; use a Remove edit instead.", nameof(edits));
+            }
+
+            if (old is not null && string.Equals(old.Value, edit.Value, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            fields[edit.Field] = new PersonaValue(edit.Value, now, sources, edit.Reason);
+            revisions.Add(new PersonaRevision(newVersion, edit.Section, edit.Field, old?.Value, edit.Value, edit.Reason, sources, now));
+        }
+
+        var updated = new Persona(
+            UserId,
+            newVersion,
+            now,
+            sections.ToDictionary(static s => s.Key, static s => (IReadOnlyDictionary<string, PersonaValue>)s.Value, StringComparer.OrdinalIgnoreCase));
+        return new PersonaChange(Version, updated, revisions);
+    }
+
+    private static Dictionary<string, IReadOnlyDictionary<string, PersonaValue>> Normalize(
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, PersonaValue>>? sections)
+    {
+        var result = new Dictionary<string, IReadOnlyDictionary<string, PersonaValue>>(StringComparer.OrdinalIgnoreCase);
+        if (sections is null)
+        {
+            return result;
+        }
+
+        foreach (var (name, fields) in sections)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(name, nameof(sections));
+            var copy = new Dictionary<string, PersonaValue>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (field, value) in fields ?? EmptySection)
+            {
+                ArgumentException.ThrowIfNullOrWhiteSpace(field, nameof(sections));
+                ArgumentNullException.ThrowIfNull(value, nameof(sections));
+                copy[field] = value;
+            }
+
+            if (copy.Count > 0)
+            {
+                result[name] = copy;
+            }
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,18 @@
+namespace AiPersona;
+
+/// <summary>Checks user ids. Any non-blank string up to <see cref="MaxLength"/> characters is a valid id; stores map it
+/// to safe keys themselves.</summary>
+internal static class UserIds
+{
+    /// <summary>The longest accepted user id, in UTF-16 code units.</summary>
+    public const int MaxLength = 8192;
+
+    public static void ThrowIfInvalid(string? userId, string paramName = "userId")
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(userId, paramName);
+        if (userId.Length > MaxLength)
+        {
+            throw new ArgumentException($"A user id may have at most {MaxLength} characters; this one has {userId.Length}.", paramName);
+        }
+    }
+}

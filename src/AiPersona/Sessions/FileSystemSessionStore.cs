@@ -1,0 +1,290 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+
+namespace AiPersona;
+
+/// <summary>Keeps sessions as JSON files: <c>sessions/&lt;user key&gt;/&lt;state&gt;/&lt;session id&gt;.json</c> under the root.</summary>
+/// <remarks>
+/// The folder a session file sits in is its state, so counting pending sessions is a directory listing and a state
+/// change is an atomic rename. Every write is atomic; nothing outside the root directory is touched.
+/// </remarks>
+public sealed class FileSystemSessionStore : ISessionStore
+{
+    private const string FolderName = "sessions";
+    private const string UserFileName = "user.json";
+    private readonly string _root;
+    private readonly UserFileGate _gate = new();
+
+    /// <summary>Initializes a new instance of the <see cref="FileSystemSessionStore"/> class.</summary>
+    /// <param name="options">The options; <see cref="FileSystemStorageOptions.RootDirectory"/> is created if missing.</param>
+    public FileSystemSessionStore(IOptions<FileSystemStorageOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _root = StoragePaths.PrepareRoot(options.Value.RootDirectory);
+    }
+
+    /// <inheritdoc/>
+    public async Task<ConversationSession?> GetOpenSessionAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var sessions = await ReadFolderAsync(userId, SessionState.Open, cancellationToken).ConfigureAwait(false);
+        return sessions.Count == 0 ? null : sessions[^1];
+    }
+
+    /// <inheritdoc/>
+    public async Task CreateAsync(ConversationSession session, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var userId = session.UserId;
+        using (await EnterAsync(userId, cancellationToken).ConfigureAwait(false))
+        {
+            var userFile = UserPath(userId, UserFileName);
+            if (!File.Exists(userFile))
+            {
+                await AtomicFile.WriteAsync(
+                    userFile,
+                    (stream, ct) => JsonSerializer.SerializeAsync(stream, userId, AiPersonaJsonContext.Default.String, ct),
+                    cancellationToken).ConfigureAwait(false);
+            }
+
+            if (FindFile(userId, session.Id) is not null)
+            {
+                throw new InvalidOperationException($"Session '{session.Id}' already exists.");
+            }
+
+            await WriteAsync(session, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task AppendMessagesAsync(string userId, string sessionId, IReadOnlyList<SessionMessage> messages, DateTimeOffset activityAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        using (await EnterAsync(userId, cancellationToken).ConfigureAwait(false))
+        {
+            var session = await ReadRequiredAsync(userId, sessionId, cancellationToken).ConfigureAwait(false);
+            if (session.State != SessionState.Open)
+            {
+                throw new InvalidOperationException($"Session '{sessionId}' is not open.");
+            }
+
+            await WriteAsync(session with { Messages = [.. session.Messages, .. messages], LastActivityAt = activityAt }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task CompleteAsync(string userId, string sessionId, DateTimeOffset endedAt, CancellationToken cancellationToken = default)
+    {
+        using (await EnterAsync(userId, cancellationToken).ConfigureAwait(false))
+        {
+            var session = await ReadRequiredAsync(userId, sessionId, cancellationToken).ConfigureAwait(false);
+            if (session.State == SessionState.Open)
+            {
+                await MoveAsync(session, session with { State = SessionState.Completed, EndedAt = endedAt }, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task MarkLearnedAsync(string userId, IReadOnlyCollection<string> sessionIds, DateTimeOffset learnedAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sessionIds);
+        using (await EnterAsync(userId, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var session in await ReadFolderAsync(userId, SessionState.Completed, cancellationToken).ConfigureAwait(false))
+            {
+                if (sessionIds.Contains(session.Id))
+                {
+                    await MoveAsync(session, session with { State = SessionState.Learned, LearnedAt = learnedAt }, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<ConversationSession>> GetSessionsAsync(string userId, SessionState? state = null, CancellationToken cancellationToken = default)
+    {
+        if (state is { } only)
+        {
+            return await ReadFolderAsync(userId, only, cancellationToken).ConfigureAwait(false);
+        }
+
+        var all = new List<ConversationSession>();
+        foreach (var each in Enum.GetValues<SessionState>())
+        {
+            all.AddRange(await ReadFolderAsync(userId, each, cancellationToken).ConfigureAwait(false));
+        }
+
+        return [.. all.OrderBy(static s => s.StartedAt).ThenBy(static s => s.Id, StringComparer.Ordinal)];
+    }
+
+    /// <inheritdoc/>
+    public Task<int> CountSessionsAsync(string userId, SessionState state, CancellationToken cancellationToken = default)
+        => Task.FromResult(SessionFiles(userId, state).Count());
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(CancellationToken cancellationToken = default)
+    {
+        var folder = StoragePaths.Combine(_root, FolderName);
+        if (!Directory.Exists(folder))
+        {
+            return [];
+        }
+
+        var users = new List<string>();
+        foreach (var userFolder in Directory.EnumerateDirectories(folder))
+        {
+            var userFile = Path.Combine(userFolder, UserFileName);
+            if (!File.Exists(userFile))
+            {
+                continue;
+            }
+
+            var userId = await ReadJsonAsync(userFile, AiPersonaJsonContext.Default.String, cancellationToken).ConfigureAwait(false);
+            if (userId is not null && (SessionFiles(userId, SessionState.Open).Any() || SessionFiles(userId, SessionState.Completed).Any()))
+            {
+                users.Add(userId);
+            }
+        }
+
+        return users;
+    }
+
+    /// <inheritdoc/>
+    public async Task DeleteUserAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var lockPath = LockPath(userId);
+        using (await EnterAsync(userId, cancellationToken).ConfigureAwait(false))
+        {
+            var folder = UserPath(userId);
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+
+            File.Delete(lockPath);
+        }
+    }
+
+    private Task<IDisposable> EnterAsync(string userId, CancellationToken cancellationToken) => _gate.EnterAsync(LockPath(userId), cancellationToken);
+
+    private async Task<List<ConversationSession>> ReadFolderAsync(string userId, SessionState state, CancellationToken cancellationToken)
+    {
+        var sessions = new List<ConversationSession>();
+        foreach (var file in SessionFiles(userId, state))
+        {
+            var session = await ReadSessionAsync(userId, file, cancellationToken).ConfigureAwait(false);
+            if (session is not null)
+            {
+                sessions.Add(session with { State = state });
+            }
+        }
+
+        sessions.Sort(static (a, b) => a.StartedAt != b.StartedAt ? a.StartedAt.CompareTo(b.StartedAt) : string.CompareOrdinal(a.Id, b.Id));
+        return sessions;
+    }
+
+    private async Task<ConversationSession> ReadRequiredAsync(string userId, string sessionId, CancellationToken cancellationToken)
+    {
+        var (file, state) = FindFile(userId, sessionId) ?? throw new InvalidOperationException($"Session '{sessionId}' does not exist.");
+        var session = await ReadSessionAsync(userId, file, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Session '{sessionId}' does not exist.");
+        return session with { State = state };
+    }
+
+    private (string File, SessionState State)? FindFile(string userId, string sessionId)
+    {
+        var name = SessionFileName(sessionId);
+        foreach (var state in Enum.GetValues<SessionState>())
+        {
+            var path = UserPath(userId, state.ToString().ToLowerInvariant(), name);
+            if (File.Exists(path))
+            {
+                return (path, state);
+            }
+        }
+
+        return null;
+    }
+
+    private static async Task<ConversationSession?> ReadSessionAsync(string userId, string file, CancellationToken cancellationToken)
+    {
+        var session = await ReadJsonAsync(file, AiPersonaJsonContext.Default.ConversationSession, cancellationToken).ConfigureAwait(false);
+        if (session is not null && !string.Equals(session.UserId, userId, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"The session file '{Path.GetFileName(file)}' belongs to another user id.");
+        }
+
+        return session;
+    }
+
+    private static async Task<T?> ReadJsonAsync<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.Asynchronous);
+            await using (stream.ConfigureAwait(false))
+            {
+                return await JsonSerializer.DeserializeAsync(stream, typeInfo, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (FileNotFoundException)
+        {
+            // Moved to another state folder between listing and reading.
+            return default;
+        }
+    }
+
+    private Task WriteAsync(ConversationSession session, CancellationToken cancellationToken)
+        => AtomicFile.WriteAsync(
+            SessionPath(session),
+            (stream, ct) => JsonSerializer.SerializeAsync(stream, session, AiPersonaJsonContext.Default.ConversationSession, ct),
+            cancellationToken);
+
+    // Rewrites the file in place with its new content, then renames it into the folder of its new state: a crash between
+    // the two steps leaves the session in its old state, to be moved again by the next attempt.
+    private async Task MoveAsync(ConversationSession from, ConversationSession to, CancellationToken cancellationToken)
+    {
+        var source = SessionPath(from);
+        await AtomicFile.WriteAsync(
+            source,
+            (stream, ct) => JsonSerializer.SerializeAsync(stream, to, AiPersonaJsonContext.Default.ConversationSession, ct),
+            cancellationToken).ConfigureAwait(false);
+        var target = SessionPath(to);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        File.Move(source, target, overwrite: true);
+    }
+
+    private IEnumerable<string> SessionFiles(string userId, SessionState state)
+    {
+        var folder = UserPath(userId, state.ToString().ToLowerInvariant());
+        return Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "*.json") : [];
+    }
+
+    private string SessionPath(ConversationSession session)
+        => UserPath(session.UserId, session.State.ToString().ToLowerInvariant(), SessionFileName(session.Id));
+
+    private static string SessionFileName(string sessionId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sessionId);
+        foreach (var c in sessionId)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c != '-' && c != '_')
+            {
+                throw new ArgumentException("Session ids used with the file-system store may contain only ASCII letters, digits, '-' and '_'.", nameof(sessionId));
+            }
+        }
+
+        return sessionId + ".json";
+    }
+
+    private string UserPath(string userId, params ReadOnlySpan<string> parts)
+    {
+        var all = new string[parts.Length + 2];
+        all[0] = FolderName;
+        all[1] = StoragePaths.GetUserKey(userId);
+        parts.CopyTo(all.AsSpan(2));
+        return StoragePaths.Combine(_root, all);
+    }
+
+    private string LockPath(string userId) => StoragePaths.Combine(_root, FolderName, StoragePaths.GetUserKey(userId) + ".lock");
+}

@@ -1,0 +1,65 @@
+using Microsoft.Extensions.AI;
+
+namespace AiPersona;
+
+/// <summary>The historical session manager: records each user's conversation sessions and knows which completed
+/// sessions the persona has not yet learned from.</summary>
+/// <remarks>
+/// A session ends when the application says so (<see cref="EndSessionAsync"/>), when a turn arrives with a new
+/// conversation id, or when it has been idle longer than <see cref="AiPersonaOptions.SessionIdleTimeout"/>.
+/// Completed sessions stay pending until <see cref="MarkLearnedAsync"/> is called, which the persona updater does only
+/// after the updated persona has been saved. Implementations are thread-safe.
+/// </remarks>
+public interface ISessionManager
+{
+    /// <summary>Records one chat turn. Callers may resend the whole conversation: each message is stored once.</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="conversationId">The application's conversation id, or <see langword="null"/> to continue the open session.</param>
+    /// <param name="requestMessages">The messages sent to the model (system messages are not stored).</param>
+    /// <param name="responseMessages">The messages the model answered with.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The session, how many messages were new, and how many sessions are pending.</returns>
+    Task<SessionTurnResult> RecordTurnAsync(
+        string userId,
+        string? conversationId,
+        IEnumerable<ChatMessage> requestMessages,
+        IEnumerable<ChatMessage> responseMessages,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Ends the user's open session, if any.</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>How many completed sessions of the user are pending afterwards.</returns>
+    Task<int> EndSessionAsync(string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets the user's completed sessions that the persona has not learned from, oldest first. An open session
+    /// that has been idle too long is completed first.</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The pending sessions.</returns>
+    Task<IReadOnlyList<ConversationSession>> GetPendingSessionsAsync(string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks sessions as learned. Call it only after the persona that learned from them was saved.</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="sessionIds">The sessions; ids that are not pending are ignored.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>A task that completes when the sessions are marked.</returns>
+    Task MarkLearnedAsync(string userId, IEnumerable<string> sessionIds, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets all sessions of a user, oldest first.</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The sessions.</returns>
+    Task<IReadOnlyList<ConversationSession>> GetSessionsAsync(string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists the users that have open or pending sessions, so that work interrupted by a restart is found again.</summary>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The user ids.</returns>
+    Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes every session of a user.</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>A task that completes when the sessions are gone.</returns>
+    Task DeleteUserAsync(string userId, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,70 @@
+namespace AiPersona;
+
+/// <summary>The persistence behind the default <see cref="ISessionManager"/>: stores sessions and their state.
+/// Implement it to keep sessions in another database; the session logic (deduplication, idle timeout, pending and
+/// learned state) stays in the session manager.</summary>
+/// <remarks>Implementations are thread-safe. Every method with a user id only touches that user's sessions.</remarks>
+public interface ISessionStore
+{
+    /// <summary>Gets the user's open session, with its messages.</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The open session, or <see langword="null"/>.</returns>
+    Task<ConversationSession?> GetOpenSessionAsync(string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates a new open session.</summary>
+    /// <param name="session">The session, in state <see cref="SessionState.Open"/>.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>A task that completes when the session is stored.</returns>
+    Task CreateAsync(ConversationSession session, CancellationToken cancellationToken = default);
+
+    /// <summary>Appends messages to an open session and moves its last activity time.</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="messages">The new messages.</param>
+    /// <param name="activityAt">The time of the activity.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>A task that completes when the messages are stored.</returns>
+    Task AppendMessagesAsync(string userId, string sessionId, IReadOnlyList<SessionMessage> messages, DateTimeOffset activityAt, CancellationToken cancellationToken = default);
+
+    /// <summary>Moves an open session to <see cref="SessionState.Completed"/>.</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="endedAt">When the session ended.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>A task that completes when the state is stored.</returns>
+    Task CompleteAsync(string userId, string sessionId, DateTimeOffset endedAt, CancellationToken cancellationToken = default);
+
+    /// <summary>Moves completed sessions to <see cref="SessionState.Learned"/>; other ids are ignored.</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="sessionIds">The sessions.</param>
+    /// <param name="learnedAt">When the persona learned from them.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>A task that completes when the state is stored.</returns>
+    Task MarkLearnedAsync(string userId, IReadOnlyCollection<string> sessionIds, DateTimeOffset learnedAt, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets a user's sessions, oldest first.</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="state">Only sessions in this state, or all when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The sessions with their messages.</returns>
+    Task<IReadOnlyList<ConversationSession>> GetSessionsAsync(string userId, SessionState? state = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Counts a user's sessions in a state, cheaply.</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="state">The state.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The count.</returns>
+    Task<int> CountSessionsAsync(string userId, SessionState state, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists users that have open or completed (not learned) sessions.</summary>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The user ids.</returns>
+    Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes every session of a user.</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>A task that completes when the sessions are gone.</returns>
+    Task DeleteUserAsync(string userId, CancellationToken cancellationToken = default);
+}

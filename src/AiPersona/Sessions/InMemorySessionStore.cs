@@ -1,0 +1,141 @@
+namespace AiPersona;
+
+/// <summary>Keeps sessions in process memory. Pending work is lost on restart; use a durable store in production.</summary>
+public sealed class InMemorySessionStore : ISessionStore
+{
+    private readonly Dictionary<string, List<ConversationSession>> _sessions = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+
+    /// <inheritdoc/>
+    public Task<ConversationSession?> GetOpenSessionAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        lock (_lock)
+        {
+            return Task.FromResult(Sessions(userId).LastOrDefault(static s => s.State == SessionState.Open));
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task CreateAsync(ConversationSession session, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        UserIds.ThrowIfInvalid(session.UserId, nameof(session));
+        lock (_lock)
+        {
+            if (!_sessions.TryGetValue(session.UserId, out var list))
+            {
+                list = [];
+                _sessions[session.UserId] = list;
+            }
+
+            if (list.Exists(s => s.Id == session.Id))
+            {
+                throw new InvalidOperationException($"Session '{session.Id}' already exists.");
+            }
+
+            list.Add(session);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public Task AppendMessagesAsync(string userId, string sessionId, IReadOnlyList<SessionMessage> messages, DateTimeOffset activityAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        Update(userId, sessionId, s => s.State == SessionState.Open
+            ? s with { Messages = [.. s.Messages, .. messages], LastActivityAt = activityAt }
+            : throw new InvalidOperationException($"Session '{sessionId}' is not open."));
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public Task CompleteAsync(string userId, string sessionId, DateTimeOffset endedAt, CancellationToken cancellationToken = default)
+    {
+        Update(userId, sessionId, s => s.State == SessionState.Open ? s with { State = SessionState.Completed, EndedAt = endedAt } : s);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public Task MarkLearnedAsync(string userId, IReadOnlyCollection<string> sessionIds, DateTimeOffset learnedAt, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        ArgumentNullException.ThrowIfNull(sessionIds);
+        lock (_lock)
+        {
+            var list = Sessions(userId);
+            for (var i = 0; i < list.Count; i++)
+            {
+                if (list[i].State == SessionState.Completed && sessionIds.Contains(list[i].Id))
+                {
+                    list[i] = list[i] with { State = SessionState.Learned, LearnedAt = learnedAt };
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<ConversationSession>> GetSessionsAsync(string userId, SessionState? state = null, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        lock (_lock)
+        {
+            IReadOnlyList<ConversationSession> result = [.. Sessions(userId).Where(s => state is null || s.State == state)];
+            return Task.FromResult(result);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<int> CountSessionsAsync(string userId, SessionState state, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        lock (_lock)
+        {
+            return Task.FromResult(Sessions(userId).Count(s => s.State == state));
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<string> result = [.. _sessions.Where(static u => u.Value.Exists(static s => s.State != SessionState.Learned)).Select(static u => u.Key)];
+            return Task.FromResult(result);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task DeleteUserAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        lock (_lock)
+        {
+            _sessions.Remove(userId);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private List<ConversationSession> Sessions(string userId) => _sessions.TryGetValue(userId, out var list) ? list : [];
+
+    private void Update(string userId, string sessionId, Func<ConversationSession, ConversationSession> update)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(sessionId);
+        lock (_lock)
+        {
+            var list = Sessions(userId);
+            var index = list.FindIndex(s => s.Id == sessionId);
+            if (index < 0)
+            {
+                throw new InvalidOperationException($"Session '{sessionId}' does not exist.");
+            }
+
+            list[index] = update(list[index]);
+        }
+    }
+}

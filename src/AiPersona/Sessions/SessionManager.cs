@@ -1,0 +1,166 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace AiPersona;
+
+/// <summary>The default <see cref="ISessionManager"/>: session boundaries, deduplication and pending state over any
+/// <see cref="ISessionStore"/>.</summary>
+internal sealed class SessionManager : ISessionManager
+{
+    private readonly ISessionStore _store;
+    private readonly IOptionsMonitor<AiPersonaOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly AsyncKeyedLock _userLocks = new();
+
+    public SessionManager(ISessionStore store, IOptionsMonitor<AiPersonaOptions> options, TimeProvider? timeProvider = null, ILogger<SessionManager>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? NullLogger<SessionManager>.Instance;
+    }
+
+    public async Task<SessionTurnResult> RecordTurnAsync(
+        string userId,
+        string? conversationId,
+        IEnumerable<ChatMessage> requestMessages,
+        IEnumerable<ChatMessage> responseMessages,
+        CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        ArgumentNullException.ThrowIfNull(requestMessages);
+        ArgumentNullException.ThrowIfNull(responseMessages);
+
+        using (await _userLocks.AcquireAsync(userId, cancellationToken).ConfigureAwait(false))
+        {
+            var now = _time.GetUtcNow();
+            var request = SessionMessages.Convert(requestMessages, now);
+            var response = SessionMessages.Convert(responseMessages, now);
+            var open = await _store.GetOpenSessionAsync(userId, cancellationToken).ConfigureAwait(false);
+
+            // After an idle timeout the client may still resend the old conversation: compare against the session that
+            // just ended so its messages are not stored twice. A new conversation id is a different conversation.
+            var previous = open;
+            if (open is not null && IsIdle(open, now))
+            {
+                await CompleteAsync(open, open.LastActivityAt, "idle timeout", cancellationToken).ConfigureAwait(false);
+                open = null;
+            }
+            else if (open is not null && conversationId is not null && !string.Equals(open.ConversationId, conversationId, StringComparison.Ordinal))
+            {
+                await CompleteAsync(open, now, "new conversation id", cancellationToken).ConfigureAwait(false);
+                open = previous = null;
+            }
+
+            var added = previous is null ? request : SessionMessages.Unseen(previous.Messages, request);
+            added.AddRange(response);
+
+            string sessionId;
+            if (open is null)
+            {
+                if (added.Count == 0)
+                {
+                    return new SessionTurnResult(string.Empty, 0, await PendingCountAsync(userId, cancellationToken).ConfigureAwait(false));
+                }
+
+                sessionId = Guid.CreateVersion7(now).ToString("N");
+                await _store.CreateAsync(
+                    new ConversationSession(sessionId, userId, conversationId, SessionState.Open, now, now, null, null, added),
+                    cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                sessionId = open.Id;
+                if (added.Count > 0)
+                {
+                    await _store.AppendMessagesAsync(userId, sessionId, added, now, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            var pending = await PendingCountAsync(userId, cancellationToken).ConfigureAwait(false);
+            Log.TurnRecorded(_logger, UserIdHash.Of(userId), sessionId, added.Count, pending);
+            return new SessionTurnResult(sessionId, added.Count, pending);
+        }
+    }
+
+    public async Task<int> EndSessionAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        using (await _userLocks.AcquireAsync(userId, cancellationToken).ConfigureAwait(false))
+        {
+            var open = await _store.GetOpenSessionAsync(userId, cancellationToken).ConfigureAwait(false);
+            if (open is not null)
+            {
+                var now = _time.GetUtcNow();
+                await CompleteAsync(open, IsIdle(open, now) ? open.LastActivityAt : now, "ended by the application", cancellationToken).ConfigureAwait(false);
+            }
+
+            return await PendingCountAsync(userId, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<IReadOnlyList<ConversationSession>> GetPendingSessionsAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        using (await _userLocks.AcquireAsync(userId, cancellationToken).ConfigureAwait(false))
+        {
+            var open = await _store.GetOpenSessionAsync(userId, cancellationToken).ConfigureAwait(false);
+            if (open is not null && IsIdle(open, _time.GetUtcNow()))
+            {
+                await CompleteAsync(open, open.LastActivityAt, "idle timeout", cancellationToken).ConfigureAwait(false);
+            }
+
+            return await _store.GetSessionsAsync(userId, SessionState.Completed, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task MarkLearnedAsync(string userId, IEnumerable<string> sessionIds, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        ArgumentNullException.ThrowIfNull(sessionIds);
+        var ids = sessionIds.ToHashSet(StringComparer.Ordinal);
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        using (await _userLocks.AcquireAsync(userId, cancellationToken).ConfigureAwait(false))
+        {
+            await _store.MarkLearnedAsync(userId, ids, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public Task<IReadOnlyList<ConversationSession>> GetSessionsAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        return _store.GetSessionsAsync(userId, null, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(CancellationToken cancellationToken = default)
+        => _store.GetUsersWithUnlearnedSessionsAsync(cancellationToken);
+
+    public async Task DeleteUserAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        using (await _userLocks.AcquireAsync(userId, cancellationToken).ConfigureAwait(false))
+        {
+            await _store.DeleteUserAsync(userId, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private bool IsIdle(ConversationSession session, DateTimeOffset now) => now - session.LastActivityAt >= _options.CurrentValue.SessionIdleTimeout;
+
+    private async Task CompleteAsync(ConversationSession session, DateTimeOffset endedAt, string why, CancellationToken cancellationToken)
+    {
+        await _store.CompleteAsync(session.UserId, session.Id, endedAt, cancellationToken).ConfigureAwait(false);
+        Log.SessionCompleted(_logger, UserIdHash.Of(session.UserId), session.Id, why);
+    }
+
+    private Task<int> PendingCountAsync(string userId, CancellationToken cancellationToken)
+        => _store.CountSessionsAsync(userId, SessionState.Completed, cancellationToken);
+}

@@ -1,0 +1,97 @@
+using System.Text;
+using Microsoft.Extensions.AI;
+
+namespace AiPersona;
+
+/// <summary>Turns chat messages into stored session messages and finds which messages of a resent conversation are new.</summary>
+internal static class SessionMessages
+{
+    private const int MaxToolTextLength = 1000;
+
+    /// <summary>Converts the messages worth keeping (system messages are the app's, not the user's, and are skipped).</summary>
+    public static List<SessionMessage> Convert(IEnumerable<ChatMessage> messages, DateTimeOffset at)
+    {
+        var result = new List<SessionMessage>();
+        foreach (var message in messages)
+        {
+            if (message is null || message.Role == ChatRole.System)
+            {
+                continue;
+            }
+
+            var text = TextOf(message);
+            if (text.Length > 0)
+            {
+                result.Add(new SessionMessage(message.Role.Value, text, at));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Returns the part of <paramref name="incoming"/> that is not already at the end of <paramref name="stored"/>.
+    /// Clients resend the whole conversation (or a sliding window of it) on every call: the longest prefix of the request
+    /// that lines up with the tail of the stored session is dropped.
+    /// </summary>
+    public static List<SessionMessage> Unseen(IReadOnlyList<SessionMessage> stored, List<SessionMessage> incoming)
+    {
+        if (stored.Count == 0 || incoming.Count == 0)
+        {
+            return incoming;
+        }
+
+        for (var end = incoming.Count; end > 0; end--)
+        {
+            var overlap = Math.Min(end, stored.Count);
+            var matches = true;
+            for (var i = 0; i < overlap && matches; i++)
+            {
+                matches = SameMessage(incoming[end - overlap + i], stored[stored.Count - overlap + i]);
+            }
+
+            if (matches)
+            {
+                return incoming.GetRange(end, incoming.Count - end);
+            }
+        }
+
+        return incoming;
+    }
+
+    private static bool SameMessage(SessionMessage a, SessionMessage b)
+        => string.Equals(a.Role, b.Role, StringComparison.OrdinalIgnoreCase) && string.Equals(a.Text, b.Text, StringComparison.Ordinal);
+
+    private static string TextOf(ChatMessage message)
+    {
+        var builder = new StringBuilder();
+        foreach (var content in message.Contents)
+        {
+            var part = content switch
+            {
+                TextContent text => text.Text,
+                FunctionCallContent call => $"[call {call.Name}({FormatArguments(call.Arguments)})]",
+                FunctionResultContent result => $"[result {Clip(result.Result?.ToString())}]",
+                _ => null,
+            };
+
+            if (!string.IsNullOrWhiteSpace(part))
+            {
+                if (builder.Length > 0)
+                {
+                    builder.Append('\n');
+                }
+
+                builder.Append(part.Trim());
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    private static string FormatArguments(IDictionary<string, object?>? arguments)
+        => arguments is null ? string.Empty : Clip(string.Join(", ", arguments.Select(static a => $"{a.Key}={a.Value}")));
+
+    private static string Clip(string? text)
+        => text is null ? string.Empty : text.Length <= MaxToolTextLength ? text : string.Concat(text.AsSpan(0, MaxToolTextLength), "…");
+}

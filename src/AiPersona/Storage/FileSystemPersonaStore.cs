@@ -1,0 +1,102 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+
+namespace AiPersona;
+
+/// <summary>Keeps one JSON document per user (persona and history) under a root directory.</summary>
+/// <remarks>
+/// Every user id maps to a safe file name, and no path outside the root is ever touched. Writes are atomic (write a
+/// temporary file, flush, rename), so a crash leaves the old document or the new one. Saves are serialized per user
+/// within the process and, through an OS file lock, across processes sharing the directory.
+/// </remarks>
+public sealed class FileSystemPersonaStore : IPersonaStore
+{
+    private const string FolderName = "personas";
+    private readonly string _root;
+    private readonly UserFileGate _gate = new();
+
+    /// <summary>Initializes a new instance of the <see cref="FileSystemPersonaStore"/> class.</summary>
+    /// <param name="options">The options; <see cref="FileSystemStorageOptions.RootDirectory"/> is created if missing.</param>
+    public FileSystemPersonaStore(IOptions<FileSystemStorageOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _root = StoragePaths.PrepareRoot(options.Value.RootDirectory);
+    }
+
+    /// <inheritdoc/>
+    public async Task<Persona> GetAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var document = await ReadAsync(userId, cancellationToken).ConfigureAwait(false);
+        return document?.Persona ?? Persona.CreateEmpty(userId);
+    }
+
+    /// <inheritdoc/>
+    public async Task<Persona> SaveAsync(PersonaChange change, CancellationToken cancellationToken = default)
+    {
+        PersonaChanges.ThrowIfInvalid(change);
+        var userId = change.Updated.UserId;
+        using (await _gate.EnterAsync(LockPath(userId), cancellationToken).ConfigureAwait(false))
+        {
+            var current = await ReadAsync(userId, cancellationToken).ConfigureAwait(false);
+            PersonaChanges.ThrowIfConflict(change, current?.Persona.Version ?? 0);
+            var document = new PersonaDocument(userId, change.Updated, [.. current?.History ?? [], .. change.Revisions]);
+            await AtomicFile.WriteAsync(
+                DocumentPath(userId),
+                (stream, ct) => JsonSerializer.SerializeAsync(stream, document, AiPersonaJsonContext.Default.PersonaDocument, ct),
+                cancellationToken).ConfigureAwait(false);
+            return change.Updated;
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<PersonaRevision>> GetHistoryAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var document = await ReadAsync(userId, cancellationToken).ConfigureAwait(false);
+        return document?.History ?? [];
+    }
+
+    /// <inheritdoc/>
+    public async Task DeleteUserAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var lockPath = LockPath(userId);
+        using (await _gate.EnterAsync(lockPath, cancellationToken).ConfigureAwait(false))
+        {
+            File.Delete(DocumentPath(userId));
+            File.Delete(lockPath);
+        }
+    }
+
+    private async Task<PersonaDocument?> ReadAsync(string userId, CancellationToken cancellationToken)
+    {
+        var path = DocumentPath(userId);
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.Asynchronous);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
+
+        await using (stream.ConfigureAwait(false))
+        {
+            var document = await JsonSerializer.DeserializeAsync(stream, AiPersonaJsonContext.Default.PersonaDocument, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidDataException($"The persona file '{Path.GetFileName(path)}' is empty.");
+            if (!string.Equals(document.UserId, userId, StringComparison.Ordinal))
+            {
+                throw new InvalidDataException($"The persona file '{Path.GetFileName(path)}' belongs to another user id.");
+            }
+
+            return document;
+        }
+    }
+
+    private string DocumentPath(string userId) => StoragePaths.Combine(_root, FolderName, StoragePaths.GetUserKey(userId) + ".json");
+
+    private string LockPath(string userId) => StoragePaths.Combine(_root, FolderName, StoragePaths.GetUserKey(userId) + ".lock");
+}

@@ -1,0 +1,34 @@
+namespace AiPersona;
+
+/// <summary>Stores personas and their revision history.</summary>
+/// <remarks>
+/// Implementations are thread-safe. Saving uses optimistic concurrency: a change based on a version that is no longer
+/// current is refused with <see cref="PersonaConcurrencyException"/>, never silently overwritten.
+/// </remarks>
+public interface IPersonaStore
+{
+    /// <summary>Gets a user's persona.</summary>
+    /// <param name="userId">The user id.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The persona, or an empty persona at version 0 when the user has none.</returns>
+    Task<Persona> GetAsync(string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Saves a change and appends its revisions to the history, atomically.</summary>
+    /// <param name="change">The change, made with <see cref="Persona.ApplyEdits"/> on the version that was read.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The saved persona.</returns>
+    /// <exception cref="PersonaConcurrencyException">The stored version is not <see cref="PersonaChange.BaseVersion"/>.</exception>
+    Task<Persona> SaveAsync(PersonaChange change, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists every recorded change of a user's persona, oldest first.</summary>
+    /// <param name="userId">The user id.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The revisions; empty when the user has none.</returns>
+    Task<IReadOnlyList<PersonaRevision>> GetHistoryAsync(string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes everything the store holds for a user: persona and history.</summary>
+    /// <param name="userId">The user id.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>A task that completes when the user's data is gone.</returns>
+    Task DeleteUserAsync(string userId, CancellationToken cancellationToken = default);
+}

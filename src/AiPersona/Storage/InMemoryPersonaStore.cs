@@ -1,0 +1,59 @@
+namespace AiPersona;
+
+/// <summary>Keeps personas and history in process memory. For tests, samples and single-process apps that can lose
+/// what they learned on restart.</summary>
+public sealed class InMemoryPersonaStore : IPersonaStore
+{
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+
+    /// <inheritdoc/>
+    public Task<Persona> GetAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        lock (_lock)
+        {
+            return Task.FromResult(_entries.TryGetValue(userId, out var entry) ? entry.Persona : Persona.CreateEmpty(userId));
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<Persona> SaveAsync(PersonaChange change, CancellationToken cancellationToken = default)
+    {
+        PersonaChanges.ThrowIfInvalid(change);
+        cancellationToken.ThrowIfCancellationRequested();
+        var userId = change.Updated.UserId;
+        lock (_lock)
+        {
+            _entries.TryGetValue(userId, out var entry);
+            PersonaChanges.ThrowIfConflict(change, entry?.Persona.Version ?? 0);
+            var history = entry?.History ?? [];
+            _entries[userId] = new Entry(change.Updated, [.. history, .. change.Revisions]);
+            return Task.FromResult(change.Updated);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<PersonaRevision>> GetHistoryAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        lock (_lock)
+        {
+            return Task.FromResult(_entries.TryGetValue(userId, out var entry) ? entry.History : (IReadOnlyList<PersonaRevision>)[]);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task DeleteUserAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        lock (_lock)
+        {
+            _entries.Remove(userId);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private sealed record Entry(Persona Persona, IReadOnlyList<PersonaRevision> History);
+}

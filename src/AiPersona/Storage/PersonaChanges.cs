@@ -1,0 +1,26 @@
+namespace AiPersona;
+
+/// <summary>Checks every store applies to a <see cref="PersonaChange"/> before saving it.</summary>
+internal static class PersonaChanges
+{
+    public static void ThrowIfInvalid(PersonaChange change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        ArgumentNullException.ThrowIfNull(change.Updated, nameof(change));
+        ArgumentNullException.ThrowIfNull(change.Revisions, nameof(change));
+        if (change.Updated.Version != change.BaseVersion + 1)
+        {
+            throw new ArgumentException(
+                $"The change is based on version {change.BaseVersion} but produces version {change.Updated.Version}; create changes with Persona.ApplyEdits.",
+                nameof(change));
+        }
+    }
+
+    public static void ThrowIfConflict(PersonaChange change, long storedVersion)
+    {
+        if (storedVersion != change.BaseVersion)
+        {
+            throw new PersonaConcurrencyException(change.BaseVersion, storedVersion);
+        }
+    }
+}

@@ -1,0 +1,7 @@
+namespace AiPersona;
+
+/// <summary>The file-system store's one JSON document per user: the persona and its history.</summary>
+/// <param name="UserId">The user id, checked on every read.</param>
+/// <param name="Persona">The persona.</param>
+/// <param name="History">Every revision, oldest first.</param>
+internal sealed record PersonaDocument(string UserId, Persona Persona, IReadOnlyList<PersonaRevision> History);
