@@ -1,0 +1,97 @@
+using System.Text.Json;
+
+namespace AiPersona.Tests.Personas;
+
+public class PersonaTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void ApplyEdits_ProducesNextVersionAndOneRevisionPerChangedField()
+    {
+        var persona = Persona.CreateEmpty("u1");
+
+        var change = persona.ApplyEdits(
+            [PersonaEdit.Set("demographics", "name", "Ana", "said so", "s1"), PersonaEdit.Set("preferences", "formats", "Bullet points", null, "s2")],
+            Now);
+
+        Assert.Equal(0, change.BaseVersion);
+        Assert.Equal(1, change.Updated.Version);
+        Assert.Equal(Now, change.Updated.UpdatedAt);
+        Assert.Equal("Ana", change.Updated.GetValue("Demographics", "NAME")!.Value);
+        Assert.Equal(["s1"], change.Updated.GetValue("demographics", "name")!.SourceSessionIds);
+        Assert.Collection(
+            change.Revisions,
+            r => Assert.Equal(("demographics", "name", (string?)null, "Ana", 1L), (r.Section, r.Field, r.OldValue, r.NewValue, r.Version)),
+            r => Assert.Equal(("preferences", "formats", "Bullet points"), (r.Section, r.Field, r.NewValue!)));
+        Assert.True(persona.IsEmpty);
+    }
+
+    [Fact]
+    public void ApplyEdits_SkipsEditsThatChangeNothing()
+    {
+        var persona = Persona.CreateEmpty("u1").ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now).Updated;
+
+        var change = persona.ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana"), PersonaEdit.Remove("demographics", "age")], Now);
+
+        Assert.True(change.IsEmpty);
+    }
+
+    [Fact]
+    public void ApplyEdits_RemoveRecordsOldValue()
+    {
+        var persona = Persona.CreateEmpty("u1").ApplyEdits([PersonaEdit.Set("demographics", "age", "30s")], Now).Updated;
+
+        var change = persona.ApplyEdits([PersonaEdit.Remove("demographics", "age", "contradicted", "s9")], Now);
+
+        Assert.Null(change.Updated.GetValue("demographics", "age"));
+        var revision = Assert.Single(change.Revisions);
+        Assert.Equal(("30s", (string?)null, "contradicted"), (revision.OldValue!, revision.NewValue, revision.Reason!));
+    }
+
+    [Fact]
+    public void ApplyEdits_RejectsEmptySetValue()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Persona.CreateEmpty("u1").ApplyEdits([PersonaEdit.Set("demographics", "name", " ")], Now));
+        Assert.Contains("Remove", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public void Constructor_RejectsBlankUserId(string userId)
+        => Assert.Throws<ArgumentException>(() => Persona.CreateEmpty(userId));
+
+    [Fact]
+    public void Constructor_RejectsOverlongUserId()
+        => Assert.Throws<ArgumentException>(() => Persona.CreateEmpty(new string('x', UserIds.MaxLength + 1)));
+
+    [Fact]
+    public void RoundTripsThroughSourceGeneratedJson()
+    {
+        var persona = Persona.CreateEmpty("u1")
+            .ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana", "stated", "s1", "s2")], Now).Updated;
+
+        var json = JsonSerializer.Serialize(persona, AiPersonaJsonContext.Default.Persona);
+        var back = JsonSerializer.Deserialize(json, AiPersonaJsonContext.Default.Persona)!;
+
+        Assert.Equal(persona.UserId, back.UserId);
+        Assert.Equal(persona.Version, back.Version);
+        Assert.Equal(persona.UpdatedAt, back.UpdatedAt);
+        Assert.Equal(persona.GetValue("demographics", "name")!.Value, back.GetValue("DEMOGRAPHICS", "Name")!.Value);
+        Assert.Equal(["s1", "s2"], back.GetValue("demographics", "name")!.SourceSessionIds);
+        Assert.Equal("stated", back.GetValue("demographics", "name")!.Reason);
+    }
+
+    [Fact]
+    public void DefaultSchema_HasThePapersSectionsAndFields()
+    {
+        var schema = PersonaSchema.CreateDefault();
+
+        Assert.Equal(["demographics", "personality", "patterns", "preferences"], schema.Sections.Select(s => s.Name));
+        Assert.Equal(["name", "age", "gender", "nationality", "languages", "career"], schema.FindSection("demographics")!.Fields.Select(f => f.Name));
+        Assert.Equal(4, schema.FindSection("personality")!.Fields.Count(f => f.Name.Contains('_', StringComparison.Ordinal) && f.Name != "values_and_interests"));
+        Assert.Equal(["styles", "formats", "workflows"], schema.FindSection("preferences")!.Fields.Select(f => f.Name));
+        Assert.False(schema.AllowUnknownFields);
+    }
+}

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Options;
+
+namespace AiPersona.Tests.Sessions;
+
+public sealed class FileSystemSessionStoreTests : SessionStoreConformanceTests, IDisposable
+{
+    private readonly TempDirectory _root = new();
+
+    public FileSystemSessionStoreTests()
+        => Store = new FileSystemSessionStore(Options.Create(new FileSystemStorageOptions { RootDirectory = Path.Combine(_root.Path, "store") }));
+
+    protected override ISessionStore Store { get; }
+
+    [Fact]
+    public async Task EveryFileStaysInsideTheRoot()
+    {
+        await Store.CreateAsync(Open(NewSessionId(), "../../../escape", T0, "x"));
+        await Store.CreateAsync(Open(NewSessionId(), "/etc/passwd", T0, "x"));
+
+        var root = Path.Combine(_root.Path, "store") + Path.DirectorySeparatorChar;
+        Assert.All(_root.AllFiles(), f => Assert.StartsWith(root, f, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task SessionIdsThatAreNotSafeFileNames_AreRefused()
+        => await Assert.ThrowsAsync<ArgumentException>(() => Store.CreateAsync(Open("../evil", NewUser(), T0, "x")));
+
+    [Fact]
+    public async Task ANewStoreInstance_SeesWhatTheFirstWrote()
+    {
+        var user = NewUser();
+        var id = NewSessionId();
+        await Store.CreateAsync(Open(id, user, T0, "persisted"));
+        await Store.CompleteAsync(user, id, T0);
+
+        var restarted = new FileSystemSessionStore(Options.Create(new FileSystemStorageOptions { RootDirectory = Path.Combine(_root.Path, "store") }));
+
+        Assert.Equal(1, await restarted.CountSessionsAsync(user, SessionState.Completed));
+        Assert.Contains(user, await restarted.GetUsersWithUnlearnedSessionsAsync());
+    }
+
+    public void Dispose() => _root.Dispose();
+}

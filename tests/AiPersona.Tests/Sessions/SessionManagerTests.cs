@@ -1,0 +1,172 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using static AiPersona.Tests.TestData;
+
+namespace AiPersona.Tests.Sessions;
+
+public sealed class SessionManagerTests
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
+    private readonly InMemorySessionStore _store = new();
+    private readonly SessionManager _manager;
+
+    public SessionManagerTests() => _manager = new SessionManager(_store, TestOptions.Create(o => o.SessionIdleTimeout = TimeSpan.FromMinutes(30)), _time);
+
+    [Fact]
+    public async Task ResentConversation_StoresEachMessageOnce()
+    {
+        List<ChatMessage> history = [new(ChatRole.System, "You are helpful."), User("I need a laptop")];
+        await _manager.RecordTurnAsync("u", null, history, [Assistant("What budget?")]);
+        history.Add(Assistant("What budget?"));
+        history.Add(User("Under 1000 euros"));
+        await _manager.RecordTurnAsync("u", null, history, [Assistant("Here are three options")]);
+        history.Add(Assistant("Here are three options"));
+        history.Add(User("Thanks"));
+
+        var result = await _manager.RecordTurnAsync("u", null, history, [Assistant("You're welcome")]);
+
+        Assert.Equal(2, result.AddedMessageCount);
+        var session = Assert.Single(await _manager.GetSessionsAsync("u"));
+        Assert.Equal(
+            ["I need a laptop", "What budget?", "Under 1000 euros", "Here are three options", "Thanks", "You're welcome"],
+            session.Messages.Select(m => m.Text));
+        Assert.DoesNotContain(session.Messages, m => m.Role == "system");
+    }
+
+    [Fact]
+    public async Task SlidingWindowClient_StoresOnlyNewMessages()
+    {
+        await _manager.RecordTurnAsync("u", null, [User("a")], [Assistant("b")]);
+        await _manager.RecordTurnAsync("u", null, [User("a"), Assistant("b"), User("c")], [Assistant("d")]);
+
+        // The client dropped the oldest messages from its window.
+        var result = await _manager.RecordTurnAsync("u", null, [User("c"), Assistant("d"), User("e")], [Assistant("f")]);
+
+        Assert.Equal(2, result.AddedMessageCount);
+        Assert.Equal(["a", "b", "c", "d", "e", "f"], (await _manager.GetSessionsAsync("u")).Single().Messages.Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task ClientSendingOnlyTheNewMessage_IsStoredInFull()
+    {
+        await _manager.RecordTurnAsync("u", "c1", [User("yes")], [Assistant("ok")]);
+
+        var result = await _manager.RecordTurnAsync("u", "c1", [User("yes")], [Assistant("done")]);
+
+        Assert.Equal(2, result.AddedMessageCount);
+        Assert.Equal(["yes", "ok", "yes", "done"], (await _manager.GetSessionsAsync("u")).Single().Messages.Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task IdleTimeout_CompletesTheSession_WithoutStoringResentMessagesAgain()
+    {
+        await _manager.RecordTurnAsync("u", null, [User("first")], [Assistant("reply")]);
+        _time.Advance(TimeSpan.FromMinutes(29));
+        var stillOpen = await _manager.RecordTurnAsync("u", null, [User("first"), Assistant("reply"), User("second")], [Assistant("reply 2")]);
+        Assert.Equal(0, stillOpen.PendingSessionCount);
+
+        _time.Advance(TimeSpan.FromMinutes(30));
+        var after = await _manager.RecordTurnAsync("u", null, [User("first"), Assistant("reply"), User("second"), Assistant("reply 2"), User("third")], [Assistant("reply 3")]);
+
+        Assert.Equal(1, after.PendingSessionCount);
+        var sessions = await _manager.GetSessionsAsync("u");
+        Assert.Equal(2, sessions.Count);
+        Assert.Equal(SessionState.Completed, sessions[0].State);
+        Assert.Equal(_time.GetUtcNow() - TimeSpan.FromMinutes(30), sessions[0].EndedAt);
+        Assert.Equal(["third", "reply 3"], sessions[1].Messages.Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task IdleSession_BecomesPendingWithoutANewTurn()
+    {
+        await _manager.RecordTurnAsync("u", null, [User("hello")], [Assistant("hi")]);
+        Assert.Empty(await _manager.GetPendingSessionsAsync("u"));
+
+        _time.Advance(TimeSpan.FromMinutes(31));
+
+        Assert.Single(await _manager.GetPendingSessionsAsync("u"));
+    }
+
+    [Fact]
+    public async Task NewConversationId_CompletesTheOpenSession()
+    {
+        await _manager.RecordTurnAsync("u", "c1", [User("about cooking")], [Assistant("sure")]);
+
+        var result = await _manager.RecordTurnAsync("u", "c2", [User("about travel")], [Assistant("sure")]);
+
+        Assert.Equal(1, result.PendingSessionCount);
+        var sessions = await _manager.GetSessionsAsync("u");
+        Assert.Equal([("c1", SessionState.Completed), ("c2", SessionState.Open)], sessions.Select(s => (s.ConversationId!, s.State)));
+    }
+
+    [Fact]
+    public async Task EndSession_CompletesAndReportsPendingCount()
+    {
+        await _manager.RecordTurnAsync("u", null, [User("one")], [Assistant("1")]);
+        Assert.Equal(1, await _manager.EndSessionAsync("u"));
+        await _manager.RecordTurnAsync("u", null, [User("two")], [Assistant("2")]);
+        Assert.Equal(2, await _manager.EndSessionAsync("u"));
+        Assert.Equal(2, await _manager.EndSessionAsync("u")); // nothing open: unchanged
+    }
+
+    [Fact]
+    public async Task MarkLearned_RemovesOnlyTheGivenSessionsFromPending()
+    {
+        await _manager.RecordTurnAsync("u", "a", [User("one")], []);
+        await _manager.RecordTurnAsync("u", "b", [User("two")], []);
+        await _manager.RecordTurnAsync("u", "c", [User("three")], []);
+        var pending = await _manager.GetPendingSessionsAsync("u");
+        Assert.Equal(2, pending.Count);
+
+        await _manager.MarkLearnedAsync("u", [pending[0].Id]);
+
+        var left = Assert.Single(await _manager.GetPendingSessionsAsync("u"));
+        Assert.Equal(pending[1].Id, left.Id);
+    }
+
+    [Fact]
+    public async Task PendingSessions_SurviveARestart()
+    {
+        using var root = new TempDirectory();
+        var options = Options.Create(new FileSystemStorageOptions { RootDirectory = root.Path });
+        var first = new SessionManager(new FileSystemSessionStore(options), TestOptions.Create(), _time);
+        await first.RecordTurnAsync("u", "a", [User("one")], [Assistant("1")]);
+        await first.RecordTurnAsync("u", "b", [User("two")], [Assistant("2")]);
+
+        var restarted = new SessionManager(new FileSystemSessionStore(options), TestOptions.Create(), _time);
+
+        Assert.Equal(["u"], await restarted.GetUsersWithUnlearnedSessionsAsync());
+        var pending = Assert.Single(await restarted.GetPendingSessionsAsync("u"));
+        Assert.Equal(["one", "1"], pending.Messages.Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task ConcurrentTurnsOfOneUser_LoseNoMessage()
+    {
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(i => _manager.RecordTurnAsync("u", null, [User($"q{i}")], [Assistant($"a{i}")])));
+
+        Assert.Equal(40, (await _manager.GetSessionsAsync("u")).Single().Messages.Count);
+    }
+
+    [Fact]
+    public async Task FunctionCallsAndResults_AreStoredAsSummaries()
+    {
+        ChatMessage call = new(ChatRole.Assistant, [new FunctionCallContent("c1", "book_table", new Dictionary<string, object?> { ["people"] = 2 })]);
+        ChatMessage result = new(ChatRole.Tool, [new FunctionResultContent("c1", "confirmed")]);
+
+        await _manager.RecordTurnAsync("u", null, [User("book dinner")], [call, result, Assistant("Booked.")]);
+
+        Assert.Equal(
+            ["book dinner", "[call book_table(people=2)]", "[result confirmed]", "Booked."],
+            (await _manager.GetSessionsAsync("u")).Single().Messages.Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task InvalidArguments_AreRejected()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => _manager.RecordTurnAsync("", null, [], []));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => _manager.RecordTurnAsync("u", null, null!, []));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => _manager.MarkLearnedAsync("u", null!));
+    }
+}

@@ -1,0 +1,107 @@
+namespace AiPersona.Tests.Sessions;
+
+/// <summary>What every <see cref="ISessionStore"/> must do. Derive once per implementation.</summary>
+public abstract class SessionStoreConformanceTests
+{
+    protected static readonly DateTimeOffset T0 = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+
+    protected abstract ISessionStore Store { get; }
+
+    [Fact]
+    public async Task Create_Append_Complete_Learn_MovesThroughStates()
+    {
+        var user = NewUser();
+        var id = NewSessionId();
+        await Store.CreateAsync(Open(id, user, T0, "hello"));
+
+        await Store.AppendMessagesAsync(user, id, [new SessionMessage("assistant", "hi", T0.AddMinutes(1))], T0.AddMinutes(1));
+        var open = await Store.GetOpenSessionAsync(user);
+        Assert.NotNull(open);
+        Assert.Equal(["hello", "hi"], open.Messages.Select(m => m.Text));
+        Assert.Equal(T0.AddMinutes(1), open.LastActivityAt);
+
+        await Store.CompleteAsync(user, id, T0.AddMinutes(2));
+        Assert.Null(await Store.GetOpenSessionAsync(user));
+        Assert.Equal(1, await Store.CountSessionsAsync(user, SessionState.Completed));
+        var completed = Assert.Single(await Store.GetSessionsAsync(user, SessionState.Completed));
+        Assert.Equal((SessionState.Completed, (DateTimeOffset?)T0.AddMinutes(2)), (completed.State, completed.EndedAt));
+
+        await Store.MarkLearnedAsync(user, [id], T0.AddMinutes(3));
+        Assert.Equal(0, await Store.CountSessionsAsync(user, SessionState.Completed));
+        var learned = Assert.Single(await Store.GetSessionsAsync(user, SessionState.Learned));
+        Assert.Equal((DateTimeOffset?)T0.AddMinutes(3), learned.LearnedAt);
+        Assert.Equal(2, learned.Messages.Count);
+    }
+
+    [Fact]
+    public async Task MarkLearned_IgnoresOpenAndUnknownSessions()
+    {
+        var user = NewUser();
+        var open = NewSessionId();
+        await Store.CreateAsync(Open(open, user, T0, "still talking"));
+
+        await Store.MarkLearnedAsync(user, [open, "unknown"], T0);
+
+        Assert.NotNull(await Store.GetOpenSessionAsync(user));
+        Assert.Empty(await Store.GetSessionsAsync(user, SessionState.Learned));
+    }
+
+    [Fact]
+    public async Task GetSessions_ReturnsOldestFirst_AndUsersWithUnlearnedSessionsAreListed()
+    {
+        var user = NewUser();
+        var first = NewSessionId();
+        var second = NewSessionId();
+        await Store.CreateAsync(Open(first, user, T0, "one"));
+        await Store.CompleteAsync(user, first, T0.AddMinutes(1));
+        await Store.CreateAsync(Open(second, user, T0.AddHours(1), "two"));
+
+        Assert.Equal([first, second], (await Store.GetSessionsAsync(user)).Select(s => s.Id));
+        Assert.Contains(user, await Store.GetUsersWithUnlearnedSessionsAsync());
+
+        await Store.CompleteAsync(user, second, T0.AddHours(2));
+        await Store.MarkLearnedAsync(user, [first, second], T0.AddHours(3));
+        Assert.DoesNotContain(user, await Store.GetUsersWithUnlearnedSessionsAsync());
+    }
+
+    [Fact]
+    public async Task DeleteUser_RemovesOnlyThatUsersSessions()
+    {
+        var user = NewUser();
+        var other = NewUser();
+        await Store.CreateAsync(Open(NewSessionId(), user, T0, "mine"));
+        await Store.CreateAsync(Open(NewSessionId(), other, T0, "theirs"));
+
+        await Store.DeleteUserAsync(user);
+
+        Assert.Empty(await Store.GetSessionsAsync(user));
+        Assert.DoesNotContain(user, await Store.GetUsersWithUnlearnedSessionsAsync());
+        Assert.Single(await Store.GetSessionsAsync(other));
+    }
+
+    [Theory]
+    [InlineData("../../x")]
+    [InlineData("/etc/x")]
+    [InlineData("a\0b")]
+    public async Task EdgeCaseUserIds_KeepTheirOwnSessions(string userId)
+    {
+        userId += Guid.NewGuid().ToString("N");
+        await Store.CreateAsync(Open(NewSessionId(), userId, T0, "edge"));
+
+        var session = Assert.Single(await Store.GetSessionsAsync(userId));
+
+        Assert.Equal(userId, session.UserId);
+        Assert.Contains(userId, await Store.GetUsersWithUnlearnedSessionsAsync());
+    }
+
+    [Fact]
+    public async Task AppendToUnknownSession_Throws()
+        => await Assert.ThrowsAsync<InvalidOperationException>(() => Store.AppendMessagesAsync(NewUser(), NewSessionId(), [], T0));
+
+    protected static string NewUser() => "user-" + Guid.NewGuid().ToString("N");
+
+    protected static string NewSessionId() => Guid.CreateVersion7().ToString("N");
+
+    protected static ConversationSession Open(string id, string user, DateTimeOffset at, string text)
+        => new(id, user, null, SessionState.Open, at, at, null, null, [new SessionMessage("user", text, at)]);
+}

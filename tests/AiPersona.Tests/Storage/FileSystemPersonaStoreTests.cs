@@ -1,0 +1,137 @@
+using Microsoft.Extensions.Options;
+
+namespace AiPersona.Tests.Storage;
+
+public sealed class FileSystemPersonaStoreTests : PersonaStoreConformanceTests, IDisposable
+{
+    private readonly TempDirectory _root = new();
+    private readonly string _outside;
+
+    public FileSystemPersonaStoreTests()
+    {
+        // The store's root is a subfolder, so that anything written beside it (an escape) would be visible.
+        _outside = _root.Path;
+        Store = new FileSystemPersonaStore(Options.Create(new FileSystemStorageOptions { RootDirectory = Path.Combine(_root.Path, "store") }));
+    }
+
+    protected override IPersonaStore Store { get; }
+
+    [Theory]
+    [MemberData(nameof(EdgeCaseUserIds))]
+    public async Task EveryFileStaysInsideTheRootAndHasASafeName(string userId)
+    {
+        await Store.SaveAsync(Persona.CreateEmpty(userId).ApplyEdits([PersonaEdit.Set("demographics", "name", "x")], Now));
+
+        var files = _root.AllFiles();
+        var root = Path.Combine(_outside, "store") + Path.DirectorySeparatorChar;
+        Assert.NotEmpty(files);
+        Assert.All(files, f => Assert.StartsWith(root, f, StringComparison.Ordinal));
+        Assert.All(files, f => Assert.Matches("^[a-z0-9-]+\\.(json|lock)$", Path.GetFileName(f)));
+        Assert.All(files, f => Assert.True(Path.GetFileName(f).Length <= 80));
+    }
+
+    [Fact]
+    public async Task ADocumentOfAnotherUser_IsNotReturned()
+    {
+        await Store.SaveAsync(Persona.CreateEmpty("alice").ApplyEdits([PersonaEdit.Set("demographics", "name", "Alice")], Now));
+        var aliceFile = Assert.Single(_root.AllFiles(), f => f.EndsWith(".json", StringComparison.Ordinal));
+        File.Copy(aliceFile, Path.Combine(Path.GetDirectoryName(aliceFile)!, StoragePaths.GetUserKey("mallory") + ".json"));
+
+        await Assert.ThrowsAsync<InvalidDataException>(() => Store.GetAsync("mallory"));
+    }
+
+    [Fact]
+    public async Task ALeftoverTemporaryFileFromACrash_IsIgnored()
+    {
+        var user = NewUser();
+        await Store.SaveAsync(Persona.CreateEmpty(user).ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now));
+        var document = Assert.Single(_root.AllFiles(), f => f.EndsWith(".json", StringComparison.Ordinal));
+        await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(document)!, "." + Path.GetFileName(document) + ".abc.tmp"), "{\"userId\": \"torn");
+
+        var read = await Store.GetAsync(user);
+
+        Assert.Equal("Ana", read.GetValue("demographics", "name")!.Value);
+    }
+
+    [Fact]
+    public async Task AtomicWrite_FailingMidWrite_LeavesTheOldFileAndNoTemporaryFile()
+    {
+        var path = Path.Combine(_root.Path, "doc.json");
+        await File.WriteAllTextAsync(path, "old content");
+
+        await Assert.ThrowsAsync<IOException>(() => AtomicFile.WriteAsync(
+            path,
+            async (stream, ct) =>
+            {
+                await stream.WriteAsync("new cont"u8.ToArray(), ct);
+                await stream.FlushAsync(ct);
+                throw new IOException("simulated crash mid-write");
+            },
+            CancellationToken.None));
+
+        Assert.Equal("old content", await File.ReadAllTextAsync(path));
+        Assert.Equal([path], _root.AllFiles());
+    }
+
+    [Fact]
+    public async Task AtomicWrite_Succeeding_ReplacesTheWholeFile()
+    {
+        var path = Path.Combine(_root.Path, "doc.json");
+        await File.WriteAllTextAsync(path, "old content that is longer than the new one");
+
+        await AtomicFile.WriteAsync(path, (stream, ct) => stream.WriteAsync("new"u8.ToArray(), ct).AsTask(), CancellationToken.None);
+
+        Assert.Equal("new", await File.ReadAllTextAsync(path));
+        Assert.Equal([path], _root.AllFiles());
+    }
+
+    [Fact]
+    public async Task TwoStoreInstancesOnOneDirectory_StillRefuseStaleSaves()
+    {
+        var second = new FileSystemPersonaStore(Options.Create(new FileSystemStorageOptions { RootDirectory = Path.Combine(_root.Path, "store") }));
+        var user = NewUser();
+        var v0 = await Store.GetAsync(user);
+
+        var results = await Task.WhenAll(
+            Try(() => Store.SaveAsync(v0.ApplyEdits([PersonaEdit.Set("demographics", "name", "one")], Now))),
+            Try(() => second.SaveAsync(v0.ApplyEdits([PersonaEdit.Set("demographics", "name", "two")], Now))));
+
+        Assert.Equal(1, results.Count(r => r));
+        Assert.Single(await second.GetHistoryAsync(user));
+    }
+
+    [Fact]
+    public async Task DeleteUser_RemovesEveryFileOfTheUser()
+    {
+        var user = NewUser();
+        await Store.SaveAsync(Persona.CreateEmpty(user).ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now));
+
+        await Store.DeleteUserAsync(user);
+
+        Assert.Empty(_root.AllFiles());
+    }
+
+    [Fact]
+    public void StoragePaths_Combine_RefusesAPathOutsideTheRoot()
+    {
+        var root = Path.Combine(_root.Path, "store");
+        Assert.Throws<InvalidOperationException>(() => StoragePaths.Combine(root, "..", "escape.json"));
+        Assert.Throws<InvalidOperationException>(() => StoragePaths.Combine(root, "/etc/passwd"));
+        Assert.Throws<InvalidOperationException>(() => StoragePaths.Combine(root, "..", "store-sibling", "x")); // shares the root's prefix
+    }
+
+    public void Dispose() => _root.Dispose();
+
+    private static async Task<bool> Try(Func<Task> action)
+    {
+        try
+        {
+            await action();
+            return true;
+        }
+        catch (PersonaConcurrencyException)
+        {
+            return false;
+        }
+    }
+}
