@@ -17,7 +17,7 @@ internal static partial class PromptInjectionDetector
         | \b(reveal|print|output|repeat|leak|show)\b.{0,30}\b(system\s+prompt|instructions|api\s+keys?|passwords?|secrets?)\b
         | <\|?\s*(im_start|im_end|system|endoftext|assistant)\s*\|?>
         | \[/?(INST|SYS)\]
-        | (^|\n)\s*(system|assistant|developer)\s*:
+        | (^|\n|[.;!?]\s)\s*(system|assistant|developer)\s*:
         """,
         RegexOptions.IgnoreCase | RegexOptions.IgnorePatternWhitespace | RegexOptions.CultureInvariant,
         matchTimeoutMilliseconds: 200)]

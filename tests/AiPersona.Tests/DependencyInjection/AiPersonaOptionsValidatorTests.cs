@@ -1,0 +1,43 @@
+namespace AiPersona.Tests.DependencyInjection;
+
+public sealed class AiPersonaOptionsValidatorTests
+{
+    [Fact]
+    public void Defaults_AreValid() => Assert.True(new AiPersonaOptionsValidator().Validate(null, new AiPersonaOptions()).Succeeded);
+
+    [Fact]
+    public void OutOfRangeValues_FailWithMessagesNamingTheOption()
+    {
+        var options = new AiPersonaOptions
+        {
+            SessionsPerUpdate = 0,
+            SessionIdleTimeout = TimeSpan.Zero,
+            MaxValueLength = 5,
+            MaxTranscriptCharacters = 10,
+            MaxSaveAttempts = 0,
+            OptimizerChatClientKey = " ",
+        };
+
+        var result = new AiPersonaOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        foreach (var name in new[] { "SessionsPerUpdate", "SessionIdleTimeout", "MaxValueLength", "MaxTranscriptCharacters", "MaxSaveAttempts", "OptimizerChatClientKey" })
+        {
+            Assert.Contains(name, result.FailureMessage, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void BrokenSchema_Fails()
+    {
+        var options = new AiPersonaOptions();
+        options.Schema.Sections.Add(new PersonaSectionDefinition("Demographics", "dup"));
+        options.Schema.Sections[1].Fields.Add(new PersonaFieldDefinition("values_and_interests", "dup", importance: 500));
+
+        var result = new AiPersonaOptionsValidator().Validate(null, options);
+
+        Assert.Contains("section 'Demographics' twice", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("field 'values_and_interests' twice", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Importance", result.FailureMessage, StringComparison.Ordinal);
+    }
+}

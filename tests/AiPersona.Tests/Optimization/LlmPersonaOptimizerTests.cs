@@ -1,0 +1,115 @@
+using Microsoft.Extensions.AI;
+
+namespace AiPersona.Tests.Optimization;
+
+public sealed class LlmPersonaOptimizerTests
+{
+    private static readonly ConversationSession[] Sessions =
+    [
+        TestData.CompletedSession("id-1", "u", "Call me Ana, I'm a nurse."),
+        TestData.CompletedSession("id-2", "u", "Please keep answers short."),
+    ];
+
+    [Fact]
+    public async Task ParsesStructuredOutput_AndMapsSessionLabelsToIds()
+    {
+        var client = TestChatClient.Replying(_ => """
+            {"edits":[
+              {"section":"demographics","field":"name","action":"set","value":"Ana","reason":"introduced herself","sessions":["S1"]},
+              {"section":"preferences","field":"formats","action":"set","value":"Short answers","reason":"asked","sessions":["S2","S9"]},
+              {"section":"demographics","field":"age","action":"remove","value":null,"reason":"contradicted","sessions":["s1"]}
+            ]}
+            """);
+
+        var result = await CreateOptimizer(client).OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), Sessions));
+
+        Assert.True(result.Succeeded);
+        Assert.Collection(
+            result.Edits,
+            e => Assert.Equal(("name", PersonaEditOperation.Set, "Ana", "id-1"), (e.Field, e.Operation, e.Value!, e.SourceSessionIds.Single())),
+            e => Assert.Equal(["id-2"], e.SourceSessionIds),
+            e => Assert.Equal((PersonaEditOperation.Remove, "id-1"), (e.Operation, e.SourceSessionIds.Single())));
+    }
+
+    [Fact]
+    public async Task RequestsAJsonSchemaResponse_WithTheSessionsAndPersonaInThePrompt()
+    {
+        var client = TestChatClient.Replying(_ => """{"edits":[]}""");
+        var persona = Persona.CreateEmpty("u").ApplyEdits([PersonaEdit.Set("demographics", "career", "Nurse")], DateTimeOffset.UnixEpoch).Updated;
+
+        var result = await CreateOptimizer(client).OptimizeAsync(new PersonaOptimizationRequest(persona, PersonaSchema.CreateDefault(), Sessions));
+
+        Assert.True(result.Succeeded);
+        Assert.Empty(result.Edits);
+        var (messages, options) = Assert.Single(client.Calls);
+        var format = Assert.IsType<ChatResponseFormatJson>(options!.ResponseFormat);
+        Assert.NotNull(format.Schema);
+        Assert.Contains("edits", format.Schema.Value.GetRawText(), StringComparison.Ordinal);
+        var prompt = string.Join("\n", messages.Select(m => m.Text));
+        Assert.Contains("### S1", prompt, StringComparison.Ordinal);
+        Assert.Contains("Call me Ana, I'm a nurse.", prompt, StringComparison.Ordinal);
+        Assert.Contains("demographics.career: \"Nurse\"", prompt, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LockedAndNeverStoreFields_AreMarkedInThePrompt()
+    {
+        var schema = PersonaSchema.CreateDefault();
+        schema.FindField("demographics", "name")!.Policy = FieldPolicy.Locked;
+        schema.FindField("demographics", "gender")!.Policy = FieldPolicy.NeverStore;
+        var client = TestChatClient.Replying(_ => """{"edits":[]}""");
+
+        await CreateOptimizer(client).OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), schema, Sessions));
+
+        var prompt = client.Calls.Single().Messages[^1].Text;
+        Assert.Contains("name: The name the user wants to be called. (read-only", prompt, StringComparison.Ordinal);
+        Assert.Contains("gender: Gender, only if the user stated it. (never-store", prompt, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task JsonInACodeFence_IsStillParsed()
+    {
+        var client = TestChatClient.Replying(_ => "Here you go:\n```json\n{\"edits\":[{\"section\":\"demographics\",\"field\":\"name\",\"value\":\"Ana\",\"reason\":\"r\",\"sessions\":[\"S1\"]}]}\n```");
+
+        var result = await CreateOptimizer(client).OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), Sessions));
+
+        Assert.True(result.Succeeded);
+        Assert.Equal("Ana", Assert.Single(result.Edits).Value);
+    }
+
+    [Theory]
+    [InlineData("I cannot help with that.")]
+    [InlineData("{\"edits\": [ {\"section\": ")]
+    [InlineData("{\"edits\": \"none\"}")]
+    [InlineData("")]
+    public async Task MalformedOutput_IsAFailureNotAnException(string reply)
+    {
+        var client = TestChatClient.Replying(_ => reply);
+
+        var result = await CreateOptimizer(client).OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), Sessions));
+
+        Assert.False(result.Succeeded);
+        Assert.Empty(result.Edits);
+        Assert.NotNull(result.Error);
+    }
+
+    [Fact]
+    public async Task Transcripts_AreCutToTheBudget()
+    {
+        var longSession = TestData.CompletedSession("long", "u", [.. Enumerable.Range(0, 200).Select(i => $"message {i} " + new string('x', 200))]);
+        var client = TestChatClient.Replying(_ => """{"edits":[]}""");
+        var optimizer = CreateOptimizer(client, maxTranscript: 5_000);
+
+        await optimizer.OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), [longSession]));
+
+        var prompt = client.Calls.Single().Messages[^1].Text;
+        var transcript = prompt[prompt.IndexOf("### S1", StringComparison.Ordinal)..];
+        Assert.InRange(transcript.Length, 4_000, 5_300);
+        Assert.Contains("message 0 ", transcript, StringComparison.Ordinal);
+        Assert.DoesNotContain("message 199 ", transcript, StringComparison.Ordinal);
+        Assert.Contains("cut to fit the transcript budget", transcript, StringComparison.Ordinal);
+    }
+
+    private static LlmPersonaOptimizer CreateOptimizer(IChatClient client, int maxTranscript = 24_000)
+        => new(client, TestOptions.Create(o => o.MaxTranscriptCharacters = maxTranscript));
+}

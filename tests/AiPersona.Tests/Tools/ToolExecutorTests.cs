@@ -1,0 +1,94 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using Moq;
+
+namespace AiPersona.Tests.Tools;
+
+public sealed class ToolExecutorTests
+{
+    private static readonly JsonElement WeatherSchema = JsonDocument.Parse("""{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}""").RootElement;
+
+    [Fact]
+    public async Task DefaultExecutor_InvokesTheRealFunction_ThroughFunctionInvokingChatClient()
+    {
+        var calls = 0;
+        var function = AIFunctionFactory.Create((string city) => { calls++; return $"sunny in {city}"; }, "get_weather");
+        var model = CallingToolThenAnswering("get_weather");
+        using var client = model.AsBuilder().UseToolExecutor().Build();
+
+        var response = await client.GetResponseAsync("weather?", new ChatOptions { Tools = [function] });
+
+        Assert.Equal(1, calls);
+        Assert.Equal("sunny in Lisbon", ResultSentBack(model));
+        Assert.Equal("done", response.Text);
+    }
+
+    [Fact]
+    public async Task CustomExecutor_ReceivesTheInvocationContext()
+    {
+        var executor = new Mock<IToolExecutor>();
+        executor.Setup(e => e.InvokeAsync(It.IsAny<FunctionInvocationContext>(), It.IsAny<CancellationToken>())).ReturnsAsync("from executor");
+        var function = AIFunctionFactory.Create((string city) => "real", "get_weather");
+        var model = CallingToolThenAnswering("get_weather");
+        using var client = model.AsBuilder().UseToolExecutor(executor.Object).Build();
+
+        await client.GetResponseAsync("weather?", new ChatOptions { Tools = [function] });
+
+        executor.Verify(e => e.InvokeAsync(
+            It.Is<FunctionInvocationContext>(c => c.Function.Name == "get_weather" && c.Arguments["city"]!.ToString() == "Lisbon"),
+            It.IsAny<CancellationToken>()), Times.Once);
+        Assert.Equal("from executor", ResultSentBack(model));
+    }
+
+    [Fact]
+    public async Task SimulatedExecutor_AsksTheSimulationModelWithTheApiDocs_AndReturnsItsJson()
+    {
+        var simulator = TestChatClient.Replying(_ => "```json\n{\"forecast\": \"rain\", \"celsius\": 14}\n```");
+        var executor = new SimulatedToolExecutor(simulator, new Dictionary<string, string> { ["get_weather"] = "Returns {forecast, celsius}." });
+        var function = SimulatedToolExecutor.CreateFunction("get_weather", "Current weather for a city.", WeatherSchema);
+        var model = CallingToolThenAnswering("get_weather");
+        using var client = model.AsBuilder().UseToolExecutor(executor).Build();
+
+        await client.GetResponseAsync("weather?", new ChatOptions { Tools = [function] });
+
+        var prompt = simulator.Calls.Single().Messages[^1].Text;
+        Assert.Contains("get_weather", prompt, StringComparison.Ordinal);
+        Assert.Contains("Current weather for a city.", prompt, StringComparison.Ordinal);
+        Assert.Contains("Returns {forecast, celsius}.", prompt, StringComparison.Ordinal);
+        Assert.Matches("\"city\":\\s*\"Lisbon\"", prompt);
+        var result = Assert.IsType<JsonElement>(model.Calls[1].Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Single().Result);
+        Assert.Equal("rain", result.GetProperty("forecast").GetString());
+    }
+
+    [Fact]
+    public async Task SimulatedExecutor_ReturnsPlainTextWhenTheModelAnswersWithoutJson()
+    {
+        var executor = new SimulatedToolExecutor(TestChatClient.Replying(_ => "OK, booked."));
+        var context = new FunctionInvocationContext { Function = SimulatedToolExecutor.CreateFunction("book", "Books.", WeatherSchema) };
+
+        Assert.Equal("OK, booked.", await executor.InvokeAsync(context, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task SimulatedFunction_CannotBeInvokedDirectly()
+    {
+        var function = SimulatedToolExecutor.CreateFunction("book", "Books.", WeatherSchema);
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(async () => await function.InvokeAsync(new AIFunctionArguments()));
+        Assert.Contains("SimulatedToolExecutor", ex.Message, StringComparison.Ordinal);
+    }
+
+    private static TestChatClient CallingToolThenAnswering(string toolName)
+    {
+        var turn = 0;
+        return new TestChatClient
+        {
+            GetResponseAsyncCallback = (_, _, _) => Task.FromResult(Interlocked.Increment(ref turn) == 1
+                ? new ChatResponse(new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("call-1", toolName, new Dictionary<string, object?> { ["city"] = "Lisbon" })]))
+                : new ChatResponse(new ChatMessage(ChatRole.Assistant, "done"))),
+        };
+    }
+
+    private static string? ResultSentBack(TestChatClient model)
+        => model.Calls[1].Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Single().Result?.ToString();
+}
