@@ -36,4 +36,33 @@ public sealed class AiPersonaOptions
     /// registered under the key, the optimizer uses the unkeyed <c>IChatClient</c>.</summary>
     /// <value>Defaults to <see cref="DefaultOptimizerChatClientKey"/>.</value>
     public string OptimizerChatClientKey { get; set; } = DefaultOptimizerChatClientKey;
+
+    /// <summary>Gets or sets whether persona updates run in the background or inline.</summary>
+    /// <value>Defaults to <see cref="PersonaUpdateMode.Background"/>: chat calls return without waiting for the optimizer.</value>
+    public PersonaUpdateMode UpdateMode { get; set; } = PersonaUpdateMode.Background;
+
+    /// <summary>Gets or sets a value indicating whether every chat request must name a user. When <see langword="false"/>,
+    /// a request without a user passes through unpersonalized and unrecorded.</summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool RequireUser { get; set; }
+
+    /// <summary>Gets or sets the most tokens the rendered persona may take in a request. The least important fields are
+    /// dropped first; a value is never cut in the middle.</summary>
+    /// <value>Defaults to 500. Valid range: 50 to 32,000. Tokens are estimated as one per four characters.</value>
+    public int PersonaTokenBudget { get; set; } = 500;
+
+    /// <summary>Gets or sets how long a loaded persona is reused before it is read from the store again. Updates made by
+    /// this process replace the cached persona at once; this bounds how long changes made elsewhere (another instance,
+    /// a direct <see cref="IPersonaStore"/> save) take to show.</summary>
+    /// <value>Defaults to 1 minute. <see cref="TimeSpan.Zero"/> disables caching. Must not be negative.</value>
+    public TimeSpan PersonaCacheDuration { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Gets or sets how long to wait after a failed update before the same user's update is tried again.</summary>
+    /// <value>Defaults to 1 minute. Must not be negative.</value>
+    public TimeSpan UpdateRetryDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Gets or sets how long disposing the scheduler waits for running background updates before cancelling
+    /// them. A cancelled update changes nothing; its sessions stay pending and are picked up after a restart.</summary>
+    /// <value>Defaults to 10 seconds. Must not be negative.</value>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -18,6 +18,15 @@ internal sealed class AiPersonaOptionsValidator : IValidateOptions<AiPersonaOpti
             failures.Add($"AiPersonaOptions.{nameof(options.SessionIdleTimeout)} must be positive; it is {options.SessionIdleTimeout}.");
         }
 
+        CheckRange(failures, nameof(options.PersonaTokenBudget), options.PersonaTokenBudget, 50, 32_000);
+        CheckNotNegative(failures, nameof(options.PersonaCacheDuration), options.PersonaCacheDuration);
+        CheckNotNegative(failures, nameof(options.UpdateRetryDelay), options.UpdateRetryDelay);
+        CheckNotNegative(failures, nameof(options.ShutdownTimeout), options.ShutdownTimeout);
+        if (!Enum.IsDefined(options.UpdateMode))
+        {
+            failures.Add($"AiPersonaOptions.{nameof(options.UpdateMode)} has an unknown value '{options.UpdateMode}'.");
+        }
+
         if (string.IsNullOrWhiteSpace(options.OptimizerChatClientKey))
         {
             failures.Add($"AiPersonaOptions.{nameof(options.OptimizerChatClientKey)} must not be empty.");
@@ -77,6 +86,14 @@ internal sealed class AiPersonaOptionsValidator : IValidateOptions<AiPersonaOpti
 
                 CheckRange(failures, $"Schema field '{section.Name}.{field.Name}' Importance", field.Importance, 0, 100);
             }
+        }
+    }
+
+    private static void CheckNotNegative(List<string> failures, string name, TimeSpan value)
+    {
+        if (value < TimeSpan.Zero)
+        {
+            failures.Add($"AiPersonaOptions.{name} must not be negative; it is {value}.");
         }
     }
 

@@ -40,4 +40,16 @@ internal static partial class Log
 
     [LoggerMessage(12, LogLevel.Debug, "Simulated tool {ToolName} with the simulation model.")]
     public static partial void ToolSimulated(ILogger logger, string toolName);
+
+    [LoggerMessage(13, LogLevel.Error, "A persona update of user {UserHash} failed; its sessions stay pending for a later attempt.")]
+    public static partial void UpdateThrew(ILogger logger, Exception exception, string userHash);
+
+    [LoggerMessage(14, LogLevel.Information, "A persona update of user {UserHash} was cancelled by shutdown; its sessions stay pending.")]
+    public static partial void UpdateCancelled(ILogger logger, string userHash);
+
+    [LoggerMessage(15, LogLevel.Error, "Looking for pending persona updates after start-up failed.")]
+    public static partial void RecoveryFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(16, LogLevel.Error, "Recording a chat turn of user {UserHash} failed; the response is returned, but the turn is not stored.")]
+    public static partial void RecordFailed(ILogger logger, Exception exception, string userHash);
 }

@@ -32,6 +32,7 @@ internal sealed class LlmPersonaOptimizer : IPersonaOptimizer
 
         var prompt = OptimizerPrompt.Create(request, _options.CurrentValue.MaxTranscriptCharacters);
         var chatOptions = new ChatOptions { Temperature = 0 };
+        using var suppression = PersonalizationSuppression.Enter();
         var response = await _chatClient.GetResponseAsync<OptimizerResponse>(
             prompt.Messages,
             AiPersonaJsonContext.Default.Options,

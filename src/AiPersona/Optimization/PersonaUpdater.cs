@@ -55,8 +55,8 @@ public sealed class PersonaUpdater : IDisposable
 
     internal PersonaMetrics Metrics => _metrics;
 
-    /// <summary>Updates a user's persona from the pending sessions when at least
-    /// <see cref="AiPersonaOptions.SessionsPerUpdate"/> of them are pending.</summary>
+    /// <summary>Updates a user's persona from the oldest <see cref="AiPersonaOptions.SessionsPerUpdate"/> (k) pending
+    /// sessions when at least k are pending.</summary>
     /// <param name="userId">The user.</param>
     /// <param name="force"><see langword="true"/> to learn from any number (at least one) of pending sessions.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
@@ -67,11 +67,15 @@ public sealed class PersonaUpdater : IDisposable
         using (await _userLocks.AcquireAsync(userId, cancellationToken).ConfigureAwait(false))
         {
             var options = _options.CurrentValue;
-            var pending = await _sessions.GetPendingSessionsAsync(userId, cancellationToken).ConfigureAwait(false);
-            if (pending.Count == 0 || (!force && pending.Count < options.SessionsPerUpdate))
+            var allPending = await _sessions.GetPendingSessionsAsync(userId, cancellationToken).ConfigureAwait(false);
+            if (allPending.Count == 0 || (!force && allPending.Count < options.SessionsPerUpdate))
             {
                 return PersonaUpdateResult.NotEnough();
             }
+
+            // One update learns from the oldest k sessions, as the paper does every k sessions; a backlog is worked off by
+            // further updates. A forced update learns from everything pending.
+            var pending = force ? allPending : [.. allPending.Take(options.SessionsPerUpdate)];
 
             var userHash = UserIdHash.Of(userId);
             using var activity = AiPersonaTelemetry.ActivitySource.StartActivity(AiPersonaTelemetry.UpdateActivity);

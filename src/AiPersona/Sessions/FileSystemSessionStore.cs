@@ -24,10 +24,23 @@ public sealed class FileSystemSessionStore : ISessionStore
     }
 
     /// <inheritdoc/>
-    public async Task<ConversationSession?> GetOpenSessionAsync(string userId, CancellationToken cancellationToken = default)
+    public async Task<ConversationSession?> GetLatestSessionAsync(string userId, CancellationToken cancellationToken = default)
     {
-        var sessions = await ReadFolderAsync(userId, SessionState.Open, cancellationToken).ConfigureAwait(false);
-        return sessions.Count == 0 ? null : sessions[^1];
+        // Session ids increase over time, so the greatest file name is the latest session, whatever folder it is in.
+        string? latestId = null;
+        foreach (var state in Enum.GetValues<SessionState>())
+        {
+            foreach (var file in SessionFiles(userId, state))
+            {
+                var id = Path.GetFileNameWithoutExtension(file);
+                if (latestId is null || string.CompareOrdinal(id, latestId) > 0)
+                {
+                    latestId = id;
+                }
+            }
+        }
+
+        return latestId is null ? null : await ReadRequiredAsync(userId, latestId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

@@ -12,6 +12,15 @@ namespace AiPersona;
 /// </remarks>
 public interface ISessionManager
 {
+    /// <summary>Applies session boundaries before a turn reaches the model: completes the open session when it has been
+    /// idle too long or when <paramref name="conversationId"/> names another conversation. Lets the persona learn from a
+    /// finished session before the next one's first request.</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="conversationId">The conversation id of the coming turn, if any.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>How many completed sessions of the user are pending.</returns>
+    Task<int> BeginTurnAsync(string userId, string? conversationId, CancellationToken cancellationToken = default);
+
     /// <summary>Records one chat turn. Callers may resend the whole conversation: each message is stored once.</summary>
     /// <param name="userId">The user.</param>
     /// <param name="conversationId">The application's conversation id, or <see langword="null"/> to continue the open session.</param>

@@ -6,14 +6,16 @@ namespace AiPersona;
 /// <remarks>Implementations are thread-safe. Every method with a user id only touches that user's sessions.</remarks>
 public interface ISessionStore
 {
-    /// <summary>Gets the user's open session, with its messages.</summary>
+    /// <summary>Gets the user's latest session (the one with the greatest id), in any state, with its messages. A user
+    /// has at most one open session, and it is always the latest.</summary>
     /// <param name="userId">The user.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
-    /// <returns>The open session, or <see langword="null"/>.</returns>
-    Task<ConversationSession?> GetOpenSessionAsync(string userId, CancellationToken cancellationToken = default);
+    /// <returns>The latest session, or <see langword="null"/> when the user has none.</returns>
+    Task<ConversationSession?> GetLatestSessionAsync(string userId, CancellationToken cancellationToken = default);
 
     /// <summary>Creates a new open session.</summary>
-    /// <param name="session">The session, in state <see cref="SessionState.Open"/>.</param>
+    /// <param name="session">The session, in state <see cref="SessionState.Open"/>. The session manager creates ids that
+    /// increase over time in ordinal order, so the latest session has the greatest id.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>A task that completes when the session is stored.</returns>
     Task CreateAsync(ConversationSession session, CancellationToken cancellationToken = default);

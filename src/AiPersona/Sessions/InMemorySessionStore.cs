@@ -7,12 +7,12 @@ public sealed class InMemorySessionStore : ISessionStore
     private readonly Lock _lock = new();
 
     /// <inheritdoc/>
-    public Task<ConversationSession?> GetOpenSessionAsync(string userId, CancellationToken cancellationToken = default)
+    public Task<ConversationSession?> GetLatestSessionAsync(string userId, CancellationToken cancellationToken = default)
     {
         UserIds.ThrowIfInvalid(userId);
         lock (_lock)
         {
-            return Task.FromResult(Sessions(userId).LastOrDefault(static s => s.State == SessionState.Open));
+            return Task.FromResult(Sessions(userId).MaxBy(static s => s.Id, StringComparer.Ordinal));
         }
     }
 

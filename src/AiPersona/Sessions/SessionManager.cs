@@ -25,6 +25,17 @@ internal sealed class SessionManager : ISessionManager
         _logger = logger ?? NullLogger<SessionManager>.Instance;
     }
 
+    public async Task<int> BeginTurnAsync(string userId, string? conversationId, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        using (await _userLocks.AcquireAsync(userId, cancellationToken).ConfigureAwait(false))
+        {
+            var latest = await _store.GetLatestSessionAsync(userId, cancellationToken).ConfigureAwait(false);
+            await ApplyBoundariesAsync(latest, conversationId, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            return await PendingCountAsync(userId, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     public async Task<SessionTurnResult> RecordTurnAsync(
         string userId,
         string? conversationId,
@@ -41,23 +52,15 @@ internal sealed class SessionManager : ISessionManager
             var now = _time.GetUtcNow();
             var request = SessionMessages.Convert(requestMessages, now);
             var response = SessionMessages.Convert(responseMessages, now);
-            var open = await _store.GetOpenSessionAsync(userId, cancellationToken).ConfigureAwait(false);
+            var latest = await _store.GetLatestSessionAsync(userId, cancellationToken).ConfigureAwait(false);
+            var open = await ApplyBoundariesAsync(latest, conversationId, now, cancellationToken).ConfigureAwait(false);
 
-            // After an idle timeout the client may still resend the old conversation: compare against the session that
-            // just ended so its messages are not stored twice. A new conversation id is a different conversation.
-            var previous = open;
-            if (open is not null && IsIdle(open, now))
-            {
-                await CompleteAsync(open, open.LastActivityAt, "idle timeout", cancellationToken).ConfigureAwait(false);
-                open = null;
-            }
-            else if (open is not null && conversationId is not null && !string.Equals(open.ConversationId, conversationId, StringComparison.Ordinal))
-            {
-                await CompleteAsync(open, now, "new conversation id", cancellationToken).ConfigureAwait(false);
-                open = previous = null;
-            }
-
-            var added = previous is null ? request : SessionMessages.Unseen(previous.Messages, request);
+            // A client that continues a conversation after its session ended (idle timeout, EndSessionAsync) still resends
+            // the old messages: compare against the latest session of the same conversation so nothing is stored twice.
+            var continued = latest is not null && (conversationId is null || string.Equals(latest.ConversationId, conversationId, StringComparison.Ordinal))
+                ? latest
+                : null;
+            var added = continued is null ? request : SessionMessages.Unseen(continued.Messages, request);
             added.AddRange(response);
 
             string sessionId;
@@ -68,7 +71,7 @@ internal sealed class SessionManager : ISessionManager
                     return new SessionTurnResult(string.Empty, 0, await PendingCountAsync(userId, cancellationToken).ConfigureAwait(false));
                 }
 
-                sessionId = Guid.CreateVersion7(now).ToString("N");
+                sessionId = NewSessionId(latest, now);
                 await _store.CreateAsync(
                     new ConversationSession(sessionId, userId, conversationId, SessionState.Open, now, now, null, null, added),
                     cancellationToken).ConfigureAwait(false);
@@ -93,11 +96,11 @@ internal sealed class SessionManager : ISessionManager
         UserIds.ThrowIfInvalid(userId);
         using (await _userLocks.AcquireAsync(userId, cancellationToken).ConfigureAwait(false))
         {
-            var open = await _store.GetOpenSessionAsync(userId, cancellationToken).ConfigureAwait(false);
+            var latest = await _store.GetLatestSessionAsync(userId, cancellationToken).ConfigureAwait(false);
+            var open = await ApplyBoundariesAsync(latest, null, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             if (open is not null)
             {
-                var now = _time.GetUtcNow();
-                await CompleteAsync(open, IsIdle(open, now) ? open.LastActivityAt : now, "ended by the application", cancellationToken).ConfigureAwait(false);
+                await CompleteAsync(open, _time.GetUtcNow(), "ended by the application", cancellationToken).ConfigureAwait(false);
             }
 
             return await PendingCountAsync(userId, cancellationToken).ConfigureAwait(false);
@@ -109,12 +112,8 @@ internal sealed class SessionManager : ISessionManager
         UserIds.ThrowIfInvalid(userId);
         using (await _userLocks.AcquireAsync(userId, cancellationToken).ConfigureAwait(false))
         {
-            var open = await _store.GetOpenSessionAsync(userId, cancellationToken).ConfigureAwait(false);
-            if (open is not null && IsIdle(open, _time.GetUtcNow()))
-            {
-                await CompleteAsync(open, open.LastActivityAt, "idle timeout", cancellationToken).ConfigureAwait(false);
-            }
-
+            var latest = await _store.GetLatestSessionAsync(userId, cancellationToken).ConfigureAwait(false);
+            await ApplyBoundariesAsync(latest, null, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             return await _store.GetSessionsAsync(userId, SessionState.Completed, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -151,6 +150,43 @@ internal sealed class SessionManager : ISessionManager
         {
             await _store.DeleteUserAsync(userId, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    // Completes the open session when it has been idle too long or a turn of another conversation arrives; returns the
+    // session that stays open, if any.
+    private async Task<ConversationSession?> ApplyBoundariesAsync(ConversationSession? latest, string? conversationId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (latest is not { State: SessionState.Open })
+        {
+            return null;
+        }
+
+        if (IsIdle(latest, now))
+        {
+            await CompleteAsync(latest, latest.LastActivityAt, "idle timeout", cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        if (conversationId is not null && !string.Equals(latest.ConversationId, conversationId, StringComparison.Ordinal))
+        {
+            await CompleteAsync(latest, now, "new conversation id", cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        return latest;
+    }
+
+    // Version 7 GUIDs sort by time; a clock that went backwards must still give a greater id than the latest one.
+    private static string NewSessionId(ConversationSession? latest, DateTimeOffset now)
+    {
+        var id = Guid.CreateVersion7(now).ToString("N");
+        while (latest is not null && string.CompareOrdinal(id, latest.Id) <= 0)
+        {
+            now = now.AddMilliseconds(1);
+            id = Guid.CreateVersion7(now).ToString("N");
+        }
+
+        return id;
     }
 
     private bool IsIdle(ConversationSession session, DateTimeOffset now) => now - session.LastActivityAt >= _options.CurrentValue.SessionIdleTimeout;

@@ -63,6 +63,7 @@ public sealed class SimulatedToolExecutor : IToolExecutor
                 context.Arguments,
                 AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>))));
 
+        using var suppression = PersonalizationSuppression.Enter();
         var response = await _chatClient.GetResponseAsync(
             [new ChatMessage(ChatRole.System, Instructions), new ChatMessage(ChatRole.User, prompt.ToString())],
             new ChatOptions { Temperature = 0 },

@@ -111,6 +111,37 @@ public sealed class SessionManagerTests
     }
 
     [Fact]
+    public async Task AfterEndSession_AResentConversationOpensANewSessionWithOnlyTheNewMessages()
+    {
+        await _manager.RecordTurnAsync("u", null, [User("first")], [Assistant("reply")]);
+        await _manager.EndSessionAsync("u");
+
+        await _manager.RecordTurnAsync("u", null, [User("first"), Assistant("reply"), User("second")], [Assistant("reply 2")]);
+
+        var sessions = await _manager.GetSessionsAsync("u");
+        Assert.Equal(["second", "reply 2"], sessions[1].Messages.Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task BeginTurn_ClosesTheSessionThatANewConversationEnds_BeforeAnythingIsRecorded()
+    {
+        await _manager.RecordTurnAsync("u", "c1", [User("one")], [Assistant("1")]);
+
+        Assert.Equal(0, await _manager.BeginTurnAsync("u", "c1"));
+        Assert.Equal(1, await _manager.BeginTurnAsync("u", "c2"));
+        Assert.Single(await _manager.GetSessionsAsync("u"));
+    }
+
+    [Fact]
+    public async Task BeginTurn_ClosesAnIdleSession()
+    {
+        await _manager.RecordTurnAsync("u", null, [User("one")], [Assistant("1")]);
+        _time.Advance(TimeSpan.FromHours(1));
+
+        Assert.Equal(1, await _manager.BeginTurnAsync("u", null));
+    }
+
+    [Fact]
     public async Task MarkLearned_RemovesOnlyTheGivenSessionsFromPending()
     {
         await _manager.RecordTurnAsync("u", "a", [User("one")], []);

@@ -15,13 +15,13 @@ public abstract class SessionStoreConformanceTests
         await Store.CreateAsync(Open(id, user, T0, "hello"));
 
         await Store.AppendMessagesAsync(user, id, [new SessionMessage("assistant", "hi", T0.AddMinutes(1))], T0.AddMinutes(1));
-        var open = await Store.GetOpenSessionAsync(user);
+        var open = await Store.GetLatestSessionAsync(user);
         Assert.NotNull(open);
         Assert.Equal(["hello", "hi"], open.Messages.Select(m => m.Text));
         Assert.Equal(T0.AddMinutes(1), open.LastActivityAt);
 
         await Store.CompleteAsync(user, id, T0.AddMinutes(2));
-        Assert.Null(await Store.GetOpenSessionAsync(user));
+        Assert.Equal(SessionState.Completed, (await Store.GetLatestSessionAsync(user))!.State);
         Assert.Equal(1, await Store.CountSessionsAsync(user, SessionState.Completed));
         var completed = Assert.Single(await Store.GetSessionsAsync(user, SessionState.Completed));
         Assert.Equal((SessionState.Completed, (DateTimeOffset?)T0.AddMinutes(2)), (completed.State, completed.EndedAt));
@@ -42,7 +42,7 @@ public abstract class SessionStoreConformanceTests
 
         await Store.MarkLearnedAsync(user, [open, "unknown"], T0);
 
-        Assert.NotNull(await Store.GetOpenSessionAsync(user));
+        Assert.Equal(SessionState.Open, (await Store.GetLatestSessionAsync(user))!.State);
         Assert.Empty(await Store.GetSessionsAsync(user, SessionState.Learned));
     }
 
@@ -50,13 +50,15 @@ public abstract class SessionStoreConformanceTests
     public async Task GetSessions_ReturnsOldestFirst_AndUsersWithUnlearnedSessionsAreListed()
     {
         var user = NewUser();
-        var first = NewSessionId();
-        var second = NewSessionId();
+        var first = NewSessionId(T0);
+        var second = NewSessionId(T0.AddHours(1));
         await Store.CreateAsync(Open(first, user, T0, "one"));
         await Store.CompleteAsync(user, first, T0.AddMinutes(1));
         await Store.CreateAsync(Open(second, user, T0.AddHours(1), "two"));
 
         Assert.Equal([first, second], (await Store.GetSessionsAsync(user)).Select(s => s.Id));
+        Assert.Equal(second, (await Store.GetLatestSessionAsync(user))!.Id);
+        Assert.Null(await Store.GetLatestSessionAsync(NewUser()));
         Assert.Contains(user, await Store.GetUsersWithUnlearnedSessionsAsync());
 
         await Store.CompleteAsync(user, second, T0.AddHours(2));
@@ -100,7 +102,7 @@ public abstract class SessionStoreConformanceTests
 
     protected static string NewUser() => "user-" + Guid.NewGuid().ToString("N");
 
-    protected static string NewSessionId() => Guid.CreateVersion7().ToString("N");
+    protected static string NewSessionId(DateTimeOffset? at = null) => Guid.CreateVersion7(at ?? DateTimeOffset.UtcNow).ToString("N");
 
     protected static ConversationSession Open(string id, string user, DateTimeOffset at, string text)
         => new(id, user, null, SessionState.Open, at, at, null, null, [new SessionMessage("user", text, at)]);

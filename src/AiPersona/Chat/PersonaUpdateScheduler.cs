@@ -1,0 +1,283 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace AiPersona;
+
+/// <summary>Runs persona updates when users are due: in the background by default (at most one update per user at a
+/// time), or inline. Work that a restart interrupted is found again from the session store.</summary>
+/// <remarks>
+/// Disposing the scheduler stops new work, lets running updates finish for up to
+/// <see cref="AiPersonaOptions.ShutdownTimeout"/> (asynchronous disposal) and then cancels them. A cancelled or failed
+/// update changes nothing: its sessions stay pending and are retried after <see cref="AiPersonaOptions.UpdateRetryDelay"/>.
+/// </remarks>
+public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
+{
+    private readonly PersonaUpdater _updater;
+    private readonly ISessionManager _sessions;
+    private readonly PersonaCache _cache;
+    private readonly IOptionsMonitor<AiPersonaOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _shutdown = new();
+    private readonly Dictionary<string, Work> _running = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _retryAfter = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+    private Task? _recovery;
+    private bool _disposed;
+
+    internal PersonaUpdateScheduler(
+        PersonaUpdater updater,
+        ISessionManager sessions,
+        PersonaCache cache,
+        IOptionsMonitor<AiPersonaOptions> options,
+        TimeProvider? timeProvider = null,
+        ILogger<PersonaUpdateScheduler>? logger = null)
+    {
+        _updater = updater;
+        _sessions = sessions;
+        _cache = cache;
+        _options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? NullLogger<PersonaUpdateScheduler>.Instance;
+    }
+
+    /// <summary>Runs the user's due updates: in the background (returns at once) or, in inline mode, before returning.</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests (inline mode).</param>
+    /// <returns>A task that completes when the work is queued (background) or done (inline).</returns>
+    public Task RequestUpdateAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        if (_options.CurrentValue.UpdateMode == PersonaUpdateMode.Inline)
+        {
+            return RunDueUpdatesAsync(userId, cancellationToken);
+        }
+
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return Task.CompletedTask;
+            }
+
+            if (_running.TryGetValue(userId, out var work))
+            {
+                // Sessions may have completed after the running update read them: look again when it ends.
+                work.Again = true;
+                return Task.CompletedTask;
+            }
+
+            work = new Work();
+            _running[userId] = work;
+            work.Task = Task.Run(() => RunInBackgroundAsync(userId, work), CancellationToken.None);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Requests an update for every user with unlearned sessions, so work interrupted by a restart resumes.</summary>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>A task that completes when the requests are made (and, in inline mode, done).</returns>
+    public async Task RecoverAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var userId in await _sessions.GetUsersWithUnlearnedSessionsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await RequestUpdateAsync(userId, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits until no background update is running or queued.</summary>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>A task that completes when the scheduler is idle.</returns>
+    public async Task WhenIdleAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            Task[] tasks;
+            lock (_lock)
+            {
+                tasks = [.. _running.Values.Select(static w => w.Task!), .. _recovery is { IsCompleted: false } r ? [r] : Array.Empty<Task>()];
+            }
+
+            if (tasks.Length == 0)
+            {
+                return;
+            }
+
+            await Task.WhenAll(tasks).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        if (!StopAccepting())
+        {
+            return;
+        }
+
+        try
+        {
+            await WhenIdleAsync().WaitAsync(_options.CurrentValue.ShutdownTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            await _shutdown.CancelAsync().ConfigureAwait(false);
+            await WhenIdleAsync().ConfigureAwait(false);
+        }
+
+        _shutdown.Dispose();
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (!StopAccepting())
+        {
+            return;
+        }
+
+        _shutdown.Cancel();
+        try
+        {
+            WhenIdleAsync().Wait(_options.CurrentValue.ShutdownTimeout);
+        }
+        catch (AggregateException)
+        {
+            // Background work logs its own failures.
+        }
+
+        _shutdown.Dispose();
+    }
+
+    /// <summary>Starts recovery once, in the background, on first use (background mode only).</summary>
+    internal void EnsureRecoveryStarted()
+    {
+        if (_recovery is not null || _options.CurrentValue.UpdateMode != PersonaUpdateMode.Background)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (_recovery is null && !_disposed)
+            {
+                _recovery = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await RecoverAsync(_shutdown.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (!_shutdown.IsCancellationRequested)
+                    {
+                        Log.RecoveryFailed(_logger, ex);
+                    }
+                });
+            }
+        }
+    }
+
+    private bool StopAccepting()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return false;
+            }
+
+            _disposed = true;
+            return true;
+        }
+    }
+
+    private async Task RunInBackgroundAsync(string userId, Work work)
+    {
+        while (true)
+        {
+            try
+            {
+                await RunDueUpdatesAsync(userId, _shutdown.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
+            {
+                Log.UpdateCancelled(_logger, UserIdHash.Of(userId));
+            }
+
+            lock (_lock)
+            {
+                if (!work.Again || _disposed)
+                {
+                    _running.Remove(userId);
+                    return;
+                }
+
+                work.Again = false;
+            }
+        }
+    }
+
+    private async Task RunDueUpdatesAsync(string userId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_retryAfter.TryGetValue(userId, out var after) && _time.GetUtcNow() < after)
+            {
+                return;
+            }
+        }
+
+        try
+        {
+            while (true)
+            {
+                var result = await _updater.UpdateAsync(userId, force: false, cancellationToken).ConfigureAwait(false);
+                switch (result.Status)
+                {
+                    case PersonaUpdateStatus.Applied:
+                        _cache.Set(result.Persona!);
+                        ClearRetry(userId);
+                        continue;
+                    case PersonaUpdateStatus.NoChanges:
+                        ClearRetry(userId);
+                        continue;
+                    case PersonaUpdateStatus.Failed:
+                        DelayRetry(userId);
+                        return;
+                    default:
+                        return;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // A store or session failure: the sessions stay pending for a later attempt.
+            Log.UpdateThrew(_logger, ex, UserIdHash.Of(userId));
+            DelayRetry(userId);
+        }
+    }
+
+    private void DelayRetry(string userId)
+    {
+        lock (_lock)
+        {
+            _retryAfter[userId] = _time.GetUtcNow() + _options.CurrentValue.UpdateRetryDelay;
+        }
+    }
+
+    private void ClearRetry(string userId)
+    {
+        lock (_lock)
+        {
+            _retryAfter.Remove(userId);
+        }
+    }
+
+    private sealed class Work
+    {
+        public Task? Task { get; set; }
+
+        public bool Again { get; set; }
+    }
+}

@@ -1,0 +1,245 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace AiPersona;
+
+/// <summary>The paper's Personalized Chatbot: a chat client decorator that adds the user's persona to every request,
+/// records each turn with the session manager, and starts a persona update every k completed sessions.</summary>
+/// <remarks>
+/// <para>The user comes from <see cref="ChatOptionsPersonaExtensions.WithPersonaUser"/>, else from a registered
+/// <see cref="IChatUserResolver"/>. Without a user the request passes through untouched, unless
+/// <see cref="AiPersonaOptions.RequireUser"/> is set.</para>
+/// <para>The persona is added as a system message after the caller's leading system messages, so it reaches the model
+/// with every provider and the caller's own prompt prefix stays stable. The caller's messages and options are never
+/// changed. Streaming and non-streaming calls behave the same; a stream that fails or is abandoned records nothing.</para>
+/// <para>The client is thread-safe.</para>
+/// </remarks>
+public sealed class PersonalizedChatClient : DelegatingChatClient
+{
+    private readonly ISessionManager _sessions;
+    private readonly PersonaUpdateScheduler _scheduler;
+    private readonly PersonaCache _cache;
+    private readonly IOptionsMonitor<AiPersonaOptions> _options;
+    private readonly IChatUserResolver? _userResolver;
+    private readonly ILogger _logger;
+
+    /// <summary>Initializes a new instance of the <see cref="PersonalizedChatClient"/> class from the services that
+    /// <c>AddAiPersona()</c> registered.</summary>
+    /// <param name="innerClient">The client to personalize.</param>
+    /// <param name="services">The service provider.</param>
+    /// <exception cref="InvalidOperationException">AiPersona's services are not registered.</exception>
+    public PersonalizedChatClient(IChatClient innerClient, IServiceProvider services)
+        : this(innerClient, Resolve<ISessionManager>(services), Resolve<PersonaUpdateScheduler>(services), Resolve<PersonaCache>(services),
+              Resolve<IOptionsMonitor<AiPersonaOptions>>(services), services.GetService<IChatUserResolver>(), services.GetService<ILogger<PersonalizedChatClient>>())
+    {
+    }
+
+    internal PersonalizedChatClient(
+        IChatClient innerClient,
+        ISessionManager sessions,
+        PersonaUpdateScheduler scheduler,
+        PersonaCache cache,
+        IOptionsMonitor<AiPersonaOptions> options,
+        IChatUserResolver? userResolver = null,
+        ILogger? logger = null)
+        : base(innerClient)
+    {
+        ArgumentNullException.ThrowIfNull(sessions);
+        ArgumentNullException.ThrowIfNull(scheduler);
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(options);
+        _sessions = sessions;
+        _scheduler = scheduler;
+        _cache = cache;
+        _options = options;
+        _userResolver = userResolver;
+        _logger = logger ?? NullLogger.Instance;
+        _ = options.CurrentValue; // fails fast with OptionsValidationException when the options are invalid
+    }
+
+    /// <inheritdoc/>
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var turn = await PrepareAsync(messages, options, cancellationToken);
+        var response = await base.GetResponseAsync(turn.Messages, turn.Options, cancellationToken);
+        if (turn.Record)
+        {
+            await RecordAsync(turn, response.Messages, cancellationToken);
+        }
+
+        return response;
+    }
+
+    /// <inheritdoc/>
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages,
+        ChatOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var turn = await PrepareAsync(messages, options, cancellationToken);
+        List<ChatResponseUpdate>? updates = turn.Record ? [] : null;
+        await foreach (var update in base.GetStreamingResponseAsync(turn.Messages, turn.Options, cancellationToken))
+        {
+            updates?.Add(update);
+            yield return update;
+        }
+
+        // Reached only when the stream completed: a failed or abandoned stream records nothing.
+        if (updates is not null)
+        {
+            await RecordAsync(turn, updates.ToChatResponse().Messages, cancellationToken);
+        }
+    }
+
+    /// <summary>Ends the user's open session (for example when the user closes the chat) and starts a persona update if
+    /// k sessions are now pending.</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>A task that completes when the session is ended (and, in inline mode, the update is done).</returns>
+    public async Task EndSessionAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var pending = await _sessions.EndSessionAsync(userId, cancellationToken);
+        if (pending >= _options.CurrentValue.SessionsPerUpdate)
+        {
+            await _scheduler.RequestUpdateAsync(userId, cancellationToken);
+        }
+    }
+
+    private async ValueTask<Turn> PrepareAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    {
+        var callerMessages = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
+        var innerOptions = WithoutPersonaSettings(options);
+        var mode = options.GetPersonalization();
+        if (PersonalizationSuppression.IsActive || mode == PersonalizationMode.Private)
+        {
+            return new Turn(null, callerMessages, innerOptions, callerMessages, options?.ConversationId);
+        }
+
+        var userId = options.GetPersonaUser();
+        if (userId is null && _userResolver is not null)
+        {
+            userId = await _userResolver.ResolveUserIdAsync(options, cancellationToken);
+        }
+
+        var settings = _options.CurrentValue;
+        if (userId is null)
+        {
+            if (settings.RequireUser)
+            {
+                throw new InvalidOperationException(
+                    "This chat client requires a user for every request (AiPersonaOptions.RequireUser), but none was given. " +
+                    "Call ChatOptions.WithPersonaUser(userId) or register an IChatUserResolver.");
+            }
+
+            return new Turn(null, callerMessages, innerOptions, callerMessages, options?.ConversationId);
+        }
+
+        UserIds.ThrowIfInvalid(userId, nameof(options));
+        _scheduler.EnsureRecoveryStarted();
+
+        // Close a session this turn ends (new conversation, idle timeout) first: in inline mode the update it completes
+        // is then learned before this request is personalized.
+        var pending = await _sessions.BeginTurnAsync(userId, options?.ConversationId, cancellationToken);
+        if (pending >= settings.SessionsPerUpdate)
+        {
+            await _scheduler.RequestUpdateAsync(userId, cancellationToken);
+        }
+
+        IReadOnlyList<ChatMessage> innerMessages = callerMessages;
+        if (mode == PersonalizationMode.Enabled)
+        {
+            var rendered = await _cache.GetRenderedAsync(userId, cancellationToken);
+            if (rendered.Length > 0)
+            {
+                innerMessages = WithPersona(callerMessages, rendered);
+            }
+        }
+
+        return new Turn(userId, innerMessages, innerOptions, callerMessages, options?.ConversationId);
+    }
+
+    private async Task RecordAsync(Turn turn, IList<ChatMessage> responseMessages, CancellationToken cancellationToken)
+    {
+        int pending;
+        try
+        {
+            pending = (await _sessions.RecordTurnAsync(turn.UserId!, turn.ConversationId, turn.CallerMessages, responseMessages, cancellationToken)).PendingSessionCount;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.RecordFailed(_logger, ex, UserIdHash.Of(turn.UserId!));
+            return;
+        }
+
+        if (pending >= _options.CurrentValue.SessionsPerUpdate)
+        {
+            await _scheduler.RequestUpdateAsync(turn.UserId!, cancellationToken);
+        }
+    }
+
+    // The persona goes after the caller's leading system messages: the app's own prompt stays first and unchanged.
+    private static List<ChatMessage> WithPersona(IReadOnlyList<ChatMessage> messages, string rendered)
+    {
+        var result = new List<ChatMessage>(messages.Count + 1);
+        var index = 0;
+        while (index < messages.Count && messages[index].Role == ChatRole.System)
+        {
+            result.Add(messages[index++]);
+        }
+
+        result.Add(new ChatMessage(ChatRole.System, rendered));
+        for (; index < messages.Count; index++)
+        {
+            result.Add(messages[index]);
+        }
+
+        return result;
+    }
+
+    // AiPersona's settings must not reach the provider; the caller's options are copied, never changed.
+    private static ChatOptions? WithoutPersonaSettings(ChatOptions? options)
+    {
+        var properties = options?.AdditionalProperties;
+        if (properties is null || !(properties.ContainsKey(ChatOptionsPersonaExtensions.UserIdKey) || properties.ContainsKey(ChatOptionsPersonaExtensions.ModeKey)))
+        {
+            return options;
+        }
+
+        var copy = options!.Clone();
+        var remaining = new AdditionalPropertiesDictionary();
+        foreach (var (key, value) in properties)
+        {
+            if (key != ChatOptionsPersonaExtensions.UserIdKey && key != ChatOptionsPersonaExtensions.ModeKey)
+            {
+                remaining[key] = value;
+            }
+        }
+
+        copy.AdditionalProperties = remaining.Count == 0 ? null : remaining;
+        return copy;
+    }
+
+    private static T Resolve<T>(IServiceProvider services)
+        where T : notnull
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return services.GetService<T>()
+            ?? throw new InvalidOperationException($"{typeof(T).Name} is not registered. Call services.AddAiPersona() before building the personalized chat client.");
+    }
+
+    private sealed record Turn(
+        string? UserId,
+        IReadOnlyList<ChatMessage> Messages,
+        ChatOptions? Options,
+        IReadOnlyList<ChatMessage> CallerMessages,
+        string? ConversationId)
+    {
+        public bool Record => UserId is not null;
+    }
+}

@@ -1,0 +1,130 @@
+using AiPersona;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers AiPersona's services.</summary>
+public static class AiPersonaServiceCollectionExtensions
+{
+    /// <summary>Registers the persona store, session manager, optimizer, tool executor, scheduler and options.</summary>
+    /// <remarks>
+    /// Every service is added with <c>TryAdd</c>: calling this twice is harmless, and a service registered before it
+    /// replaces the default. Storage defaults to in-memory stores; use <c>UseFileSystemStorage</c> or a database package
+    /// to keep personas across restarts. The optimizer uses the <see cref="IChatClient"/> registered under the key
+    /// <see cref="AiPersonaOptions.OptimizerChatClientKey"/>, else the unkeyed one.
+    /// </remarks>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Configures the options.</param>
+    /// <returns>A builder for further configuration.</returns>
+    public static IAiPersonaBuilder AddAiPersona(this IServiceCollection services, Action<AiPersonaOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<AiPersonaOptions>().ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AiPersonaOptions>, AiPersonaOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IPersonaStore, InMemoryPersonaStore>();
+        services.TryAddSingleton<ISessionStore, InMemorySessionStore>();
+        services.TryAddSingleton<ISessionManager>(sp => new SessionManager(
+            sp.GetRequiredService<ISessionStore>(),
+            sp.GetRequiredService<IOptionsMonitor<AiPersonaOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILogger<SessionManager>>()));
+        services.TryAddSingleton<IPersonaOptimizer>(sp => new LlmPersonaOptimizer(
+            ResolveOptimizerClient(sp),
+            sp.GetRequiredService<IOptionsMonitor<AiPersonaOptions>>(),
+            sp.GetService<ILogger<LlmPersonaOptimizer>>()));
+        services.TryAddSingleton<IToolExecutor, FunctionToolExecutor>();
+        services.TryAddSingleton<IPersonaRenderer, PersonaRenderer>();
+        services.TryAddSingleton(sp => new PersonaUpdater(
+            sp.GetRequiredService<IPersonaStore>(),
+            sp.GetRequiredService<ISessionManager>(),
+            sp.GetRequiredService<IPersonaOptimizer>(),
+            sp.GetRequiredService<IOptionsMonitor<AiPersonaOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>(),
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.TryAddSingleton(sp => new PersonaCache(
+            sp.GetRequiredService<IPersonaStore>(),
+            sp.GetRequiredService<IPersonaRenderer>(),
+            sp.GetRequiredService<IOptionsMonitor<AiPersonaOptions>>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new PersonaUpdateScheduler(
+            sp.GetRequiredService<PersonaUpdater>(),
+            sp.GetRequiredService<ISessionManager>(),
+            sp.GetRequiredService<PersonaCache>(),
+            sp.GetRequiredService<IOptionsMonitor<AiPersonaOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILogger<PersonaUpdateScheduler>>()));
+        return new AiPersonaBuilder(services);
+    }
+
+    /// <summary>Registers AiPersona's services with options bound from a configuration section, then <paramref name="configure"/>.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The section, for example <c>configuration.GetSection("AiPersona")</c>. A <c>Schema</c>
+    /// child replaces the default schema entirely.</param>
+    /// <param name="configure">Configures the options after binding.</param>
+    /// <returns>A builder for further configuration.</returns>
+    public static IAiPersonaBuilder AddAiPersona(this IServiceCollection services, IConfiguration configuration, Action<AiPersonaOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<AiPersonaOptions>().Configure(options =>
+        {
+            // Binding appends to existing lists: start from an empty schema when the configuration defines one.
+            if (configuration.GetSection(nameof(AiPersonaOptions.Schema)).Exists())
+            {
+                options.Schema = new PersonaSchema();
+            }
+
+            configuration.Bind(options);
+        });
+        return services.AddAiPersona(configure);
+    }
+
+    /// <summary>Keeps personas and sessions as files under a directory (the paper's per-user files).</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="rootDirectory">The directory; created if missing. Nothing outside it is touched.</param>
+    /// <returns>The builder.</returns>
+    public static IAiPersonaBuilder UseFileSystemStorage(this IAiPersonaBuilder builder, string rootDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(rootDirectory);
+        var options = Options.Options.Create(new FileSystemStorageOptions { RootDirectory = rootDirectory });
+        builder.Services.Replace(ServiceDescriptor.Singleton<IPersonaStore>(_ => new FileSystemPersonaStore(options)));
+        builder.Services.Replace(ServiceDescriptor.Singleton<ISessionStore>(_ => new FileSystemSessionStore(options)));
+        return builder;
+    }
+
+    /// <summary>Runs function calls through the <see cref="SimulatedToolExecutor"/>: a chat model simulates each API from
+    /// its documentation. For benchmarks and dry runs.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="simulationClientKey">The key of the keyed <see cref="IChatClient"/> that simulates APIs; the unkeyed
+    /// client when <see langword="null"/>.</param>
+    /// <returns>The builder.</returns>
+    public static IAiPersonaBuilder UseSimulatedTools(this IAiPersonaBuilder builder, object? simulationClientKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.Replace(ServiceDescriptor.Singleton<IToolExecutor>(sp => new SimulatedToolExecutor(
+            simulationClientKey is null ? sp.GetRequiredService<IChatClient>() : sp.GetRequiredKeyedService<IChatClient>(simulationClientKey),
+            logger: sp.GetService<ILogger<SimulatedToolExecutor>>())));
+        return builder;
+    }
+
+    private static IChatClient ResolveOptimizerClient(IServiceProvider services)
+    {
+        var key = services.GetRequiredService<IOptionsMonitor<AiPersonaOptions>>().CurrentValue.OptimizerChatClientKey;
+        return services.GetKeyedService<IChatClient>(key)
+            ?? services.GetService<IChatClient>()
+            ?? throw new InvalidOperationException(
+                $"The persona optimizer needs an IChatClient: register one (services.AddChatClient(...)) or a keyed one under '{key}' (services.AddKeyedChatClient(\"{key}\", ...)).");
+    }
+}

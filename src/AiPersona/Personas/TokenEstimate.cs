@@ -1,0 +1,8 @@
+namespace AiPersona;
+
+/// <summary>Estimates tokens as one per four characters, rounded up: close to common BPE tokenizers for English text,
+/// and conservative enough for a prompt budget without shipping a tokenizer.</summary>
+internal static class TokenEstimate
+{
+    public static int Of(string text) => (text.Length + 3) / 4;
+}
