@@ -1,0 +1,385 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using static AiPersona.Tests.TestData;
+
+namespace AiPersona.Tests.Chat;
+
+public sealed class PersonalizedChatClientTests : IAsyncDisposable
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
+    private readonly TestChatClient _model = FakeModels.Chat();
+    private readonly TestChatClient _optimizerModel = FakeModels.Optimizer();
+    private ServiceProvider? _services;
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task FourthSession_CarriesWhatWasLearnedFromTheFirstThree(bool streaming)
+    {
+        var client = Build(PersonaUpdateMode.Inline);
+
+        await ChatAsync(client, streaming, "ana", "c1", "I like tennis");
+        await ChatAsync(client, streaming, "ana", "c2", "I like jazz");
+        await ChatAsync(client, streaming, "ana", "c3", "I like chess");
+        Assert.Empty(_optimizerModel.Calls);
+        Assert.DoesNotContain("user_persona", AllText(_model.Calls[^1].Messages), StringComparison.Ordinal);
+
+        await ChatAsync(client, streaming, "ana", "c4", "What should I do tonight?");
+
+        Assert.Single(_optimizerModel.Calls);
+        var persona = Assert.Single(_model.Calls[^1].Messages, m => m.Role == ChatRole.System && m.Text.Contains("<user_persona>", StringComparison.Ordinal));
+        Assert.Contains("personality.values_and_interests: \"tennis, jazz, chess\"", persona.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OptimizerRunsExactlyOncePerKCompletedSessions()
+    {
+        var client = Build(PersonaUpdateMode.Inline);
+
+        for (var session = 1; session <= 10; session++)
+        {
+            await ChatAsync(client, false, "ana", $"c{session}", $"I like thing{session}");
+            await ChatAsync(client, false, "ana", $"c{session}", "and another message");
+        }
+
+        // Sessions 1–9 are complete (the 10th is open): three updates of three sessions each.
+        Assert.Equal(3, _optimizerModel.Calls.Count);
+        var store = _services!.GetRequiredService<IPersonaStore>();
+        Assert.Equal(3, (await store.GetAsync("ana")).Version);
+        Assert.Empty(await _services!.GetRequiredService<ISessionManager>().GetPendingSessionsAsync("ana"));
+    }
+
+    [Fact]
+    public async Task TwoUsersInterleavedInParallel_NeverSeeEachOthersPersona()
+    {
+        var client = Build(PersonaUpdateMode.Inline);
+
+        await Task.WhenAll(
+            Task.Run(async () =>
+            {
+                for (var s = 1; s <= 6; s++)
+                {
+                    await ChatAsync(client, s % 2 == 0, "ana", $"a{s}", $"I like anaThing{s}");
+                }
+            }),
+            Task.Run(async () =>
+            {
+                for (var s = 1; s <= 6; s++)
+                {
+                    await ChatAsync(client, s % 2 == 1, "bob", $"b{s}", $"I like bobThing{s}");
+                }
+            }));
+
+        List<(List<ChatMessage> Messages, ChatOptions? Options)> calls;
+        lock (_model.Calls)
+        {
+            calls = [.. _model.Calls];
+        }
+
+        Assert.Contains(calls, c => AllText(c.Messages).Contains("anaThing1", StringComparison.Ordinal) && AllText(c.Messages).Contains("<user_persona>", StringComparison.Ordinal));
+        Assert.Contains(calls, c => AllText(c.Messages).Contains("bobThing1", StringComparison.Ordinal) && AllText(c.Messages).Contains("<user_persona>", StringComparison.Ordinal));
+        foreach (var (messages, _) in calls)
+        {
+            var text = AllText(messages);
+            Assert.False(text.Contains("anaThing", StringComparison.Ordinal) && text.Contains("bobThing", StringComparison.Ordinal), text);
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CallersOptionsAndMessages_AreNeverChanged(bool streaming)
+    {
+        var client = Build(PersonaUpdateMode.Inline);
+        await SeedPersonaAsync("ana", "Likes tea");
+        var options = new ChatOptions { Temperature = 0.5f, ConversationId = "c1", AdditionalProperties = new() { ["custom"] = 1 } }.WithPersonaUser("ana");
+        List<ChatMessage> messages = [new(ChatRole.System, "Be brief."), User("hello")];
+        var messageArray = messages.ToArray();
+
+        await (streaming ? client.GetStreamingResponseAsync(messages, options).ToChatResponseAsync() : client.GetResponseAsync(messages, options));
+
+        Assert.Equal(messageArray, messages);
+        Assert.Equal(["aipersona.user_id", "custom"], options.AdditionalProperties!.Keys.Order());
+        Assert.Equal(0.5f, options.Temperature);
+        Assert.Equal("c1", options.ConversationId);
+        Assert.Equal(2, messages.Count);
+
+        var (sent, sentOptions) = _model.Calls.Single();
+        Assert.NotSame(options, sentOptions);
+        Assert.Equal(["custom"], sentOptions!.AdditionalProperties!.Keys);
+        Assert.Equal(0.5f, sentOptions.Temperature);
+        Assert.Equal(["Be brief.", "<user_persona>", "hello"], sent.Select(m => m.Text.Contains("<user_persona>", StringComparison.Ordinal) ? "<user_persona>" : m.Text));
+    }
+
+    [Fact]
+    public async Task StreamingAndNonStreaming_InjectAndRecordTheSame()
+    {
+        var client = Build(PersonaUpdateMode.Inline);
+        await SeedPersonaAsync("ana", "Likes tea");
+        await SeedPersonaAsync("bob", "Likes tea");
+
+        await ChatAsync(client, streaming: false, "ana", "c1", "hello");
+        await ChatAsync(client, streaming: true, "bob", "c1", "hello");
+
+        Assert.Equal(AllText(_model.Calls[0].Messages), AllText(_model.Calls[1].Messages));
+        var sessions = _services!.GetRequiredService<ISessionManager>();
+        var ana = (await sessions.GetSessionsAsync("ana")).Single().Messages.Select(m => (m.Role, m.Text));
+        var bob = (await sessions.GetSessionsAsync("bob")).Single().Messages.Select(m => (m.Role, m.Text));
+        Assert.Equal([("user", "hello"), ("assistant", "reply 1")], ana);
+        Assert.Equal([("user", "hello"), ("assistant", "reply 2")], bob);
+    }
+
+    [Fact]
+    public async Task FailedStream_RecordsNothing()
+    {
+        var client = Build(PersonaUpdateMode.Inline);
+        _model.GetStreamingResponseAsyncCallback = (_, _, _) => Failing();
+
+        await Assert.ThrowsAsync<HttpRequestException>(async () =>
+        {
+            await foreach (var _ in client.GetStreamingResponseAsync([User("hello")], new ChatOptions().WithPersonaUser("ana")))
+            {
+            }
+        });
+
+        Assert.Empty(await _services!.GetRequiredService<ISessionManager>().GetSessionsAsync("ana"));
+
+        static async IAsyncEnumerable<ChatResponseUpdate> Failing()
+        {
+            yield return new ChatResponseUpdate(ChatRole.Assistant, "half an ans");
+            await Task.Yield();
+            throw new HttpRequestException("connection reset");
+        }
+    }
+
+    [Fact]
+    public async Task AbandonedOrCancelledStream_RecordsNothing()
+    {
+        var client = Build(PersonaUpdateMode.Inline);
+        await foreach (var _ in client.GetStreamingResponseAsync([User("hello")], new ChatOptions().WithPersonaUser("ana")))
+        {
+            break;
+        }
+
+        using var cts = new CancellationTokenSource();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var _ in client.GetStreamingResponseAsync([User("hello")], new ChatOptions().WithPersonaUser("ana"), cts.Token))
+            {
+                await cts.CancelAsync();
+            }
+        });
+
+        Assert.Empty(await _services!.GetRequiredService<ISessionManager>().GetSessionsAsync("ana"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task PrivateConversation_LeavesNoTrace(bool streaming)
+    {
+        var client = Build(PersonaUpdateMode.Inline);
+        await SeedPersonaAsync("ana", "Likes tea");
+        var options = new ChatOptions().WithPersonaUser("ana").WithPersonalization(PersonalizationMode.Private);
+
+        var response = streaming
+            ? await client.GetStreamingResponseAsync([User("a secret")], options).ToChatResponseAsync()
+            : await client.GetResponseAsync([User("a secret")], options);
+
+        Assert.Equal("reply 1", response.Text);
+        var (sent, sentOptions) = _model.Calls.Single();
+        Assert.DoesNotContain("user_persona", AllText(sent), StringComparison.Ordinal);
+        Assert.Null(sentOptions!.AdditionalProperties);
+        Assert.Empty(await _services!.GetRequiredService<ISessionManager>().GetSessionsAsync("ana"));
+        Assert.Single(await _services!.GetRequiredService<IPersonaStore>().GetHistoryAsync("ana"));
+    }
+
+    [Fact]
+    public async Task PersonalizationOff_SendsNoPersonaButStillRecords()
+    {
+        var client = Build(PersonaUpdateMode.Inline);
+        await SeedPersonaAsync("ana", "Likes tea");
+
+        await client.GetResponseAsync([User("hello")], new ChatOptions().WithPersonaUser("ana").WithPersonalization(PersonalizationMode.Disabled));
+
+        Assert.DoesNotContain("user_persona", AllText(_model.Calls.Single().Messages), StringComparison.Ordinal);
+        Assert.Single(await _services!.GetRequiredService<ISessionManager>().GetSessionsAsync("ana"));
+    }
+
+    [Fact]
+    public async Task BackgroundUpdate_DoesNotDelayTheCall()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var learning = _optimizerModel.GetResponseAsyncCallback!;
+        _optimizerModel.GetResponseAsyncCallback = async (m, o, ct) =>
+        {
+            started.TrySetResult();
+            await release.Task.WaitAsync(ct);
+            return await learning(m, o, ct);
+        };
+        var client = Build(PersonaUpdateMode.Background);
+        var scheduler = _services!.GetRequiredService<PersonaUpdateScheduler>();
+        for (var s = 1; s <= 3; s++)
+        {
+            await ChatAsync(client, false, "ana", $"c{s}", $"I like thing{s}");
+        }
+
+        // This call completes session 3 and starts the update, which is now blocked inside the optimizer.
+        var response = await client.GetResponseAsync([User("next")], new ChatOptions { ConversationId = "c4" }.WithPersonaUser("ana"));
+        await started.Task;
+
+        Assert.Equal("reply 4", response.Text);
+        Assert.Equal(0, (await _services!.GetRequiredService<IPersonaStore>().GetAsync("ana")).Version);
+
+        release.SetResult();
+        await scheduler.WhenIdleAsync();
+        Assert.Equal(1, (await _services!.GetRequiredService<IPersonaStore>().GetAsync("ana")).Version);
+        await ChatAsync(client, false, "ana", "c4", "more");
+        Assert.Contains("thing1, thing2, thing3", AllText(_model.Calls[^1].Messages), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FailedUpdate_LeavesThePersonaUnchanged_AndIsRetriedAfterTheDelay()
+    {
+        var learning = _optimizerModel.GetResponseAsyncCallback!;
+        var failures = 1;
+        _optimizerModel.GetResponseAsyncCallback = (m, o, ct) => Interlocked.Decrement(ref failures) >= 0
+            ? throw new HttpRequestException("optimizer down")
+            : learning(m, o, ct);
+        var client = Build(PersonaUpdateMode.Inline, o => o.UpdateRetryDelay = TimeSpan.FromMinutes(5));
+        for (var s = 1; s <= 4; s++)
+        {
+            await ChatAsync(client, false, "ana", $"c{s}", $"I like thing{s}");
+        }
+
+        var store = _services!.GetRequiredService<IPersonaStore>();
+        Assert.Single(_optimizerModel.Calls);
+        Assert.Equal(0, (await store.GetAsync("ana")).Version);
+
+        await ChatAsync(client, false, "ana", "c4", "within the retry delay");
+        Assert.Single(_optimizerModel.Calls);
+
+        _time.Advance(TimeSpan.FromMinutes(6));
+        await ChatAsync(client, false, "ana", "c4", "after the retry delay");
+        Assert.Equal(2, _optimizerModel.Calls.Count);
+        Assert.Equal("thing1, thing2, thing3", (await store.GetAsync("ana")).GetValue("personality", "values_and_interests")!.Value);
+    }
+
+    [Fact]
+    public async Task WithoutAUser_TheRequestPassesThroughUntouched()
+    {
+        var client = Build(PersonaUpdateMode.Inline);
+        var options = new ChatOptions { Temperature = 1 };
+
+        await client.GetResponseAsync([User("hello")], options);
+
+        Assert.Same(options, _model.Calls.Single().Options);
+        Assert.Equal(["hello"], _model.Calls.Single().Messages.Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task RequireUser_FailsWithAClearMessage()
+    {
+        var client = Build(PersonaUpdateMode.Inline, o => o.RequireUser = true);
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => client.GetResponseAsync([User("hello")]));
+
+        Assert.Contains("WithPersonaUser", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(_model.Calls);
+    }
+
+    [Fact]
+    public async Task UserResolver_IsUsedWhenTheOptionsNameNoUser()
+    {
+        var client = Build(PersonaUpdateMode.Inline, configureServices: s => s.AddSingleton<IChatUserResolver>(new FixedUser("carol")));
+        await SeedPersonaAsync("carol", "Likes opera");
+
+        await client.GetResponseAsync([User("hello")]);
+
+        Assert.Contains("Likes opera", AllText(_model.Calls.Single().Messages), StringComparison.Ordinal);
+        Assert.Single(await _services!.GetRequiredService<ISessionManager>().GetSessionsAsync("carol"));
+    }
+
+    [Fact]
+    public async Task EndSession_TriggersTheUpdate()
+    {
+        var client = Build(PersonaUpdateMode.Inline);
+        var personalized = client.GetService<PersonalizedChatClient>()!;
+        for (var s = 1; s <= 3; s++)
+        {
+            await ChatAsync(client, false, "ana", null, $"I like thing{s}");
+            await personalized.EndSessionAsync("ana");
+        }
+
+        Assert.Single(_optimizerModel.Calls);
+        Assert.Equal(1, (await _services!.GetRequiredService<IPersonaStore>().GetAsync("ana")).Version);
+    }
+
+    [Fact]
+    public async Task PersonaSavedElsewhere_ShowsAfterTheCacheDuration()
+    {
+        var client = Build(PersonaUpdateMode.Inline, o => o.PersonaCacheDuration = TimeSpan.FromMinutes(1));
+        await ChatAsync(client, false, "ana", "c1", "hello");
+        await SeedPersonaAsync("ana", "Likes tea");
+
+        await ChatAsync(client, false, "ana", "c1", "again");
+        Assert.DoesNotContain("Likes tea", AllText(_model.Calls[^1].Messages), StringComparison.Ordinal);
+
+        _time.Advance(TimeSpan.FromMinutes(2));
+        await ChatAsync(client, false, "ana", "c2", "later");
+        Assert.Contains("Likes tea", AllText(_model.Calls[^1].Messages), StringComparison.Ordinal);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_services is not null)
+        {
+            await _services.DisposeAsync();
+        }
+    }
+
+    private IChatClient Build(PersonaUpdateMode mode, Action<AiPersonaOptions>? configure = null, Action<IServiceCollection>? configureServices = null)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(_time);
+        services.AddAiPersona(o =>
+        {
+            o.UpdateMode = mode;
+            configure?.Invoke(o);
+        });
+        services.AddKeyedSingleton<IChatClient>(AiPersonaOptions.DefaultOptimizerChatClientKey, _optimizerModel);
+        services.AddChatClient(_model).UsePersonalization();
+        configureServices?.Invoke(services);
+        _services = services.BuildServiceProvider();
+        return _services.GetRequiredService<IChatClient>();
+    }
+
+    private async Task SeedPersonaAsync(string userId, string value)
+    {
+        var store = _services!.GetRequiredService<IPersonaStore>();
+        var persona = await store.GetAsync(userId);
+        await store.SaveAsync(persona.ApplyEdits([PersonaEdit.Set("preferences", "styles", value)], _time.GetUtcNow()));
+    }
+
+    private static async Task ChatAsync(IChatClient client, bool streaming, string user, string? conversationId, string text)
+    {
+        var options = new ChatOptions { ConversationId = conversationId }.WithPersonaUser(user);
+        if (streaming)
+        {
+            await client.GetStreamingResponseAsync([User(text)], options).ToChatResponseAsync();
+        }
+        else
+        {
+            await client.GetResponseAsync([User(text)], options);
+        }
+    }
+
+    private static string AllText(IEnumerable<ChatMessage> messages) => string.Join("\n", messages.Select(m => m.Text));
+
+    private sealed class FixedUser(string userId) : IChatUserResolver
+    {
+        public ValueTask<string?> ResolveUserIdAsync(ChatOptions? options, CancellationToken cancellationToken) => ValueTask.FromResult<string?>(userId);
+    }
+}
