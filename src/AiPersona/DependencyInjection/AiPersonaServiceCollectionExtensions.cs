@@ -119,12 +119,22 @@ public static class AiPersonaServiceCollectionExtensions
         return builder;
     }
 
-    private static IChatClient ResolveOptimizerClient(IServiceProvider services)
+    private static Lazy<IChatClient> ResolveOptimizerClient(IServiceProvider services)
     {
         var key = services.GetRequiredService<IOptionsMonitor<AiPersonaOptions>>().CurrentValue.OptimizerChatClientKey;
-        return services.GetKeyedService<IChatClient>(key)
-            ?? services.GetService<IChatClient>()
-            ?? throw new InvalidOperationException(
+        if (services.GetKeyedService<IChatClient>(key) is { } keyed)
+        {
+            return new Lazy<IChatClient>(keyed);
+        }
+
+        if (services.GetService<IServiceProviderIsService>()?.IsService(typeof(IChatClient)) == false)
+        {
+            throw new InvalidOperationException(
                 $"The persona optimizer needs an IChatClient: register one (services.AddChatClient(...)) or a keyed one under '{key}' (services.AddKeyedChatClient(\"{key}\", ...)).");
+        }
+
+        // The unkeyed client is often the personalized pipeline, which depends on the optimizer: resolve it on first use.
+        // The optimizer's own calls pass through the personalization layer untouched.
+        return new Lazy<IChatClient>(() => services.GetRequiredService<IChatClient>(), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 }

@@ -11,11 +11,18 @@ namespace AiPersona;
 /// one users chat with.</summary>
 internal sealed class LlmPersonaOptimizer : IPersonaOptimizer
 {
-    private readonly IChatClient _chatClient;
+    private readonly Lazy<IChatClient> _chatClient;
     private readonly IOptionsMonitor<AiPersonaOptions> _options;
     private readonly ILogger _logger;
 
     public LlmPersonaOptimizer(IChatClient chatClient, IOptionsMonitor<AiPersonaOptions> options, ILogger<LlmPersonaOptimizer>? logger = null)
+        : this(new Lazy<IChatClient>(chatClient ?? throw new ArgumentNullException(nameof(chatClient))), options, logger)
+    {
+    }
+
+    // The client may be resolved lazily: the app's unkeyed IChatClient can be the personalized pipeline itself, which
+    // depends (through the updater) on this optimizer.
+    public LlmPersonaOptimizer(Lazy<IChatClient> chatClient, IOptionsMonitor<AiPersonaOptions> options, ILogger<LlmPersonaOptimizer>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(chatClient);
         ArgumentNullException.ThrowIfNull(options);
@@ -33,7 +40,7 @@ internal sealed class LlmPersonaOptimizer : IPersonaOptimizer
         var prompt = OptimizerPrompt.Create(request, _options.CurrentValue.MaxTranscriptCharacters);
         var chatOptions = new ChatOptions { Temperature = 0 };
         using var suppression = PersonalizationSuppression.Enter();
-        var response = await _chatClient.GetResponseAsync<OptimizerResponse>(
+        var response = await _chatClient.Value.GetResponseAsync<OptimizerResponse>(
             prompt.Messages,
             AiPersonaJsonContext.Default.Options,
             chatOptions,

@@ -27,20 +27,20 @@ internal sealed class PersonaRenderer : IPersonaRenderer
             return string.Empty;
         }
 
-        var fixedCost = TokenEstimate.Of(Header) + TokenEstimate.Of(Footer) + 2;
-        var total = fixedCost + lines.Sum(static l => l.Tokens);
-        if (total > tokenBudget)
+        // The length of the text below, kept exact so the estimate of the result is the one that is checked.
+        var length = Header.Length + 1 + lines.Sum(static l => l.Text.Length + 1) + Footer.Length;
+        if (TokenEstimate.OfLength(length) > tokenBudget)
         {
             // Drop the least important first; among equals, the one that comes last in the schema.
             foreach (var line in lines.OrderBy(static l => l.Importance).ThenByDescending(static l => l.Position))
             {
-                if (total <= tokenBudget)
+                if (TokenEstimate.OfLength(length) <= tokenBudget)
                 {
                     break;
                 }
 
                 line.Dropped = true;
-                total -= line.Tokens;
+                length -= line.Text.Length + 1;
             }
         }
 
@@ -121,8 +121,6 @@ internal sealed class PersonaRenderer : IPersonaRenderer
         public int Importance { get; } = importance;
 
         public int Position { get; } = position;
-
-        public int Tokens { get; } = TokenEstimate.Of(text) + 1;
 
         public bool Dropped { get; set; }
     }

@@ -4,5 +4,7 @@ namespace AiPersona;
 /// and conservative enough for a prompt budget without shipping a tokenizer.</summary>
 internal static class TokenEstimate
 {
-    public static int Of(string text) => (text.Length + 3) / 4;
+    public static int Of(string text) => OfLength(text.Length);
+
+    public static int OfLength(int characters) => (characters + 3) / 4;
 }

@@ -1,0 +1,263 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using static AiPersona.Tests.TestData;
+
+namespace AiPersona.Tests.DependencyInjection;
+
+public sealed class AiPersonaServiceCollectionExtensionsTests
+{
+    [Fact]
+    public void CallingTwice_IsHarmless()
+    {
+        var services = new ServiceCollection();
+        services.AddAiPersona();
+        services.AddAiPersona();
+
+        Assert.Equal(1, services.Count(d => d.ServiceType == typeof(IPersonaStore)));
+        Assert.Equal(1, services.Count(d => d.ServiceType == typeof(PersonaUpdateScheduler)));
+        using var provider = services.BuildServiceProvider();
+        Assert.Single(provider.GetServices<IPersonaStore>());
+        Assert.Single(provider.GetServices<IValidateOptions<AiPersonaOptions>>());
+        Assert.Single(provider.GetServices<ISessionManager>());
+    }
+
+    [Fact]
+    public void RegisteredServices_ReplaceTheDefaults()
+    {
+        var custom = new InMemoryPersonaStore();
+        var services = new ServiceCollection();
+        services.AddSingleton<IPersonaStore>(custom);
+        services.AddAiPersona();
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Same(custom, provider.GetRequiredService<IPersonaStore>());
+        Assert.IsType<InMemorySessionStore>(provider.GetRequiredService<ISessionStore>());
+        Assert.IsType<FunctionToolExecutor>(provider.GetRequiredService<IToolExecutor>());
+    }
+
+    [Fact]
+    public void InvalidOptions_FailWhenTheClientIsBuilt_WithTheOptionNamed()
+    {
+        var services = new ServiceCollection();
+        services.AddAiPersona(o => o.SessionsPerUpdate = 0);
+        services.AddChatClient(FakeModels.Chat()).UsePersonalization();
+        using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IChatClient>());
+        Assert.Contains("SessionsPerUpdate", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InvalidOptions_FailAtHostStartUp()
+    {
+        var services = new ServiceCollection();
+        services.AddAiPersona(o => o.PersonaTokenBudget = 1);
+        using var provider = services.BuildServiceProvider();
+
+        // What the generic host runs when it starts: options registered with ValidateOnStart are checked.
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+        Assert.Contains("PersonaTokenBudget", ex.Message, StringComparison.Ordinal);
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public void Options_BindFromConfiguration_AndASchemaReplacesTheDefault()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AiPersona:SessionsPerUpdate"] = "5",
+            ["AiPersona:SessionIdleTimeout"] = "00:10:00",
+            ["AiPersona:UpdateMode"] = "Inline",
+            ["AiPersona:Schema:Sections:0:Name"] = "travel",
+            ["AiPersona:Schema:Sections:0:Fields:0:Name"] = "seat",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddAiPersona(configuration.GetSection("AiPersona"), o => o.MaxValueLength = 99);
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptions<AiPersonaOptions>>().Value;
+
+        Assert.Equal((5, TimeSpan.FromMinutes(10), PersonaUpdateMode.Inline, 99), (options.SessionsPerUpdate, options.SessionIdleTimeout, options.UpdateMode, options.MaxValueLength));
+        Assert.Equal("travel", Assert.Single(options.Schema.Sections).Name);
+        Assert.Equal("seat", Assert.Single(options.Schema.Sections[0].Fields).Name);
+    }
+
+    [Fact]
+    public async Task Optimizer_UsesTheKeyedChatClient_WhenOneIsRegistered()
+    {
+        var chat = FakeModels.Chat();
+        var optimizerModel = FakeModels.Optimizer();
+        var services = new ServiceCollection();
+        services.AddAiPersona();
+        services.AddChatClient(chat).UsePersonalization();
+        services.AddKeyedChatClient(AiPersonaOptions.DefaultOptimizerChatClientKey, optimizerModel);
+        using var provider = services.BuildServiceProvider();
+
+        var optimizer = provider.GetRequiredService<IPersonaOptimizer>();
+        await optimizer.OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), [CompletedSession("s", "u", "I like tea")]));
+
+        Assert.Single(optimizerModel.Calls);
+        Assert.Empty(chat.Calls);
+    }
+
+    [Fact]
+    public async Task Optimizer_FallsBackToTheUnkeyedClient_AndPassesThroughThePersonalizationLayerUntouched()
+    {
+        var model = new TestChatClient();
+        var optimizerReplies = FakeModels.Optimizer().GetResponseAsyncCallback!;
+        var chatReplies = FakeModels.Chat().GetResponseAsyncCallback!;
+        model.GetResponseAsyncCallback = (m, o, ct) => o?.ResponseFormat is ChatResponseFormatJson ? optimizerReplies(m, o, ct) : chatReplies(m, o, ct);
+        var services = new ServiceCollection();
+        services.AddSingleton<IChatUserResolver>(new AlwaysUser("ana"));
+        services.AddAiPersona(o => { o.UpdateMode = PersonaUpdateMode.Inline; o.SessionsPerUpdate = 1; });
+        services.AddChatClient(model).UsePersonalization();
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<IChatClient>();
+
+        await client.GetResponseAsync([User("I like tea")], new ChatOptions { ConversationId = "c1" });
+        await client.GetResponseAsync([User("hello")], new ChatOptions { ConversationId = "c2" });
+
+        var optimizerCall = Assert.Single(model.Calls, c => c.Options?.ResponseFormat is ChatResponseFormatJson);
+        Assert.DoesNotContain(optimizerCall.Messages, m => m.Text.Contains("<user_persona>", StringComparison.Ordinal));
+        Assert.Equal(2, (await provider.GetRequiredService<ISessionManager>().GetSessionsAsync("ana")).Count); // the optimizer's call was not recorded
+        Assert.Contains("tea", model.Calls[^1].Messages[0].Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WithoutAnyChatClient_TheOptimizerFailsWithAClearMessage()
+    {
+        var services = new ServiceCollection();
+        services.AddAiPersona();
+        using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IPersonaOptimizer>());
+        Assert.Contains("AddKeyedChatClient", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PersonalizedClient_WithoutAddAiPersona_FailsWithAClearMessage()
+    {
+        var services = new ServiceCollection();
+        services.AddChatClient(FakeModels.Chat()).UsePersonalization();
+        using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IChatClient>());
+        Assert.Contains("AddAiPersona", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FileSystemStorage_KeepsPersonasAndPendingSessionsAcrossProviders()
+    {
+        using var root = new TempDirectory();
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
+        ServiceProvider Build(TestChatClient optimizerModel)
+        {
+            var services = new ServiceCollection();
+            services.AddSingleton<TimeProvider>(time);
+            services.AddAiPersona(o => o.UpdateMode = PersonaUpdateMode.Background).UseFileSystemStorage(root.Path);
+            services.AddKeyedChatClient(AiPersonaOptions.DefaultOptimizerChatClientKey, optimizerModel);
+            services.AddChatClient(FakeModels.Chat()).UsePersonalization();
+            return services.BuildServiceProvider();
+        }
+
+        // First process: three sessions of ana complete, but the optimizer is down.
+        var down = new TestChatClient { GetResponseAsyncCallback = (_, _, _) => throw new HttpRequestException("down") };
+        await using (var first = Build(down))
+        {
+            var client = first.GetRequiredService<IChatClient>();
+            for (var s = 1; s <= 4; s++)
+            {
+                await client.GetResponseAsync([User($"I like thing{s}")], new ChatOptions { ConversationId = $"c{s}" }.WithPersonaUser("ana"));
+            }
+
+            await first.GetRequiredService<PersonaUpdateScheduler>().WhenIdleAsync();
+            Assert.Equal(0, (await first.GetRequiredService<IPersonaStore>().GetAsync("ana")).Version);
+        }
+
+        // Second process: any request (here another user's) starts recovery, which learns ana's pending sessions.
+        var optimizer = FakeModels.Optimizer();
+        await using var second = Build(optimizer);
+        await second.GetRequiredService<IChatClient>().GetResponseAsync([User("hi")], new ChatOptions().WithPersonaUser("bob"));
+        await second.GetRequiredService<PersonaUpdateScheduler>().WhenIdleAsync();
+
+        Assert.Single(optimizer.Calls);
+        Assert.Equal("thing1, thing2, thing3", (await second.GetRequiredService<IPersonaStore>().GetAsync("ana")).GetValue("personality", "values_and_interests")!.Value);
+    }
+
+    [Fact]
+    public async Task DisposingTheProvider_CancelsARunningUpdateCleanly_AndLeavesItsSessionsPending()
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var optimizerModel = new TestChatClient
+        {
+            GetResponseAsyncCallback = async (_, _, ct) =>
+            {
+                started.TrySetResult();
+                await Task.Delay(Timeout.Infinite, ct);
+                throw new InvalidOperationException("unreachable");
+            },
+        };
+        var sessions = new InMemorySessionStore();
+        var services = new ServiceCollection();
+        services.AddSingleton<ISessionStore>(sessions);
+        services.AddAiPersona(o => o.ShutdownTimeout = TimeSpan.Zero);
+        services.AddKeyedChatClient(AiPersonaOptions.DefaultOptimizerChatClientKey, optimizerModel);
+        services.AddChatClient(FakeModels.Chat()).UsePersonalization();
+        var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<IChatClient>();
+        for (var s = 1; s <= 4; s++)
+        {
+            await client.GetResponseAsync([User($"message {s}")], new ChatOptions { ConversationId = $"c{s}" }.WithPersonaUser("ana"));
+        }
+
+        await started.Task;
+        await provider.DisposeAsync();
+
+        Assert.Equal(3, await sessions.CountSessionsAsync("ana", SessionState.Completed));
+    }
+
+    [Fact]
+    public async Task DisposingTheProvider_LetsARunningUpdateFinish_WithinTheShutdownTimeout()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var learning = FakeModels.Optimizer().GetResponseAsyncCallback!;
+        var optimizerModel = new TestChatClient
+        {
+            GetResponseAsyncCallback = async (m, o, ct) =>
+            {
+                started.TrySetResult();
+                await release.Task;
+                return await learning(m, o, ct);
+            },
+        };
+        var store = new InMemoryPersonaStore();
+        var services = new ServiceCollection();
+        services.AddSingleton<IPersonaStore>(store);
+        services.AddAiPersona(o => o.ShutdownTimeout = TimeSpan.FromMinutes(5));
+        services.AddKeyedChatClient(AiPersonaOptions.DefaultOptimizerChatClientKey, optimizerModel);
+        services.AddChatClient(FakeModels.Chat()).UsePersonalization();
+        var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<IChatClient>();
+        for (var s = 1; s <= 4; s++)
+        {
+            await client.GetResponseAsync([User($"I like thing{s}")], new ChatOptions { ConversationId = $"c{s}" }.WithPersonaUser("ana"));
+        }
+
+        await started.Task;
+        var disposing = provider.DisposeAsync().AsTask();
+        Assert.False(disposing.IsCompleted);
+        release.SetResult();
+        await disposing;
+
+        Assert.Equal(1, (await store.GetAsync("ana")).Version);
+    }
+
+    private sealed class AlwaysUser(string userId) : IChatUserResolver
+    {
+        public ValueTask<string?> ResolveUserIdAsync(ChatOptions? options, CancellationToken cancellationToken) => ValueTask.FromResult<string?>(userId);
+    }
+}
