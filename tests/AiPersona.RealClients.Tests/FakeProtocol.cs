@@ -1,0 +1,7 @@
+namespace AiPersona.RealClients.Tests;
+
+public enum FakeProtocol
+{
+    OpenAI,
+    Ollama,
+}

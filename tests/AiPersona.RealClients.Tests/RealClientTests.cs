@@ -1,0 +1,79 @@
+using System.ClientModel;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using OllamaSharp;
+using OpenAI;
+
+namespace AiPersona.RealClients.Tests;
+
+/// <summary>Real provider clients (Microsoft.Extensions.AI.OpenAI, OllamaSharp) wrapped by AiPersona, talking HTTP to a
+/// fake server on 127.0.0.1: what AiPersona adds must be on the wire, and the optimizer's structured output must work.</summary>
+public sealed class RealClientTests
+{
+    public static TheoryData<FakeProtocol, bool> Cases() => new()
+    {
+        { FakeProtocol.OpenAI, false },
+        { FakeProtocol.OpenAI, true },
+        { FakeProtocol.Ollama, false },
+        { FakeProtocol.Ollama, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task PersonaTextIsInTheRequestBody_AndTheOptimizersJsonReplyIsApplied(FakeProtocol protocol, bool streaming)
+    {
+        await using var server = new FakeLlmServer(protocol, body => FakeLlmServer.IsStructuredOutputRequest(body)
+            ? """{"edits":[{"section":"preferences","field":"formats","action":"set","value":"Prefers answers as numbered steps","reason":"asked twice","sessions":["S1","S3"]}]}"""
+            : "Sure, here you go.");
+        var services = new ServiceCollection();
+        services.AddAiPersona(o => o.UpdateMode = PersonaUpdateMode.Inline);
+        services.AddChatClient(CreateClient(protocol, server.BaseAddress)).UsePersonalization();
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<IChatClient>();
+
+        for (var session = 1; session <= 4; session++)
+        {
+            var options = new ChatOptions { ConversationId = $"conversation-{session}" }.WithPersonaUser("ana");
+            List<ChatMessage> messages = [new(ChatRole.System, "You are a helpful assistant."), new(ChatRole.User, $"Question {session}, as numbered steps please")];
+            var text = streaming
+                ? (await client.GetStreamingResponseAsync(messages, options).ToChatResponseAsync()).Text
+                : (await client.GetResponseAsync(messages, options)).Text;
+            Assert.Equal("Sure, here you go.", text);
+        }
+
+        List<(string Path, JsonObject Body)> requests;
+        lock (server.Requests)
+        {
+            requests = [.. server.Requests];
+        }
+
+        // Structured output: a JSON schema was requested, and the reply was applied to the stored persona.
+        var optimizerRequest = Assert.Single(requests, r => FakeLlmServer.IsStructuredOutputRequest(r.Body));
+        Assert.Contains("Question 1, as numbered steps please", string.Join("\n", FakeLlmServer.MessagesOf(optimizerRequest.Body).Select(m => m.Content)), StringComparison.Ordinal);
+        var persona = await provider.GetRequiredService<IPersonaStore>().GetAsync("ana");
+        Assert.Equal("Prefers answers as numbered steps", persona.GetValue("preferences", "formats")!.Value);
+
+        // The fourth session's request carried the persona, after the app's system prompt.
+        var chatRequests = requests.Where(r => !FakeLlmServer.IsStructuredOutputRequest(r.Body)).ToList();
+        Assert.Equal(4, chatRequests.Count);
+        Assert.All(chatRequests, r => Assert.Equal(streaming, r.Body["stream"]?.GetValue<bool>() ?? protocol == FakeProtocol.Ollama));
+        var last = FakeLlmServer.MessagesOf(chatRequests[^1].Body);
+        Assert.Equal(("system", "You are a helpful assistant."), last[0]);
+        Assert.Equal("system", last[1].Role);
+        Assert.Contains("<user_persona>", last[1].Content, StringComparison.Ordinal);
+        Assert.Contains("preferences.formats: \"Prefers answers as numbered steps\"", last[1].Content, StringComparison.Ordinal);
+        Assert.All(chatRequests.Take(3), r => Assert.DoesNotContain(FakeLlmServer.MessagesOf(r.Body), m => m.Content.Contains("<user_persona>", StringComparison.Ordinal)));
+
+        // AiPersona's per-request settings never reach the provider.
+        Assert.All(requests, r => Assert.DoesNotContain("aipersona", r.Body.ToJsonString(), StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static IChatClient CreateClient(FakeProtocol protocol, Uri baseAddress) => protocol switch
+    {
+        FakeProtocol.OpenAI => new OpenAIClient(new ApiKeyCredential("test-key"), new OpenAIClientOptions { Endpoint = new Uri(baseAddress, "v1/") })
+            .GetChatClient("gpt-test")
+            .AsIChatClient(),
+        _ => new OllamaApiClient(baseAddress, "llama-test"),
+    };
+}
