@@ -1,0 +1,90 @@
+
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace AiPersona.Samples.Console;
+
+/// <summary>The online run: an interactive chat with a real model that learns about the user across sessions.</summary>
+internal static class InteractiveChat
+{
+    private const string Help = """
+        Commands: /persona  show what the assistant believes about you
+                  /history  every change of the persona, with reasons
+                  /why section.field  why a value is believed, with the evidence
+                  /end      end this session (every 3 ended sessions update the persona)
+                  /quit     end the session and leave
+        """;
+
+    public static async Task<int> RunAsync(IServiceProvider services, string userId, string provider)
+    {
+        var client = services.GetRequiredService<IChatClient>();
+        var personalized = client.GetService<PersonalizedChatClient>()!;
+        var store = services.GetRequiredService<IPersonaStore>();
+        var sessions = services.GetRequiredService<ISessionManager>();
+        var scheduler = services.GetRequiredService<PersonaUpdateScheduler>();
+        var schema = services.GetRequiredService<IOptions<AiPersonaOptions>>().Value.Schema;
+
+        System.Console.WriteLine($"Chatting as '{userId}' with {provider}. {Help}");
+        var history = new List<ChatMessage>();
+        var conversation = Guid.NewGuid().ToString("N");
+        while (true)
+        {
+            System.Console.Write("\nyou> ");
+            var line = System.Console.ReadLine();
+            if (line is null || line.Trim() == "/quit")
+            {
+                await EndAsync();
+                return 0;
+            }
+
+            switch (line.Trim().Split(' ', 2))
+            {
+                case ["/persona"]:
+                    PersonaPrinter.Persona(await store.GetAsync(userId), schema, "Now");
+                    continue;
+                case ["/history"]:
+                    PersonaPrinter.Diff(await store.GetHistoryAsync(userId), await sessions.GetSessionsAsync(userId));
+                    continue;
+                case ["/why", var path]:
+                    PersonaPrinter.Why(await store.GetAsync(userId), path.Trim(), await sessions.GetSessionsAsync(userId));
+                    continue;
+                case ["/end"]:
+                    await EndAsync();
+                    history.Clear();
+                    conversation = Guid.NewGuid().ToString("N");
+                    System.Console.WriteLine("Session ended; a new one starts with your next message.");
+                    continue;
+                case [""]:
+                    continue;
+            }
+
+            history.Add(new ChatMessage(ChatRole.User, line));
+            var options = new ChatOptions { ConversationId = conversation }.WithPersonaUser(userId);
+            var updates = new List<ChatResponseUpdate>();
+            System.Console.Write("assistant> ");
+            await foreach (var update in client.GetStreamingResponseAsync(history, options))
+            {
+                updates.Add(update);
+                System.Console.Write(update.Text);
+            }
+
+            System.Console.WriteLine();
+            history.AddRange(updates.ToChatResponse().Messages);
+        }
+
+        async Task EndAsync()
+        {
+            var before = (await store.GetAsync(userId)).Version;
+            await personalized.EndSessionAsync(userId);
+            await scheduler.WhenIdleAsync();
+            var after = await store.GetAsync(userId);
+            if (after.Version != before)
+            {
+                System.Console.WriteLine("The persona was updated:");
+                PersonaPrinter.Diff((await store.GetHistoryAsync(userId)).Where(r => r.Version > before), await sessions.GetSessionsAsync(userId));
+            }
+        }
+    }
+
+}

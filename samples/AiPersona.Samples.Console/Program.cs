@@ -1,0 +1,61 @@
+using System.ClientModel;
+using AiPersona;
+using AiPersona.Samples.Console;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OllamaSharp;
+using OpenAI;
+
+// Usage: dotnet run --project samples/AiPersona.Samples.Console [-- --user <id>] [--data <directory>]
+// With OPENAI_API_KEY (optional OPENAI_ENDPOINT, OPENAI_MODEL) or OLLAMA_ENDPOINT (optional OLLAMA_MODEL) set, this is an
+// interactive chat; with neither, it runs an offline, clearly labelled simulation.
+var userId = Argument(args, "--user") ?? "demo-user";
+var dataDirectory = Path.GetFullPath(Argument(args, "--data") ?? ".aipersona-sample");
+var (model, provider) = CreateModel();
+
+var services = new ServiceCollection();
+services.AddLogging(logging => logging
+    .AddSimpleConsole(o => { o.SingleLine = true; o.IncludeScopes = false; })
+    .SetMinimumLevel(LogLevel.Warning)
+    .AddFilter("AiPersona", LogLevel.Information));
+services.AddAiPersona(options => options.UpdateMode = model is SimulatedModel ? PersonaUpdateMode.Inline : PersonaUpdateMode.Background)
+    .UseFileSystemStorage(dataDirectory);
+services.AddChatClient(model).UsePersonalization();
+
+await using var provider_ = services.BuildServiceProvider();
+return model is SimulatedModel
+    ? await OfflineDemo.RunAsync(provider_, userId, dataDirectory)
+    : await InteractiveChat.RunAsync(provider_, userId, provider);
+
+static (IChatClient Model, string Provider) CreateModel()
+{
+    var openAiKey = Environment.GetEnvironmentVariable("OPENAI_API_KEY");
+    if (!string.IsNullOrWhiteSpace(openAiKey))
+    {
+        var modelId = Environment.GetEnvironmentVariable("OPENAI_MODEL") ?? "gpt-4o-mini";
+        var endpoint = Environment.GetEnvironmentVariable("OPENAI_ENDPOINT");
+        var options = new OpenAIClientOptions();
+        if (!string.IsNullOrWhiteSpace(endpoint))
+        {
+            options.Endpoint = new Uri(endpoint);
+        }
+
+        return (new OpenAIClient(new ApiKeyCredential(openAiKey), options).GetChatClient(modelId).AsIChatClient(), $"OpenAI ({modelId})");
+    }
+
+    var ollamaEndpoint = Environment.GetEnvironmentVariable("OLLAMA_ENDPOINT");
+    if (!string.IsNullOrWhiteSpace(ollamaEndpoint))
+    {
+        var modelId = Environment.GetEnvironmentVariable("OLLAMA_MODEL") ?? "llama3.2";
+        return (new OllamaApiClient(new Uri(ollamaEndpoint), modelId), $"Ollama ({modelId})");
+    }
+
+    return (new SimulatedModel(), "the simulated model");
+}
+
+static string? Argument(string[] args, string name)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+}
