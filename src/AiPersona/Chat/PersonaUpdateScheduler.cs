@@ -245,7 +245,17 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
                     case PersonaUpdateStatus.Failed:
                         DelayRetry(userId);
                         return;
+                    case PersonaUpdateStatus.NotEnoughSessions:
+                        // A worker that found the user busy while we held the lock left its sessions to us: look again
+                        // now that the lock is released.
+                        if (await _sessions.CountPendingSessionsAsync(userId, cancellationToken).ConfigureAwait(false) >= _options.CurrentValue.SessionsPerUpdate)
+                        {
+                            continue;
+                        }
+
+                        return;
                     default:
+                        // Busy: the worker holding the lock looks again after releasing it.
                         return;
                 }
             }

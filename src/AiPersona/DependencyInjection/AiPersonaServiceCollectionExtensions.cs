@@ -44,6 +44,7 @@ public static class AiPersonaServiceCollectionExtensions
             sp.GetService<ILogger<LlmPersonaOptimizer>>()));
         services.TryAddSingleton<IToolExecutor, FunctionToolExecutor>();
         services.TryAddSingleton<IPersonaRenderer, PersonaRenderer>();
+        services.TryAddSingleton<IPersonaUpdateLock, InProcessPersonaUpdateLock>();
         services.TryAddSingleton(sp => new PersonaUpdater(
             sp.GetRequiredService<IPersonaStore>(),
             sp.GetRequiredService<ISessionManager>(),
@@ -51,7 +52,8 @@ public static class AiPersonaServiceCollectionExtensions
             sp.GetRequiredService<IOptionsMonitor<AiPersonaOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>(),
-            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
+            sp.GetRequiredService<IPersonaUpdateLock>()));
         services.TryAddSingleton(sp => new PersonaCache(
             sp.GetRequiredService<IPersonaStore>(),
             sp.GetRequiredService<IPersonaRenderer>(),

@@ -18,6 +18,8 @@ public sealed record PersonaUpdateResult(
 {
     internal static PersonaUpdateResult NotEnough() => new(PersonaUpdateStatus.NotEnoughSessions, null, [], [], []);
 
+    internal static PersonaUpdateResult Busy() => new(PersonaUpdateStatus.Busy, null, [], [], []);
+
     internal static PersonaUpdateResult Fail(Persona? persona, string error, IReadOnlyList<RejectedPersonaEdit>? rejected = null)
         => new(PersonaUpdateStatus.Failed, persona, [], rejected ?? [], [], error);
 }

@@ -14,4 +14,7 @@ public enum PersonaUpdateStatus
 
     /// <summary>The optimizer failed or the persona could not be saved; nothing changed and the sessions stay pending.</summary>
     Failed = 3,
+
+    /// <summary>Another worker (in this process or another instance) is updating the user; nothing ran here.</summary>
+    Busy = 4,
 }

@@ -10,7 +10,8 @@ namespace AiPersona;
 /// validated and applied, the persona is saved, and only then are the sessions marked learned.</summary>
 /// <remarks>
 /// Any failure before the save (optimizer error, malformed output, repeated concurrent changes) changes nothing and
-/// leaves the sessions pending for a later attempt. Updates of the same user are serialized within the process.
+/// leaves the sessions pending for a later attempt. One update per user runs at a time (<see cref="IPersonaUpdateLock"/>);
+/// a call that finds the user busy returns <see cref="PersonaUpdateStatus.Busy"/> at once.
 /// </remarks>
 public sealed class PersonaUpdater : IDisposable
 {
@@ -21,7 +22,7 @@ public sealed class PersonaUpdater : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly PersonaMetrics _metrics;
-    private readonly AsyncKeyedLock _userLocks = new();
+    private readonly IPersonaUpdateLock _updateLock;
 
     /// <summary>Initializes a new instance of the <see cref="PersonaUpdater"/> class.</summary>
     /// <param name="store">The persona store.</param>
@@ -31,6 +32,7 @@ public sealed class PersonaUpdater : IDisposable
     /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
     /// <param name="loggerFactory">The logger factory, or <see langword="null"/> for no logging.</param>
     /// <param name="meterFactory">The meter factory, or <see langword="null"/> for a meter owned by this instance.</param>
+    /// <param name="updateLock">The lock that keeps one update per user at a time; in-process when <see langword="null"/>.</param>
     public PersonaUpdater(
         IPersonaStore store,
         ISessionManager sessions,
@@ -38,7 +40,8 @@ public sealed class PersonaUpdater : IDisposable
         IOptionsMonitor<AiPersonaOptions> options,
         TimeProvider? timeProvider = null,
         ILoggerFactory? loggerFactory = null,
-        IMeterFactory? meterFactory = null)
+        IMeterFactory? meterFactory = null,
+        IPersonaUpdateLock? updateLock = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(sessions);
@@ -51,6 +54,7 @@ public sealed class PersonaUpdater : IDisposable
         _time = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)loggerFactory?.CreateLogger<PersonaUpdater>() ?? NullLogger.Instance;
         _metrics = new PersonaMetrics(meterFactory);
+        _updateLock = updateLock ?? new InProcessPersonaUpdateLock();
     }
 
     internal PersonaMetrics Metrics => _metrics;
@@ -60,11 +64,17 @@ public sealed class PersonaUpdater : IDisposable
     /// <param name="userId">The user.</param>
     /// <param name="force"><see langword="true"/> to learn from any number (at least one) of pending sessions.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
-    /// <returns>What happened.</returns>
+    /// <returns>What happened; <see cref="PersonaUpdateStatus.Busy"/> when another worker is updating the user.</returns>
     public async Task<PersonaUpdateResult> UpdateAsync(string userId, bool force = false, CancellationToken cancellationToken = default)
     {
         UserIds.ThrowIfInvalid(userId);
-        using (await _userLocks.AcquireAsync(userId, cancellationToken).ConfigureAwait(false))
+        var handle = await _updateLock.TryAcquireAsync(userId, cancellationToken).ConfigureAwait(false);
+        if (handle is null)
+        {
+            return PersonaUpdateResult.Busy();
+        }
+
+        await using (handle.ConfigureAwait(false))
         {
             var options = _options.CurrentValue;
             var allPending = await _sessions.GetPendingSessionsAsync(userId, cancellationToken).ConfigureAwait(false);
@@ -115,6 +125,15 @@ public sealed class PersonaUpdater : IDisposable
                 catch (PersonaConcurrencyException) when (attempt < options.MaxSaveAttempts)
                 {
                     Log.SaveConflict(_logger, userHash, attempt);
+
+                    // If another worker learned these sessions meanwhile (an expired lease), applying them again would
+                    // learn them twice: stop.
+                    var stillPending = await _sessions.GetPendingSessionsAsync(userId, cancellationToken).ConfigureAwait(false);
+                    if (!sessionIds.IsSubsetOf(stillPending.Select(static s => s.Id)))
+                    {
+                        return PersonaUpdateResult.Busy();
+                    }
+
                     persona = await _store.GetAsync(userId, cancellationToken).ConfigureAwait(false);
                 }
                 catch (PersonaConcurrencyException ex)

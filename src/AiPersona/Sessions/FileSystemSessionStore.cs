@@ -64,6 +64,11 @@ public sealed class FileSystemSessionStore : ISessionStore
                 throw new InvalidOperationException($"Session '{session.Id}' already exists.");
             }
 
+            foreach (var open in await ReadFolderAsync(userId, SessionState.Open, cancellationToken).ConfigureAwait(false))
+            {
+                await MoveAsync(open, open with { State = SessionState.Completed, EndedAt = session.StartedAt }, cancellationToken).ConfigureAwait(false);
+            }
+
             await WriteAsync(session, cancellationToken).ConfigureAwait(false);
         }
     }

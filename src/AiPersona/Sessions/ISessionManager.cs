@@ -48,6 +48,12 @@ public interface ISessionManager
     /// <returns>The pending sessions.</returns>
     Task<IReadOnlyList<ConversationSession>> GetPendingSessionsAsync(string userId, CancellationToken cancellationToken = default);
 
+    /// <summary>Counts the user's completed sessions that the persona has not learned from, cheaply.</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The count.</returns>
+    Task<int> CountPendingSessionsAsync(string userId, CancellationToken cancellationToken = default);
+
     /// <summary>Marks sessions as learned. Call it only after the persona that learned from them was saved.</summary>
     /// <param name="userId">The user.</param>
     /// <param name="sessionIds">The sessions; ids that are not pending are ignored.</param>

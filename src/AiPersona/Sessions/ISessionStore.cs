@@ -13,7 +13,8 @@ public interface ISessionStore
     /// <returns>The latest session, or <see langword="null"/> when the user has none.</returns>
     Task<ConversationSession?> GetLatestSessionAsync(string userId, CancellationToken cancellationToken = default);
 
-    /// <summary>Creates a new open session.</summary>
+    /// <summary>Creates a new open session. Any other open session of the user is completed first (ended at the new
+    /// session's start), in the same atomic step, so a user never has two open sessions.</summary>
     /// <param name="session">The session, in state <see cref="SessionState.Open"/>. The session manager creates ids that
     /// increase over time in ordinal order, so the latest session has the greatest id.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>

@@ -34,6 +34,14 @@ public sealed class InMemorySessionStore : ISessionStore
                 throw new InvalidOperationException($"Session '{session.Id}' already exists.");
             }
 
+            for (var i = 0; i < list.Count; i++)
+            {
+                if (list[i].State == SessionState.Open)
+                {
+                    list[i] = list[i] with { State = SessionState.Completed, EndedAt = session.StartedAt };
+                }
+            }
+
             list.Add(session);
         }
 

@@ -118,6 +118,12 @@ internal sealed class SessionManager : ISessionManager
         }
     }
 
+    public Task<int> CountPendingSessionsAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        return PendingCountAsync(userId, cancellationToken);
+    }
+
     public async Task MarkLearnedAsync(string userId, IEnumerable<string> sessionIds, CancellationToken cancellationToken = default)
     {
         UserIds.ThrowIfInvalid(userId);

@@ -198,6 +198,46 @@ public sealed class PersonaUpdaterTests : IDisposable
     }
 
     [Fact]
+    public async Task WhileAnotherWorkerHoldsTheUpdateLock_TheUpdateIsBusyAndRunsNothing()
+    {
+        await CompleteSessionsAsync(3);
+        var optimizer = new Mock<IPersonaOptimizer>(MockBehavior.Strict);
+        var updateLock = new InProcessPersonaUpdateLock();
+        var updater = new PersonaUpdater(_store, _sessions, optimizer.Object, TestOptions.Create(), _time, updateLock: updateLock);
+        var held = await updateLock.TryAcquireAsync(UserId);
+
+        var result = await updater.UpdateAsync(UserId);
+
+        Assert.Equal(PersonaUpdateStatus.Busy, result.Status);
+        Assert.Equal(3, await _sessions.CountPendingSessionsAsync(UserId));
+        await held!.DisposeAsync();
+        Assert.NotNull(await updateLock.TryAcquireAsync(UserId));
+    }
+
+    [Fact]
+    public async Task SessionsLearnedByAnotherWorkerDuringTheUpdate_AreNotLearnedAgain()
+    {
+        await CompleteSessionsAsync(3);
+        var optimizer = new Mock<IPersonaOptimizer>();
+        optimizer.Setup(o => o.OptimizeAsync(It.IsAny<PersonaOptimizationRequest>(), It.IsAny<CancellationToken>()))
+            .Returns(async (PersonaOptimizationRequest request, CancellationToken _) =>
+            {
+                // Another instance (whose lease outlived ours) learns the same sessions and saves first.
+                var current = await _store.GetAsync(UserId);
+                await _store.SaveAsync(current.ApplyEdits([PersonaEdit.Set("demographics", "name", "Other")], _time.GetUtcNow()));
+                await _sessions.MarkLearnedAsync(UserId, request.Sessions.Select(s => s.Id));
+                return PersonaOptimizationResult.Success([PersonaEdit.Set("demographics", "age", "30s", "r", request.Sessions[0].Id)]);
+            });
+
+        var result = await CreateUpdater(optimizer.Object).UpdateAsync(UserId);
+
+        Assert.Equal(PersonaUpdateStatus.Busy, result.Status);
+        var persona = await _store.GetAsync(UserId);
+        Assert.Equal(1, persona.Version);
+        Assert.Null(persona.GetValue("demographics", "age"));
+    }
+
+    [Fact]
     public async Task LogsAboveTrace_NeverContainTheUserIdOrPersonaValues()
     {
         var ids = await CompleteSessionsAsync(3);

@@ -97,6 +97,22 @@ public abstract class SessionStoreConformanceTests
     }
 
     [Fact]
+    public async Task Create_CompletesAnotherOpenSessionOfTheUser()
+    {
+        var user = NewUser();
+        var first = NewSessionId(T0);
+        var second = NewSessionId(T0.AddMinutes(5));
+        await Store.CreateAsync(Open(first, user, T0, "one"));
+
+        await Store.CreateAsync(Open(second, user, T0.AddMinutes(5), "two"));
+
+        var sessions = await Store.GetSessionsAsync(user);
+        Assert.Equal([(first, SessionState.Completed), (second, SessionState.Open)], sessions.Select(s => (s.Id, s.State)));
+        Assert.Equal(T0.AddMinutes(5), sessions[0].EndedAt);
+        Assert.Equal(1, await Store.CountSessionsAsync(user, SessionState.Open));
+    }
+
+    [Fact]
     public async Task AppendToUnknownSession_Throws()
         => await Assert.ThrowsAsync<InvalidOperationException>(() => Store.AppendMessagesAsync(NewUser(), NewSessionId(), [], T0));
 
