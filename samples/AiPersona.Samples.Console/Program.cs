@@ -19,8 +19,9 @@ services.AddLogging(logging => logging
     .AddSimpleConsole(o => { o.SingleLine = true; o.IncludeScopes = false; })
     .SetMinimumLevel(LogLevel.Warning)
     .AddFilter("AiPersona", LogLevel.Information));
+Directory.CreateDirectory(dataDirectory);
 services.AddAiPersona(options => options.UpdateMode = model is SimulatedModel ? PersonaUpdateMode.Inline : PersonaUpdateMode.Background)
-    .UseFileSystemStorage(dataDirectory);
+    .UseSqlite($"Data Source={Path.Combine(dataDirectory, "aipersona.db")}");
 services.AddChatClient(model).UsePersonalization();
 
 await using var provider_ = services.BuildServiceProvider();

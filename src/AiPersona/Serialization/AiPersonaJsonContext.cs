@@ -12,6 +12,8 @@ namespace AiPersona;
 [JsonSerializable(typeof(Persona))]
 [JsonSerializable(typeof(PersonaDocument))]
 [JsonSerializable(typeof(IReadOnlyList<PersonaRevision>))]
+[JsonSerializable(typeof(PersonaRevision))]
+[JsonSerializable(typeof(IReadOnlyList<string>))]
 [JsonSerializable(typeof(ConversationSession))]
 [JsonSerializable(typeof(OptimizerResponse))]
 [JsonSerializable(typeof(string))]

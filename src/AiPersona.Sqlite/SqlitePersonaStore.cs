@@ -1,0 +1,116 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace AiPersona;
+
+/// <summary>Keeps personas and their revision history in a SQLite database.</summary>
+/// <remarks>Saves are transactions that check the stored version (optimistic concurrency), safe across processes that
+/// share the database file.</remarks>
+public sealed class SqlitePersonaStore : IPersonaStore
+{
+    private readonly SqliteDatabase _database;
+
+    /// <summary>Initializes a new instance of the <see cref="SqlitePersonaStore"/> class.</summary>
+    /// <param name="options">The options.</param>
+    public SqlitePersonaStore(IOptions<SqliteStorageOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _database = new SqliteDatabase(options.Value);
+    }
+
+    /// <inheritdoc/>
+    public async Task<Persona> GetAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var key = UserKeys.Of(userId);
+        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var document = await SqliteDatabase.Command(connection, "SELECT document FROM personas WHERE user_key = $key;", null, ("$key", key))
+                .ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+            return document is null ? Persona.CreateEmpty(userId) : JsonSerializer.Deserialize(document, AiPersonaJsonContext.Default.Persona)!;
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<Persona> SaveAsync(PersonaChange change, CancellationToken cancellationToken = default)
+    {
+        PersonaChanges.ThrowIfInvalid(change);
+        var userId = change.Updated.UserId;
+        var key = UserKeys.Of(userId);
+        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var stored = await SqliteDatabase.Command(connection, "SELECT version FROM personas WHERE user_key = $key;", transaction, ("$key", key))
+                    .ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                PersonaChanges.ThrowIfConflict(change, stored is long version ? version : 0);
+
+                await SqliteDatabase.Command(
+                    connection,
+                    """
+                    INSERT INTO personas (user_key, user_id, version, document) VALUES ($key, $id, $version, $document)
+                    ON CONFLICT (user_key) DO UPDATE SET version = excluded.version, document = excluded.document;
+                    """,
+                    transaction,
+                    ("$key", key),
+                    ("$id", UserKeys.Encode(userId)),
+                    ("$version", change.Updated.Version),
+                    ("$document", JsonSerializer.Serialize(change.Updated, AiPersonaJsonContext.Default.Persona))).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+                foreach (var revision in change.Revisions)
+                {
+                    await SqliteDatabase.Command(
+                        connection,
+                        "INSERT INTO persona_revisions (user_key, version, document) VALUES ($key, $version, $document);",
+                        transaction,
+                        ("$key", key),
+                        ("$version", revision.Version),
+                        ("$document", JsonSerializer.Serialize(revision, AiPersonaJsonContext.Default.PersonaRevision))).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return change.Updated;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<PersonaRevision>> GetHistoryAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var key = UserKeys.Of(userId);
+        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var reader = await SqliteDatabase.Command(connection, "SELECT document FROM persona_revisions WHERE user_key = $key ORDER BY id;", null, ("$key", key))
+                .ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                var history = new List<PersonaRevision>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    history.Add(JsonSerializer.Deserialize(reader.GetString(0), AiPersonaJsonContext.Default.PersonaRevision)!);
+                }
+
+                return history;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task DeleteUserAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var key = UserKeys.Of(userId);
+        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await SqliteDatabase.Command(
+                connection,
+                "DELETE FROM persona_revisions WHERE user_key = $key; DELETE FROM personas WHERE user_key = $key; DELETE FROM update_leases WHERE user_key = $key;",
+                null,
+                ("$key", key)).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

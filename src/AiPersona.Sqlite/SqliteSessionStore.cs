@@ -1,0 +1,257 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace AiPersona;
+
+/// <summary>Keeps conversation sessions, their messages and their pending/learned state in a SQLite database.</summary>
+public sealed class SqliteSessionStore : ISessionStore
+{
+    private const string SessionColumns = "id, user_id, conversation_id, state, started_at, last_activity_at, ended_at, learned_at";
+    private readonly SqliteDatabase _database;
+
+    /// <summary>Initializes a new instance of the <see cref="SqliteSessionStore"/> class.</summary>
+    /// <param name="options">The options.</param>
+    public SqliteSessionStore(IOptions<SqliteStorageOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _database = new SqliteDatabase(options.Value);
+    }
+
+    /// <inheritdoc/>
+    public async Task<ConversationSession?> GetLatestSessionAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var sessions = await QueryAsync(userId, $"SELECT {SessionColumns} FROM sessions WHERE user_key = $key ORDER BY id DESC LIMIT 1;", null, cancellationToken).ConfigureAwait(false);
+        return sessions.Count == 0 ? null : sessions[0];
+    }
+
+    /// <inheritdoc/>
+    public async Task CreateAsync(ConversationSession session, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentException.ThrowIfNullOrWhiteSpace(session.Id, nameof(session));
+        var key = UserKeys.Of(session.UserId);
+        await InTransactionAsync(async (connection, transaction) =>
+        {
+            await SqliteDatabase.Command(
+                connection,
+                "UPDATE sessions SET state = 1, ended_at = $ended WHERE user_key = $key AND state = 0;",
+                transaction,
+                ("$key", key),
+                ("$ended", SqliteDatabase.Time(session.StartedAt))).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await SqliteDatabase.Command(
+                    connection,
+                    """
+                    INSERT INTO sessions (user_key, id, user_id, conversation_id, state, started_at, last_activity_at, ended_at, learned_at)
+                    VALUES ($key, $id, $userId, $conversation, $state, $started, $activity, $ended, $learned);
+                    """,
+                    transaction,
+                    ("$key", key),
+                    ("$id", session.Id),
+                    ("$userId", UserKeys.Encode(session.UserId)),
+                    ("$conversation", session.ConversationId),
+                    ("$state", (int)session.State),
+                    ("$started", SqliteDatabase.Time(session.StartedAt)),
+                    ("$activity", SqliteDatabase.Time(session.LastActivityAt)),
+                    ("$ended", session.EndedAt is { } ended ? SqliteDatabase.Time(ended) : null),
+                    ("$learned", session.LearnedAt is { } learned ? SqliteDatabase.Time(learned) : null)).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+            {
+                throw new InvalidOperationException($"Session '{session.Id}' already exists.", ex);
+            }
+
+            await InsertMessagesAsync(connection, transaction, key, session.Id, 0, session.Messages, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task AppendMessagesAsync(string userId, string sessionId, IReadOnlyList<SessionMessage> messages, DateTimeOffset activityAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var key = UserKeys.Of(userId);
+        await InTransactionAsync(async (connection, transaction) =>
+        {
+            var state = await SqliteDatabase.Command(connection, "SELECT state FROM sessions WHERE user_key = $key AND id = $id;", transaction, ("$key", key), ("$id", sessionId))
+                .ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            if (state is not long value || value != (long)SessionState.Open)
+            {
+                throw new InvalidOperationException(state is null ? $"Session '{sessionId}' does not exist." : $"Session '{sessionId}' is not open.");
+            }
+
+            var next = (long)(await SqliteDatabase.Command(connection, "SELECT COALESCE(MAX(seq) + 1, 0) FROM session_messages WHERE user_key = $key AND session_id = $id;", transaction, ("$key", key), ("$id", sessionId))
+                .ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            await InsertMessagesAsync(connection, transaction, key, sessionId, next, messages, cancellationToken).ConfigureAwait(false);
+            await SqliteDatabase.Command(connection, "UPDATE sessions SET last_activity_at = $at WHERE user_key = $key AND id = $id;", transaction, ("$key", key), ("$id", sessionId), ("$at", SqliteDatabase.Time(activityAt)))
+                .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public Task CompleteAsync(string userId, string sessionId, DateTimeOffset endedAt, CancellationToken cancellationToken = default)
+    {
+        var key = UserKeys.Of(userId);
+        return InTransactionAsync(async (connection, transaction) =>
+        {
+            var exists = await SqliteDatabase.Command(connection, "SELECT 1 FROM sessions WHERE user_key = $key AND id = $id;", transaction, ("$key", key), ("$id", sessionId))
+                .ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            if (exists is null)
+            {
+                throw new InvalidOperationException($"Session '{sessionId}' does not exist.");
+            }
+
+            await SqliteDatabase.Command(connection, "UPDATE sessions SET state = 1, ended_at = $ended WHERE user_key = $key AND id = $id AND state = 0;", transaction, ("$key", key), ("$id", sessionId), ("$ended", SqliteDatabase.Time(endedAt)))
+                .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task MarkLearnedAsync(string userId, IReadOnlyCollection<string> sessionIds, DateTimeOffset learnedAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sessionIds);
+        var key = UserKeys.Of(userId);
+        return InTransactionAsync(async (connection, transaction) =>
+        {
+            foreach (var id in sessionIds)
+            {
+                await SqliteDatabase.Command(connection, "UPDATE sessions SET state = 2, learned_at = $at WHERE user_key = $key AND id = $id AND state = 1;", transaction, ("$key", key), ("$id", id), ("$at", SqliteDatabase.Time(learnedAt)))
+                    .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<ConversationSession>> GetSessionsAsync(string userId, SessionState? state = null, CancellationToken cancellationToken = default)
+        => QueryAsync(
+            userId,
+            $"SELECT {SessionColumns} FROM sessions WHERE user_key = $key AND ($state IS NULL OR state = $state) ORDER BY started_at, id;",
+            state is { } s ? (int)s : null,
+            cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task<int> CountSessionsAsync(string userId, SessionState state, CancellationToken cancellationToken = default)
+    {
+        var key = UserKeys.Of(userId);
+        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return Convert.ToInt32(
+                await SqliteDatabase.Command(connection, "SELECT COUNT(*) FROM sessions WHERE user_key = $key AND state = $state;", null, ("$key", key), ("$state", (int)state))
+                    .ExecuteScalarAsync(cancellationToken).ConfigureAwait(false),
+                System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var reader = await SqliteDatabase.Command(connection, "SELECT DISTINCT user_key, user_id FROM sessions WHERE state IN (0, 1);")
+                .ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                var users = new List<string>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    users.Add(UserKeys.Decode((byte[])reader[1]));
+                }
+
+                return users;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task DeleteUserAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var key = UserKeys.Of(userId);
+        return InTransactionAsync(
+            (connection, transaction) => SqliteDatabase.Command(connection, "DELETE FROM session_messages WHERE user_key = $key; DELETE FROM sessions WHERE user_key = $key;", transaction, ("$key", key))
+                .ExecuteNonQueryAsync(cancellationToken),
+            cancellationToken);
+    }
+
+    private static async Task InsertMessagesAsync(SqliteConnection connection, SqliteTransaction transaction, string key, string sessionId, long firstSeq, IReadOnlyList<SessionMessage> messages, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < messages.Count; i++)
+        {
+            await SqliteDatabase.Command(
+                connection,
+                "INSERT INTO session_messages (user_key, session_id, seq, role, text, created_at) VALUES ($key, $id, $seq, $role, $text, $at);",
+                transaction,
+                ("$key", key),
+                ("$id", sessionId),
+                ("$seq", firstSeq + i),
+                ("$role", messages[i].Role),
+                ("$text", messages[i].Text),
+                ("$at", SqliteDatabase.Time(messages[i].CreatedAt))).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<IReadOnlyList<ConversationSession>> QueryAsync(string userId, string sql, int? state, CancellationToken cancellationToken)
+    {
+        var key = UserKeys.Of(userId);
+        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var sessions = new List<ConversationSession>();
+            var reader = await SqliteDatabase.Command(connection, sql, null, ("$key", key), ("$state", state)).ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    sessions.Add(new ConversationSession(
+                        reader.GetString(0),
+                        UserKeys.Decode((byte[])reader[1]),
+                        reader.IsDBNull(2) ? null : reader.GetString(2),
+                        (SessionState)reader.GetInt32(3),
+                        SqliteDatabase.Time(reader.GetString(4)),
+                        SqliteDatabase.Time(reader.GetString(5)),
+                        reader.IsDBNull(6) ? null : SqliteDatabase.Time(reader.GetString(6)),
+                        reader.IsDBNull(7) ? null : SqliteDatabase.Time(reader.GetString(7)),
+                        []));
+                }
+            }
+
+            for (var i = 0; i < sessions.Count; i++)
+            {
+                sessions[i] = sessions[i] with { Messages = await MessagesAsync(connection, key, sessions[i].Id, cancellationToken).ConfigureAwait(false) };
+            }
+
+            return sessions;
+        }
+    }
+
+    private static async Task<IReadOnlyList<SessionMessage>> MessagesAsync(SqliteConnection connection, string key, string sessionId, CancellationToken cancellationToken)
+    {
+        var messages = new List<SessionMessage>();
+        var reader = await SqliteDatabase.Command(connection, "SELECT role, text, created_at FROM session_messages WHERE user_key = $key AND session_id = $id ORDER BY seq;", null, ("$key", key), ("$id", sessionId))
+            .ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                messages.Add(new SessionMessage(reader.GetString(0), reader.GetString(1), SqliteDatabase.Time(reader.GetString(2))));
+            }
+        }
+
+        return messages;
+    }
+
+    private async Task InTransactionAsync(Func<SqliteConnection, SqliteTransaction, Task> work, CancellationToken cancellationToken)
+    {
+        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                await work(connection, transaction).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}

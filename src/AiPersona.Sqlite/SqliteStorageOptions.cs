@@ -1,0 +1,13 @@
+namespace AiPersona;
+
+/// <summary>Options of the SQLite stores.</summary>
+public sealed class SqliteStorageOptions
+{
+    /// <summary>Gets or sets the connection string, for example <c>Data Source=aipersona.db</c>.</summary>
+    /// <value>Required; no default. Pooling (on by default in Microsoft.Data.Sqlite) is recommended.</value>
+    public string ConnectionString { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets how long an update lease lasts before another process may take it over (if its holder died).</summary>
+    /// <value>Defaults to 5 minutes. Must be positive.</value>
+    public TimeSpan UpdateLeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
+}
