@@ -1,0 +1,123 @@
+using Npgsql;
+
+namespace AiPersona;
+
+/// <summary>The data source and schema of one PostgreSQL database, shared by the stores and the update lock.</summary>
+internal sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly Lock _initializationLock = new();
+    private Task? _initialization;
+
+    public PostgreSqlDatabase(PostgreSqlStorageOptions options)
+    {
+        Validate(options);
+        Options = options;
+        _dataSource = NpgsqlDataSource.Create(options.ConnectionString);
+    }
+
+    public PostgreSqlStorageOptions Options { get; }
+
+    public static void Validate(PostgreSqlStorageOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            throw new ArgumentException("PostgreSqlStorageOptions.ConnectionString must be set.", nameof(options));
+        }
+
+        PostgreSqlAiPersonaSchema.ThrowIfInvalidName(options.SchemaName);
+        if (options.UpdateLeaseDuration <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("PostgreSqlStorageOptions.UpdateLeaseDuration must be positive.", nameof(options));
+        }
+    }
+
+    /// <summary>Replaces <c>{schema}</c> in SQL with the configured schema name (validated as an identifier).</summary>
+    public string Sql(string sql) => sql.Replace("{schema}", Options.SchemaName, StringComparison.Ordinal);
+
+    public async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        if (Options.AutoCreateSchema)
+        {
+            await InitializeAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public NpgsqlCommand Command(NpgsqlConnection connection, string sql, NpgsqlTransaction? transaction = null, params (string Name, object? Value)[] parameters)
+    {
+        var command = new NpgsqlCommand(Sql(sql), connection, transaction);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    /// <summary>Creates or upgrades the schema to <paramref name="targetVersion"/>, once across every instance (an
+    /// advisory lock serializes concurrent starters).</summary>
+    public async Task MigrateAsync(int targetVersion, CancellationToken cancellationToken)
+    {
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                await Command(connection, "SELECT pg_advisory_xact_lock(hashtext('aipersona-schema:' || @schema));", transaction, ("schema", Options.SchemaName))
+                    .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await Command(connection, "CREATE SCHEMA IF NOT EXISTS {schema}; CREATE TABLE IF NOT EXISTS {schema}.schema_version (version integer NOT NULL);", transaction)
+                    .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                var stored = await Command(connection, "SELECT max(version) FROM {schema}.schema_version;", transaction).ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                var version = stored is int v ? v : 0;
+                if (version > PostgreSqlAiPersonaSchema.LatestVersion)
+                {
+                    throw new InvalidOperationException($"The AiPersona schema '{Options.SchemaName}' has version {version}, newer than this library knows ({PostgreSqlAiPersonaSchema.LatestVersion}). Update the AiPersona.PostgreSql package.");
+                }
+
+                for (; version < targetVersion; version++)
+                {
+                    await Command(connection, PostgreSqlAiPersonaSchema.Migrations[version], transaction).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    await Command(connection, "DELETE FROM {schema}.schema_version; INSERT INTO {schema}.schema_version (version) VALUES (@version);", transaction, ("version", version + 1))
+                        .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async Task InTransactionAsync(Func<NpgsqlConnection, NpgsqlTransaction, Task> work, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                await work(connection, transaction).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    public void Dispose() => _dataSource.Dispose();
+
+    private Task InitializeAsync()
+    {
+        lock (_initializationLock)
+        {
+            if (_initialization is null || _initialization.IsFaulted || _initialization.IsCanceled)
+            {
+                _initialization = MigrateAsync(PostgreSqlAiPersonaSchema.LatestVersion, CancellationToken.None);
+            }
+
+            return _initialization;
+        }
+    }
+}

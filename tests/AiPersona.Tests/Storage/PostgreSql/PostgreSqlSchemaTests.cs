@@ -1,0 +1,119 @@
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+
+namespace AiPersona.Tests.Storage.PostgreSql;
+
+public sealed class PostgreSqlSchemaTests : IAsyncDisposable
+{
+    private static readonly DateTimeOffset Now = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+    private PostgreSqlTestSchema? _schema;
+
+    private PostgreSqlTestSchema Schema => _schema ??= PostgreSqlTestSchema.Create();
+
+    [Fact]
+    public async Task FirstUse_CreatesTheSchemaOnce_EvenWhenManyInstancesStartTogether()
+    {
+        var stores = Enumerable.Range(0, 6).Select(_ => new PostgreSqlPersonaStore(Schema.Options)).ToList();
+
+        await Task.WhenAll(stores.Select(s => s.GetAsync("u")));
+
+        Assert.Equal(PostgreSqlAiPersonaSchema.LatestVersion, await Schema.ScalarAsync("SELECT max(version) FROM {schema}.schema_version;"));
+        Assert.Equal(1L, await Schema.ScalarAsync("SELECT count(*) FROM {schema}.schema_version;"));
+        foreach (var store in stores)
+        {
+            await store.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task TheDocumentedScript_CreatesAWorkingSchema_ForAppsThatManageDdl()
+    {
+        await Schema.ScalarAsync(PostgreSqlAiPersonaSchema.GetScript(Schema.Name));
+        var options = Microsoft.Extensions.Options.Options.Create(new PostgreSqlStorageOptions
+        {
+            ConnectionString = Schema.ConnectionString,
+            SchemaName = Schema.Name,
+            AutoCreateSchema = false,
+        });
+        await using var store = new PostgreSqlPersonaStore(options);
+
+        await store.SaveAsync(Persona.CreateEmpty("u").ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now));
+
+        Assert.Equal("Ana", (await store.GetAsync("u")).GetValue("demographics", "name")!.Value);
+    }
+
+    [Fact]
+    public async Task WithoutAutoCreate_AMissingSchemaFails_InsteadOfBeingCreated()
+    {
+        var options = Microsoft.Extensions.Options.Options.Create(new PostgreSqlStorageOptions
+        {
+            ConnectionString = Schema.ConnectionString,
+            SchemaName = Schema.Name,
+            AutoCreateSchema = false,
+        });
+        await using var store = new PostgreSqlPersonaStore(options);
+
+        await Assert.ThrowsAsync<PostgresException>(() => store.GetAsync("u"));
+        Assert.Equal(0L, await Schema.ScalarAsync($"SELECT count(*) FROM information_schema.schemata WHERE schema_name = '{Schema.Name}';"));
+    }
+
+    [Fact]
+    public async Task ANewerSchema_IsRefusedWithAClearMessage()
+    {
+        await Schema.ScalarAsync($"CREATE SCHEMA {Schema.Name}; CREATE TABLE {Schema.Name}.schema_version (version integer NOT NULL); INSERT INTO {Schema.Name}.schema_version VALUES ({PostgreSqlAiPersonaSchema.LatestVersion + 1});");
+        await using var store = new PostgreSqlPersonaStore(Schema.Options);
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => store.GetAsync("u"));
+        Assert.Contains("newer than this library knows", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Robert'); DROP TABLE students;--")]
+    [InlineData("UPPER")]
+    [InlineData("")]
+    public void InvalidSchemaNames_AreRefused(string name)
+        => Assert.Throws<ArgumentException>(() => PostgreSqlAiPersonaSchema.GetScript(name));
+
+    [Fact]
+    public async Task UpdateLease_IsExclusive_ReleasedOnDispose_AndExpiresWhenItsHolderDied()
+    {
+        var time = new FakeTimeProvider(Now);
+        await using var instanceA = new PostgreSqlPersonaUpdateLock(Schema.Options, time);
+        await using var instanceB = new PostgreSqlPersonaUpdateLock(Schema.Options, time);
+
+        var held = await instanceA.TryAcquireAsync("u");
+        Assert.NotNull(held);
+        Assert.Null(await instanceB.TryAcquireAsync("u"));
+        Assert.NotNull(await instanceB.TryAcquireAsync("another user"));
+
+        await held.DisposeAsync();
+        Assert.NotNull(await instanceB.TryAcquireAsync("u"));
+
+        // B dies holding the lease: after the lease duration, A takes the work over.
+        Assert.Null(await instanceA.TryAcquireAsync("u"));
+        time.Advance(Schema.Options.Value.UpdateLeaseDuration + TimeSpan.FromSeconds(1));
+        Assert.NotNull(await instanceA.TryAcquireAsync("u"));
+    }
+
+    [Fact]
+    public async Task ConcurrentLeaseAttempts_GrantExactlyOne()
+    {
+        var locks = Enumerable.Range(0, 8).Select(_ => new PostgreSqlPersonaUpdateLock(Schema.Options)).ToList();
+
+        var results = await Task.WhenAll(locks.Select(l => l.TryAcquireAsync("contended").AsTask()));
+
+        Assert.Single(results, r => r is not null);
+        foreach (var l in locks)
+        {
+            await l.DisposeAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_schema is not null)
+        {
+            await _schema.DisposeAsync();
+        }
+    }
+}
