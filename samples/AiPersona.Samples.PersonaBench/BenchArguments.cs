@@ -1,0 +1,88 @@
+using System.Globalization;
+using AiPersona.Evaluation;
+
+namespace AiPersona.Samples.PersonaBench;
+
+/// <summary>Command-line arguments of the PersonaBench sample.</summary>
+internal sealed class BenchArguments
+{
+    public const string Usage = """
+        Usage: dotnet run --project samples/AiPersona.Samples.PersonaBench -- [options]
+          (no options)                 offline SIMULATION with scripted models: checks the pipeline, measures nothing
+          --provider openai|ollama     run the real benchmark against a model
+          --model <name>               the assistant's model (and every other role's, unless given below)
+          --user-model <name>          the simulated user's model
+          --judge-model <name>         the judge's model
+          --optimizer-model <name>     the persona optimizer's model
+          --endpoint <url>             OpenAI-compatible or Ollama endpoint (OPENAI_ENDPOINT / OLLAMA_ENDPOINT)
+          --settings <list>            comma-separated: nopersona,goldenpersona,conversationrag,learning-k1,learning-k3,learning-k5
+          --personas <n> --scenes <n>  run on the first n personas / scenes per persona
+          --out <dir>                  results and resume state (default: personabench-results/<run name>)
+          --parallel <n>               (setting, persona) runs at once (default 4 offline, 1 otherwise)
+          --fresh                      delete earlier results in --out instead of resuming
+        """;
+
+    public string? Provider { get; private set; }
+
+    public string? Model { get; private set; }
+
+    public string? UserModel { get; private set; }
+
+    public string? JudgeModel { get; private set; }
+
+    public string? OptimizerModel { get; private set; }
+
+    public string? Endpoint { get; private set; }
+
+    public IReadOnlyList<BenchmarkSetting> Settings { get; private set; } = BenchmarkSetting.All;
+
+    public int? Personas { get; private set; }
+
+    public int? Scenes { get; private set; }
+
+    public string? OutputDirectory { get; private set; }
+
+    public int? Parallel { get; private set; }
+
+    public bool Fresh { get; private set; }
+
+    public static BenchArguments Parse(string[] args)
+    {
+        var parsed = new BenchArguments();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            switch (args[i])
+            {
+                case "--provider": parsed.Provider = Value().ToLowerInvariant(); break;
+                case "--model": parsed.Model = Value(); break;
+                case "--user-model": parsed.UserModel = Value(); break;
+                case "--judge-model": parsed.JudgeModel = Value(); break;
+                case "--optimizer-model": parsed.OptimizerModel = Value(); break;
+                case "--endpoint": parsed.Endpoint = Value(); break;
+                case "--settings": parsed.Settings = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(BenchmarkSetting.Parse)]; break;
+                case "--personas": parsed.Personas = Positive(Value(), "--personas"); break;
+                case "--scenes": parsed.Scenes = Positive(Value(), "--scenes"); break;
+                case "--out": parsed.OutputDirectory = Value(); break;
+                case "--parallel": parsed.Parallel = Positive(Value(), "--parallel"); break;
+                case "--fresh": parsed.Fresh = true; break;
+                default: throw new ArgumentException($"Unknown option '{args[i]}'.");
+            }
+        }
+
+        if (parsed.Provider is not null and not "openai" and not "ollama")
+        {
+            throw new ArgumentException("--provider must be openai or ollama.");
+        }
+
+        if (parsed.Provider is not null && parsed.Model is null)
+        {
+            throw new ArgumentException("--provider needs --model.");
+        }
+
+        return parsed;
+    }
+
+    private static int Positive(string value, string name)
+        => int.TryParse(value, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new ArgumentException($"{name} must be a positive integer.");
+}

@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using AiPersona.Evaluation;
+using AiPersona.Samples.PersonaBench;
+
+BenchArguments arguments;
+try
+{
+    arguments = BenchArguments.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    Console.Error.WriteLine(BenchArguments.Usage);
+    return 2;
+}
+
+var models = ModelFactory.Create(arguments);
+var dataset = BenchmarkDataset.LoadMini().Take(arguments.Personas, arguments.Scenes);
+var runName = arguments.Provider is null ? "simulation" : $"{arguments.Provider}-{arguments.Model}".Replace('/', '_').Replace(':', '_');
+var output = Path.GetFullPath(arguments.OutputDirectory ?? Path.Combine("personabench-results", runName));
+if (arguments.Fresh && Directory.Exists(output))
+{
+    Directory.Delete(output, recursive: true);
+}
+
+Console.WriteLine($"PersonaBench — {dataset.Name}: {dataset.Personas.Count} personas × {dataset.Personas.Max(p => p.Scenes.Count)} scenes, {arguments.Settings.Count} settings");
+Console.WriteLine($"Models: {models.Description}");
+if (models.IsSimulation)
+{
+    Console.WriteLine("SIMULATION: scripted models stand in for every role, to check the pipeline offline. The scores below measure nothing about any model.");
+}
+
+Console.WriteLine($"Results and resume state: {output}");
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+    Console.WriteLine("\nStopping; finished sessions are kept and the next run resumes from them.");
+};
+
+var runner = new PersonaBenchRunner(models, new PersonaBenchOptions
+{
+    OutputDirectory = output,
+    MaxParallelism = arguments.Parallel ?? (models.IsSimulation ? 4 : 1),
+});
+var watch = Stopwatch.StartNew();
+PersonaBenchReport report;
+try
+{
+    report = await runner.RunAsync(dataset, arguments.Settings, new ProgressLine(), cancel.Token);
+}
+catch (OperationCanceledException)
+{
+    return 130;
+}
+
+Console.WriteLine();
+Console.WriteLine();
+Console.WriteLine(ReportWriter.ToTable(report));
+Console.WriteLine($"Finished in {watch.Elapsed.TotalSeconds:0.0} s. Files: {Path.Combine(output, "report.json")}, summary.csv, sessions.csv, sessions.jsonl");
+Console.WriteLine("The paper's own Table 1 is in docs/evaluation.md for comparison.");
+return 0;

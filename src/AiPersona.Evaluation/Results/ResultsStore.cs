@@ -1,0 +1,118 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace AiPersona.Evaluation;
+
+/// <summary>Appends every finished record to JSON-lines files as soon as it exists, so an interrupted run resumes where
+/// it stopped. A line torn by a crash is ignored when reading.</summary>
+internal sealed class ResultsStore
+{
+    private readonly string? _directory;
+    private readonly Lock _lock = new();
+    private readonly List<SessionRecord> _sessions = [];
+    private readonly List<PersonaRecord> _personas = [];
+
+    private ResultsStore(string? directory) => _directory = directory;
+
+    public IReadOnlyList<SessionRecord> Sessions
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _sessions];
+            }
+        }
+    }
+
+    public IReadOnlyList<PersonaRecord> Personas
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _personas];
+            }
+        }
+    }
+
+    public static async Task<ResultsStore> OpenAsync(string? directory, CancellationToken cancellationToken)
+    {
+        var store = new ResultsStore(directory);
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+            store._sessions.AddRange(await ReadAsync(Path.Combine(directory, "sessions.jsonl"), EvaluationJsonContext.Default.SessionRecord, cancellationToken).ConfigureAwait(false));
+            store._personas.AddRange(await ReadAsync(Path.Combine(directory, "personas.jsonl"), EvaluationJsonContext.Default.PersonaRecord, cancellationToken).ConfigureAwait(false));
+        }
+
+        return store;
+    }
+
+    public bool HasSession(BenchmarkSetting setting, string personaId, string sceneId)
+    {
+        lock (_lock)
+        {
+            return _sessions.Exists(s => s.Setting == setting.Key && s.PersonaId == personaId && s.SceneId == sceneId);
+        }
+    }
+
+    public bool HasPersona(BenchmarkSetting setting, string personaId)
+    {
+        lock (_lock)
+        {
+            return _personas.Exists(p => p.Setting == setting.Key && p.PersonaId == personaId);
+        }
+    }
+
+    public void Add(SessionRecord record) => Append(record, _sessions, "sessions.jsonl", EvaluationJsonContext.Default.SessionRecord);
+
+    public void Add(PersonaRecord record) => Append(record, _personas, "personas.jsonl", EvaluationJsonContext.Default.PersonaRecord);
+
+    private void Append<T>(T record, List<T> list, string file, JsonTypeInfo<T> typeInfo)
+    {
+        lock (_lock)
+        {
+            if (_directory is not null)
+            {
+                using var stream = new FileStream(Path.Combine(_directory, file), FileMode.Append, FileAccess.Write, FileShare.Read);
+                JsonSerializer.Serialize(stream, record, typeInfo);
+                stream.WriteByte((byte)'\n');
+                stream.Flush(flushToDisk: true);
+            }
+
+            list.Add(record);
+        }
+    }
+
+    private static async Task<List<T>> ReadAsync<T>(string path, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    {
+        var records = new List<T>();
+        if (!File.Exists(path))
+        {
+            return records;
+        }
+
+        foreach (var line in await File.ReadAllLinesAsync(path, cancellationToken).ConfigureAwait(false))
+        {
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (JsonSerializer.Deserialize(line, typeInfo) is { } record)
+                {
+                    records.Add(record);
+                }
+            }
+            catch (JsonException)
+            {
+                // A line torn by an interruption: that record is redone.
+            }
+        }
+
+        return records;
+    }
+}

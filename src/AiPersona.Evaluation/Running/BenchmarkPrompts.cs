@@ -1,0 +1,49 @@
+namespace AiPersona.Evaluation;
+
+/// <summary>The prompts of the simulated user and the judges. Labels are stable so that scripted simulations can read them.</summary>
+internal static class BenchmarkPrompts
+{
+    public const string AssistantInstructions = "You are a helpful personal assistant. Use the available tools when they help, then answer the user directly.";
+
+    public static string UserSimulator(BenchmarkPersona persona, BenchmarkScene scene) => $"""
+        You are role-playing a user who is talking to an AI assistant. Stay in character.
+        Persona (yours, known only to you):
+        {persona.DescribeGoldenPersona()}
+        Scene: {scene.Description}
+        Context: {scene.Context}
+        You already asked: {scene.NeutralizedQuery}
+        What you really want: {scene.PersonalizedQuery}
+        After each assistant reply, decide whether it meets what you really want, including your personal preferences.
+        Answer only with JSON: {"{"}"satisfied": true or false, "reply": "your next short message if not satisfied"{"}"}.
+        In a reply, reveal only what the assistant still needs to know.
+        """;
+
+    public static string UserTurn(string assistantReply) => $"Assistant reply: {assistantReply}";
+
+    public static string ResponseJudge(BenchmarkPersona persona, BenchmarkScene scene, string response) => $"""
+        You evaluate an AI assistant's reply to a user.
+        User persona (the assistant was not told it):
+        {persona.DescribeGoldenPersona()}
+        Scene: {scene.Description}
+        The user asked: {scene.NeutralizedQuery}
+        The user's full need: {scene.PersonalizedQuery}
+        A good reply: {scene.ExpectedResponse}
+        Assistant reply: {response}
+        Score from 0 to 10:
+        - helpfulness: does the reply address the task usefully (including sensible use of tools)?
+        - personalization: does the reply fit this particular user's persona and need without being told?
+        Answer only with JSON: {"{"}"helpfulness": number, "personalization": number, "rationale": "one sentence"{"}"}.
+        """;
+
+    public static string PersonaJudge(BenchmarkPersona persona, string learned) => $"""
+        You compare a persona an assistant learned about a user with the user's true (golden) persona.
+        Golden persona:
+        {persona.DescribeGoldenPersona()}
+        Learned persona:
+        {(string.IsNullOrWhiteSpace(learned) ? "(empty)" : learned)}
+        Score from 0 to 10:
+        - consistency: are the learned values true of the user (no contradictions, no inventions)?
+        - detail: how much of the golden persona's detail did the learned persona capture?
+        Answer only with JSON: {"{"}"consistency": number, "detail": number, "rationale": "one sentence"{"}"}.
+        """;
+}

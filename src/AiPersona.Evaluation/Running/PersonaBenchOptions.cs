@@ -1,0 +1,22 @@
+namespace AiPersona.Evaluation;
+
+/// <summary>Options of a benchmark run.</summary>
+public sealed class PersonaBenchOptions
+{
+    /// <summary>Gets or sets the directory for results and per-run state. A run started again with the same directory
+    /// resumes where it stopped. <see langword="null"/> keeps everything in memory (no resume).</summary>
+    /// <value>Defaults to <see langword="null"/>.</value>
+    public string? OutputDirectory { get; set; }
+
+    /// <summary>Gets or sets the most user utterances per session.</summary>
+    /// <value>Defaults to 3, as in the paper.</value>
+    public int MaxUserTurns { get; set; } = 3;
+
+    /// <summary>Gets or sets how many past sessions Conversation RAG retrieves.</summary>
+    /// <value>Defaults to 3.</value>
+    public int RagSessions { get; set; } = 3;
+
+    /// <summary>Gets or sets how many (setting, persona) runs go on at once.</summary>
+    /// <value>Defaults to 1. Raise it for local models or generous rate limits.</value>
+    public int MaxParallelism { get; set; } = 1;
+}

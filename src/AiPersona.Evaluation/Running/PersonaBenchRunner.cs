@@ -1,0 +1,182 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AiPersona.Evaluation;
+
+/// <summary>Runs PersonaBench: every persona lives through its scenes once per setting, with a fresh AiPersona instance
+/// per (setting, persona). Records are written as they finish, so a run interrupted part-way resumes where it stopped
+/// (persona and session state are kept on disk too).</summary>
+public sealed class PersonaBenchRunner
+{
+    private readonly PersonaBenchModels _models;
+    private readonly PersonaBenchOptions _options;
+
+    /// <summary>Initializes a new instance of the <see cref="PersonaBenchRunner"/> class.</summary>
+    /// <param name="models">The models for each role.</param>
+    /// <param name="options">The run options.</param>
+    public PersonaBenchRunner(PersonaBenchModels models, PersonaBenchOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        _models = models;
+        _options = options ?? new PersonaBenchOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxUserTurns, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxParallelism, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.RagSessions, 1, nameof(options));
+    }
+
+    /// <summary>Runs the benchmark.</summary>
+    /// <param name="dataset">The personas and scenes.</param>
+    /// <param name="settings">The settings (table rows); <see cref="BenchmarkSetting.All"/> for the paper's six.</param>
+    /// <param name="progress">Receives a report after every finished session.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests. Cancelling keeps what finished.</param>
+    /// <returns>The report over every record of the output directory, including ones from earlier interrupted runs.</returns>
+    public async Task<PersonaBenchReport> RunAsync(
+        BenchmarkDataset dataset,
+        IReadOnlyList<BenchmarkSetting> settings,
+        IProgress<BenchmarkProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(settings);
+        var problems = BenchmarkDatasetValidator.Validate(dataset);
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("The dataset is not valid: " + string.Join(" ", problems.Take(5)), nameof(dataset));
+        }
+
+        var results = await ResultsStore.OpenAsync(_options.OutputDirectory, cancellationToken).ConfigureAwait(false);
+        var total = settings.Count * dataset.Personas.Sum(p => p.Scenes.Count);
+        var completed = settings.Sum(s => dataset.Personas.Sum(p => p.Scenes.Count(scene => results.HasSession(s, p.Id, scene.Id))));
+        var units = settings.SelectMany(s => dataset.Personas.Select(p => (Setting: s, Persona: p))).ToList();
+        await Parallel.ForEachAsync(
+            units,
+            new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelism, CancellationToken = cancellationToken },
+            async (unit, ct) => await RunUnitAsync(unit.Setting, unit.Persona, results, () =>
+            {
+                var done = Interlocked.Increment(ref completed);
+                return done;
+            }, total, progress, ct).ConfigureAwait(false)).ConfigureAwait(false);
+
+        var report = PersonaBenchReport.From(settings, results.Sessions, results.Personas);
+        if (_options.OutputDirectory is not null)
+        {
+            await ReportWriter.WriteFilesAsync(report, _options.OutputDirectory, cancellationToken).ConfigureAwait(false);
+        }
+
+        return report;
+    }
+
+    private async Task RunUnitAsync(
+        BenchmarkSetting setting,
+        BenchmarkPersona persona,
+        ResultsStore results,
+        Func<int> countCompleted,
+        int total,
+        IProgress<BenchmarkProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var pending = persona.Scenes.Where(s => !results.HasSession(setting, persona.Id, s.Id)).ToList();
+        var learning = setting.Kind == BenchmarkSettingKind.PersonaLearning;
+        if (pending.Count == 0 && (!learning || results.HasPersona(setting, persona.Id)))
+        {
+            return;
+        }
+
+        await using var services = BuildServices(setting, persona);
+        var store = services.GetRequiredService<IPersonaStore>();
+        if (setting.Kind == BenchmarkSettingKind.GoldenPersona && (await store.GetAsync(persona.Id, cancellationToken).ConfigureAwait(false)).Version == 0)
+        {
+            var golden = persona.GoldenPersona.SelectMany(s => s.Value.Select(f => PersonaEdit.Set(s.Key, f.Key, f.Value, "golden persona")));
+            await store.SaveAsync(Persona.CreateEmpty(persona.Id).ApplyEdits(golden, DateTimeOffset.UtcNow), cancellationToken).ConfigureAwait(false);
+        }
+
+        var assistant = BuildAssistant(setting, persona, services);
+        var personalized = assistant.GetService<PersonalizedChatClient>();
+        var mode = setting.Kind == BenchmarkSettingKind.ConversationRag ? PersonalizationMode.Disabled : PersonalizationMode.Enabled;
+        var loop = new SessionLoop(_models, _options.MaxUserTurns);
+        foreach (var scene in pending)
+        {
+            var record = await loop.RunAsync(
+                setting,
+                persona,
+                scene,
+                assistant,
+                mode,
+                () => personalized is null ? Task.CompletedTask : personalized.EndSessionAsync(persona.Id, cancellationToken),
+                cancellationToken).ConfigureAwait(false);
+            results.Add(record);
+            progress?.Report(new BenchmarkProgress(countCompleted(), total, setting.Name, persona.Id, scene.Id));
+        }
+
+        if (learning && !results.HasPersona(setting, persona.Id))
+        {
+            results.Add(await JudgePersonaAsync(setting, persona, await store.GetAsync(persona.Id, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false));
+        }
+    }
+
+    private ServiceProvider BuildServices(BenchmarkSetting setting, BenchmarkPersona persona)
+    {
+        var services = new ServiceCollection();
+        var builder = services.AddAiPersona(o =>
+        {
+            o.UpdateMode = PersonaUpdateMode.Inline;
+            o.SessionsPerUpdate = setting.Kind == BenchmarkSettingKind.PersonaLearning ? setting.SessionsPerUpdate : 100;
+            o.SessionIdleTimeout = TimeSpan.FromDays(3650);
+            o.PersonaTokenBudget = 2_000;
+        });
+        if (_options.OutputDirectory is not null)
+        {
+            builder.UseFileSystemStorage(Path.Combine(_options.OutputDirectory, "state", setting.Key, persona.Id));
+        }
+
+        services.AddKeyedSingleton<IChatClient>(AiPersonaOptions.DefaultOptimizerChatClientKey, new UsageCountingChatClient(_models.Optimizer));
+        if (setting.Kind != BenchmarkSettingKind.PersonaLearning)
+        {
+            // Golden Persona and Conversation RAG must never learn, however many scenes a dataset has.
+            services.AddSingleton<IPersonaOptimizer, NoLearningOptimizer>();
+        }
+
+        return services.BuildServiceProvider();
+    }
+
+    private IChatClient BuildAssistant(BenchmarkSetting setting, BenchmarkPersona persona, IServiceProvider services)
+    {
+        var documentation = persona.Scenes.SelectMany(s => s.Apis).Where(a => a.ResponseExample is not null)
+            .GroupBy(a => a.Name).ToDictionary(g => g.Key, g => "Example response: " + g.First().ResponseExample);
+        var tools = new SimulatedToolExecutor(new UsageCountingChatClient(_models.ToolSimulator), documentation);
+        var builder = new ChatClientBuilder(new UsageCountingChatClient(_models.Assistant));
+        switch (setting.Kind)
+        {
+            case BenchmarkSettingKind.ConversationRag:
+                var sessions = services.GetRequiredService<ISessionManager>();
+                builder.Use(inner => new ConversationRagChatClient(inner, sessions, _models.Embeddings, _options.RagSessions)).UsePersonalization();
+                break;
+            case BenchmarkSettingKind.GoldenPersona:
+            case BenchmarkSettingKind.PersonaLearning:
+                builder.UsePersonalization();
+                break;
+        }
+
+        return builder.UseToolExecutor(tools).Build(services);
+    }
+
+    private async Task<PersonaRecord> JudgePersonaAsync(BenchmarkSetting setting, BenchmarkPersona persona, Persona learned, CancellationToken cancellationToken)
+    {
+        var lines = string.Join("\n", learned.Sections.OrderBy(s => s.Key, StringComparer.Ordinal)
+            .SelectMany(s => s.Value.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{s.Key}.{f.Key}: {f.Value.Value}")));
+        var response = await _models.Judge.GetResponseAsync(
+            [new ChatMessage(ChatRole.User, BenchmarkPrompts.PersonaJudge(persona, lines))],
+            new ChatOptions { ResponseFormat = ChatResponseFormat.Json, Temperature = 0 },
+            cancellationToken).ConfigureAwait(false);
+        var scores = VerdictParser.ParseScores(response.Text, "consistency", "detail");
+        return new PersonaRecord
+        {
+            Setting = setting.Key,
+            PersonaId = persona.Id,
+            Consistency = scores.Get("consistency"),
+            Detail = scores.Get("detail"),
+            LearnedPersona = lines,
+            JudgeError = scores.Error,
+        };
+    }
+}

@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace AiPersona.Evaluation;
+
+/// <summary>Reads judge and simulated-user answers, which models do not always format as asked. A score must be a number
+/// from 0 to 10; anything else makes the verdict unusable (reported, and left out of the means) rather than guessed.</summary>
+public static partial class VerdictParser
+{
+    /// <summary>Parses named 0–10 scores from a judge's answer: JSON first, then <c>name: number</c> text.</summary>
+    /// <param name="text">The judge's answer.</param>
+    /// <param name="names">The scores expected.</param>
+    /// <returns>The scores, or an error.</returns>
+    public static JudgeScores ParseScores(string? text, params string[] names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return new JudgeScores(new Dictionary<string, double>(), null, "The judge gave an empty answer.");
+        }
+
+        var scores = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
+        string? rationale = null;
+        if (TryParseObject(text) is { } json)
+        {
+            foreach (var name in names)
+            {
+                if (TryGetProperty(json, name, out var value) && ReadNumber(value) is { } number)
+                {
+                    scores[name] = number;
+                }
+            }
+
+            if (TryGetProperty(json, "rationale", out var why) && why.ValueKind == JsonValueKind.String)
+            {
+                rationale = why.GetString();
+            }
+        }
+
+        foreach (var name in names.Where(n => !scores.ContainsKey(n)))
+        {
+            var match = Regex.Match(text, $@"\b{Regex.Escape(name)}\b[""']?\s*[:=]\s*[""']?(-?\d+(?:\.\d+)?)", RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1));
+            if (match.Success)
+            {
+                scores[name] = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+            }
+        }
+
+        var missing = names.Where(n => !scores.ContainsKey(n)).ToList();
+        if (missing.Count > 0)
+        {
+            return new JudgeScores(scores, rationale, $"The judge's answer has no {string.Join(" or ", missing)} score.");
+        }
+
+        var outOfRange = scores.Where(s => s.Value is < 0 or > 10).Select(s => s.Key).ToList();
+        return outOfRange.Count > 0
+            ? new JudgeScores(scores, rationale, $"The judge's {string.Join(", ", outOfRange)} score is outside 0–10.")
+            : new JudgeScores(scores, rationale, null);
+    }
+
+    /// <summary>Parses the simulated user's verdict: JSON <c>{"satisfied": bool, "reply": text}</c>; an answer that is not
+    /// that JSON is read as "not satisfied", with the text as the reply.</summary>
+    /// <param name="text">The simulator's answer.</param>
+    /// <returns>The verdict.</returns>
+    public static UserVerdict ParseUserVerdict(string? text)
+    {
+        if (TryParseObject(text) is { } json && TryGetProperty(json, "satisfied", out var satisfied))
+        {
+            var isSatisfied = satisfied.ValueKind switch
+            {
+                JsonValueKind.True => (bool?)true,
+                JsonValueKind.False => false,
+                JsonValueKind.String => bool.TryParse(satisfied.GetString(), out var b) ? b : null,
+                _ => null,
+            };
+            var reply = TryGetProperty(json, "reply", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
+            if (isSatisfied is { } ok && (ok || !string.IsNullOrWhiteSpace(reply)))
+            {
+                return new UserVerdict(ok, ok ? null : reply, Malformed: false);
+            }
+        }
+
+        var fallback = string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+        return new UserVerdict(false, fallback, Malformed: true);
+    }
+
+    private static JsonElement? TryParseObject(string? text)
+    {
+        var json = JsonText.ExtractObjectOrArray(text);
+        if (json is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.ValueKind == JsonValueKind.Object ? document.RootElement.Clone() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static bool TryGetProperty(JsonElement json, string name, out JsonElement value)
+    {
+        foreach (var property in json.EnumerateObject())
+        {
+            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                value = property.Value;
+                return true;
+            }
+        }
+
+        value = default;
+        return false;
+    }
+
+    private static double? ReadNumber(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Number => value.GetDouble(),
+        JsonValueKind.String when double.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => d,
+        _ => null,
+    };
+}
