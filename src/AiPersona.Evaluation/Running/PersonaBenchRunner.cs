@@ -96,6 +96,7 @@ public sealed class PersonaBenchRunner
         var loop = new SessionLoop(_models, _options.MaxUserTurns);
         foreach (var scene in pending)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var record = await loop.RunAsync(
                 setting,
                 persona,

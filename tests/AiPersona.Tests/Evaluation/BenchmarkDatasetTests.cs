@@ -1,0 +1,99 @@
+using System.Text.Json;
+using AiPersona.Evaluation;
+
+namespace AiPersona.Tests.Evaluation;
+
+public sealed class BenchmarkDatasetTests
+{
+    [Fact]
+    public void MiniPersonaBench_HasTwentyPersonasWithTenScenesEach_AndIsValid()
+    {
+        var dataset = BenchmarkDataset.LoadMini();
+
+        Assert.Equal(20, dataset.Personas.Count);
+        Assert.All(dataset.Personas, p => Assert.Equal(10, p.Scenes.Count));
+        Assert.Empty(BenchmarkDatasetValidator.Validate(dataset));
+    }
+
+    [Fact]
+    public void MiniPersonaBench_NeutralizedQueriesNeverStateTheTrait_PersonalizedOnesDo()
+    {
+        foreach (var scene in BenchmarkDataset.LoadMini().Personas.SelectMany(p => p.Scenes))
+        {
+            Assert.False(TraitMatcher.ContainsAny(scene.NeutralizedQuery, scene.TraitKeywords), scene.Id);
+            Assert.True(TraitMatcher.ContainsAny(scene.PersonalizedQuery, scene.TraitKeywords), scene.Id);
+        }
+    }
+
+    [Fact]
+    public void MiniPersonaBench_GoldenPersonasUseThePapersSchema_AndEveryApiIsDocumented()
+    {
+        var schema = PersonaSchema.CreateDefault();
+        foreach (var persona in BenchmarkDataset.LoadMini().Personas)
+        {
+            Assert.Equal(["demographics", "patterns", "personality", "preferences"], persona.GoldenPersona.Keys.Order(StringComparer.Ordinal));
+            Assert.All(persona.GoldenPersona.SelectMany(s => s.Value.Keys.Select(f => (s.Key, f))), x => Assert.NotNull(schema.FindField(x.Key, x.f)));
+            foreach (var api in persona.Scenes.SelectMany(s => s.Apis))
+            {
+                Assert.False(string.IsNullOrWhiteSpace(api.Description));
+                Assert.All(api.Parameters.GetProperty("properties").EnumerateObject(), p => Assert.False(string.IsNullOrWhiteSpace(p.Value.GetProperty("description").GetString())));
+            }
+        }
+    }
+
+    [Fact]
+    public void Validator_ReportsEachKindOfProblem()
+    {
+        var scene = new BenchmarkScene
+        {
+            Id = "s1",
+            SceneType = "dining",
+            Description = "d",
+            Context = "c",
+            ExpectedResponse = "e",
+            NeutralizedQuery = "Find me a vegetarian restaurant.",
+            PersonalizedQuery = "Find me a restaurant.",
+            TraitKeywords = ["vegetarian"],
+            Apis = [new BenchmarkApi { Name = "search", Description = "Searches.", Parameters = JsonDocument.Parse("""{"type":"object","properties":{"city":{"type":"string"}}}""").RootElement }],
+        };
+        var dataset = new BenchmarkDataset
+        {
+            Personas =
+            [
+                new BenchmarkPersona
+                {
+                    Id = "p1",
+                    GoldenPersona = new() { ["demographics"] = new() { ["shoe_size"] = "42" } },
+                    Scenes = [scene, scene],
+                },
+            ],
+        };
+
+        var problems = BenchmarkDatasetValidator.Validate(dataset);
+
+        Assert.Contains(problems, p => p.Contains("no 'personality' section", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("'demographics.shoe_size' is not a field", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("neutralized query states the persona's trait", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("personalized query does not state", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("parameter 'city' is undocumented", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("duplicate scene id", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("I like sustainable brands", "sustainab", true)]
+    [InlineData("Take part in it", "art", false)]
+    [InlineData("VEGAN food", "vegan", true)]
+    [InlineData("", "vegan", false)]
+    public void TraitMatcher_MatchesAtWordStarts(string text, string keyword, bool expected)
+        => Assert.Equal(expected, TraitMatcher.ContainsAny(text, [keyword]));
+
+    [Fact]
+    public void Settings_ParseTheirKeys_AndTheDefaultListIsThePapersSixRows()
+    {
+        Assert.Equal(["No Persona", "Golden Persona", "Conversation RAG", "Persona Learning (k=1)", "Persona Learning (k=3)", "Persona Learning (k=5)"], BenchmarkSetting.All.Select(s => s.Name));
+        Assert.All(BenchmarkSetting.All, s => Assert.Equal(s, BenchmarkSetting.Parse(s.Key)));
+        Assert.Equal(BenchmarkSetting.Learning(7), BenchmarkSetting.Parse("learning-k7"));
+        Assert.Throws<ArgumentException>(() => BenchmarkSetting.Parse("learning-k0"));
+        Assert.Throws<ArgumentException>(() => BenchmarkSetting.Parse("magic"));
+    }
+}

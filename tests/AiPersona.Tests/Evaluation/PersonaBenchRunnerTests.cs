@@ -1,0 +1,220 @@
+using AiPersona.Evaluation;
+using Microsoft.Extensions.AI;
+
+namespace AiPersona.Tests.Evaluation;
+
+public sealed class PersonaBenchRunnerTests : IDisposable
+{
+    private readonly TempDirectory _output = new();
+
+    [Fact]
+    public async Task SessionLoop_OpensWithTheNeutralizedQuery_AndStopsWhenTheUserIsSatisfied()
+    {
+        var (models, assistant) = Scripted();
+        var dataset = BenchmarkDataset.LoadMini().Take(1, 1);
+
+        var report = await new PersonaBenchRunner(models).RunAsync(dataset, [BenchmarkSetting.GoldenPersona]);
+
+        var session = Assert.Single(report.Sessions);
+        var scene = dataset.Personas[0].Scenes[0];
+        Assert.Equal(scene.NeutralizedQuery, session.Turns[0].User);
+        Assert.Equal(scene.NeutralizedQuery, assistant.Requests[0].Last(m => m.Role == ChatRole.User).Text);
+        Assert.True(session.Satisfied);
+        Assert.Equal(1, session.Utterances);
+        Assert.NotNull(session.Helpfulness);
+        Assert.True(session.InputTokens > 0 && session.OutputTokens > 0);
+    }
+
+    [Fact]
+    public async Task SessionLoop_AnUnsatisfiedUser_FollowsUpAtMostThreeTimes()
+    {
+        var models = Scripted().Models;
+        var user = new TestChatClient { GetResponseAsyncCallback = (_, _, _) => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, """{"satisfied": false, "reply": "Not what I need."}"""))) };
+        models = With(models, userSimulator: user);
+
+        var report = await new PersonaBenchRunner(models).RunAsync(BenchmarkDataset.LoadMini().Take(1, 1), [BenchmarkSetting.NoPersona]);
+
+        var session = Assert.Single(report.Sessions);
+        Assert.False(session.Satisfied);
+        Assert.Equal(3, session.Utterances);
+        Assert.Equal(["Not what I need.", "Not what I need."], session.Turns.Skip(1).Select(t => t.User));
+        Assert.Equal(3, user.Calls.Count);
+    }
+
+    [Fact]
+    public async Task MalformedJudgeReplies_AreRecordedAsFailures_AndLeftOutOfTheMeans()
+    {
+        var calls = 0;
+        var judge = new TestChatClient
+        {
+            GetResponseAsyncCallback = (_, _, _) => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant,
+                Interlocked.Increment(ref calls) == 1 ? "I think it was fine." : """{"helpfulness": 8, "personalization": 6}"""))),
+        };
+        var models = With(Scripted().Models, judge: judge);
+
+        var report = await new PersonaBenchRunner(models).RunAsync(BenchmarkDataset.LoadMini().Take(1, 2), [BenchmarkSetting.NoPersona]);
+
+        Assert.Equal(2, report.Sessions.Count);
+        Assert.NotNull(report.Sessions[0].JudgeError);
+        Assert.Null(report.Sessions[0].Helpfulness);
+        var row = Assert.Single(report.Rows);
+        Assert.Equal(8, row.Helpfulness);
+        Assert.Equal(6, row.Personalization);
+        Assert.Equal(1, row.JudgeFailures);
+    }
+
+    [Fact]
+    public async Task NoPersona_SendsNoPersonaAndNoPastConversations()
+    {
+        var (models, assistant) = Scripted();
+
+        await new PersonaBenchRunner(models).RunAsync(BenchmarkDataset.LoadMini().Take(1, 3), [BenchmarkSetting.NoPersona]);
+
+        Assert.All(assistant.Requests, r => Assert.DoesNotContain(r, m => m.Role == ChatRole.System && (m.Text.Contains("<user_persona>", StringComparison.Ordinal) || m.Text.Contains("past conversations", StringComparison.Ordinal))));
+    }
+
+    [Fact]
+    public async Task GoldenPersona_GivesTheAssistantTheGoldenPersonaFromTheFirstRequest_AndNeverLearns()
+    {
+        var (models, assistant) = Scripted();
+        var optimizer = new RecordingChatClient(models.Optimizer);
+        models = With(models, optimizer: optimizer);
+        var dataset = BenchmarkDataset.LoadMini().Take(1, 4);
+
+        var report = await new PersonaBenchRunner(models).RunAsync(dataset, [BenchmarkSetting.GoldenPersona]);
+
+        var persona = assistant.Requests[0].Single(m => m.Text.Contains("<user_persona>", StringComparison.Ordinal)).Text;
+        Assert.Contains("demographics.name: \"Marta Silva\"", persona, StringComparison.Ordinal);
+        Assert.Contains("Vegetarian diet", persona, StringComparison.Ordinal);
+        Assert.Empty(optimizer.Requests);
+        Assert.Empty(report.Personas);
+    }
+
+    [Fact]
+    public async Task ConversationRag_RetrievesEarlierSessions_NotAPersona()
+    {
+        var (models, assistant) = Scripted();
+        var dataset = BenchmarkDataset.LoadMini().Take(1, 2);
+
+        await new PersonaBenchRunner(models).RunAsync(dataset, [BenchmarkSetting.ConversationRag]);
+
+        var firstScene = dataset.Personas[0].Scenes[0];
+        var secondSceneRequest = assistant.Requests.First(r => r.Any(m => m.Role == ChatRole.User && m.Text == dataset.Personas[0].Scenes[1].NeutralizedQuery));
+        var context = Assert.Single(secondSceneRequest, m => m.Text.StartsWith("Relevant past conversations", StringComparison.Ordinal));
+        Assert.Contains(firstScene.NeutralizedQuery, context.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(assistant.Requests.SelectMany(r => r), m => m.Text.Contains("<user_persona>", StringComparison.Ordinal));
+        Assert.DoesNotContain(assistant.Requests[0], m => m.Text.StartsWith("Relevant past conversations", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(1, 4, 4)]
+    [InlineData(3, 4, 1)]
+    [InlineData(5, 4, 0)]
+    public async Task PersonaLearning_RunsTheOptimizerEveryKSessions_AndJudgesPersonaSimilarity(int k, int scenes, int expectedUpdates)
+    {
+        var (models, assistant) = Scripted();
+        var optimizer = new RecordingChatClient(models.Optimizer);
+        models = With(models, optimizer: optimizer);
+        var dataset = BenchmarkDataset.LoadMini().Take(1, scenes);
+
+        var report = await new PersonaBenchRunner(models).RunAsync(dataset, [BenchmarkSetting.Learning(k)]);
+
+        Assert.Equal(expectedUpdates, optimizer.Requests.Count);
+        var record = Assert.Single(report.Personas);
+        Assert.NotNull(record.Similarity);
+        if (k == 1)
+        {
+            // What the user revealed in scene 1 is in the persona of scene 2's first request.
+            var trait = report.Sessions[0].Turns[1].User;
+            var secondScene = assistant.Requests.First(r => r.Any(m => m.Role == ChatRole.User && m.Text == dataset.Personas[0].Scenes[1].NeutralizedQuery));
+            Assert.Contains(trait, Assert.Single(secondScene, m => m.Text.Contains("<user_persona>", StringComparison.Ordinal)).Text, StringComparison.Ordinal);
+            Assert.True(record.Detail > 0);
+        }
+        else if (expectedUpdates == 0)
+        {
+            Assert.Equal(string.Empty, record.LearnedPersona);
+            Assert.Equal(0, record.Detail);
+        }
+    }
+
+    [Fact]
+    public async Task AllSixSettings_GiveSixRows_AndTheFilesAreWritten()
+    {
+        var report = await new PersonaBenchRunner(PersonaBenchModels.CreateScripted(), new PersonaBenchOptions { OutputDirectory = _output.Path, MaxParallelism = 3 })
+            .RunAsync(BenchmarkDataset.LoadMini().Take(2, 3), BenchmarkSetting.All);
+
+        var table = ReportWriter.ToTable(report);
+        Assert.Equal(6, report.Rows.Count);
+        Assert.All(BenchmarkSetting.All, s => Assert.Contains(s.Name, table, StringComparison.Ordinal));
+        Assert.All(report.Rows, r => Assert.Equal(6, r.Sessions));
+        Assert.Equal(6, report.Personas.Count); // learning k=1,3,5 × 2 personas
+        foreach (var file in new[] { "report.json", "summary.csv", "sessions.csv", "sessions.jsonl", "personas.jsonl" })
+        {
+            Assert.True(File.Exists(Path.Combine(_output.Path, file)), file);
+        }
+
+        Assert.Equal(37, File.ReadAllLines(Path.Combine(_output.Path, "sessions.csv")).Length);
+    }
+
+    [Fact]
+    public async Task AnInterruptedRun_ResumesWhereItStopped_WithoutRepeatingFinishedSessions()
+    {
+        var dataset = BenchmarkDataset.LoadMini().Take(2, 4);
+        var settings = new[] { BenchmarkSetting.NoPersona, BenchmarkSetting.Learning(3) };
+        var options = new PersonaBenchOptions { OutputDirectory = _output.Path };
+        using var cancel = new CancellationTokenSource();
+        var first = Scripted();
+        var progress = new SynchronousProgress(p =>
+        {
+            if (p.CompletedSessions == 6)
+            {
+                cancel.Cancel();
+            }
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new PersonaBenchRunner(first.Models, options).RunAsync(dataset, settings, progress, cancel.Token));
+        var finished = File.ReadAllLines(Path.Combine(_output.Path, "sessions.jsonl")).Length;
+        Assert.Equal(6, finished);
+
+        // A crash can also tear the last line: it is ignored and that session redone.
+        await File.AppendAllTextAsync(Path.Combine(_output.Path, "sessions.jsonl"), "{\"setting\":\"nope");
+
+        var second = Scripted();
+        var report = await new PersonaBenchRunner(second.Models, options).RunAsync(dataset, settings);
+
+        Assert.Equal(16, report.Sessions.Count);
+        Assert.Equal(16, report.Sessions.Select(s => (s.Setting, s.PersonaId, s.SceneId)).Distinct().Count());
+        var resumedOpenings = second.Assistant.Requests.Count(r => r.Count(m => m.Role == ChatRole.User) == 1 && r[^1].Role == ChatRole.User);
+        Assert.Equal(16 - finished, resumedOpenings);
+        Assert.Equal(2, report.Personas.Count);
+
+        // Learning state survived too: the resumed k=3 run still updated the persona from the sessions before the stop.
+        var learned = report.Personas.Single(p => p.PersonaId == dataset.Personas[0].Id);
+        Assert.NotEqual(string.Empty, learned.LearnedPersona);
+    }
+
+    public void Dispose() => _output.Dispose();
+
+    private static (PersonaBenchModels Models, RecordingChatClient Assistant) Scripted()
+    {
+        var scripted = PersonaBenchModels.CreateScripted();
+        var assistant = new RecordingChatClient(scripted.Assistant);
+        return (With(scripted, assistant: assistant), assistant);
+    }
+
+    private static PersonaBenchModels With(PersonaBenchModels models, IChatClient? assistant = null, IChatClient? userSimulator = null, IChatClient? judge = null, IChatClient? optimizer = null) => new()
+    {
+        Assistant = assistant ?? models.Assistant,
+        UserSimulator = userSimulator ?? models.UserSimulator,
+        Judge = judge ?? models.Judge,
+        Optimizer = optimizer ?? models.Optimizer,
+        ToolSimulator = models.ToolSimulator,
+        Description = models.Description,
+        IsSimulation = true,
+    };
+
+    private sealed class SynchronousProgress(Action<BenchmarkProgress> report) : IProgress<BenchmarkProgress>
+    {
+        public void Report(BenchmarkProgress value) => report(value);
+    }
+}

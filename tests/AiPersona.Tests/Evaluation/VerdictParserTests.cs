@@ -1,0 +1,51 @@
+using AiPersona.Evaluation;
+
+namespace AiPersona.Tests.Evaluation;
+
+public sealed class VerdictParserTests
+{
+    [Theory]
+    [InlineData("""{"helpfulness": 7, "personalization": 8.5, "rationale": "ok"}""", 7, 8.5)]
+    [InlineData("Sure:\n```json\n{\"Helpfulness\": \"6\", \"Personalization\": 2}\n```", 6, 2)]
+    [InlineData("Helpfulness: 9\nPersonalization = 3\n(reasons...)", 9, 3)]
+    [InlineData("""{"helpfulness": 0, "personalization": 10}""", 0, 10)]
+    public void ParseScores_ReadsJsonFencedJsonOrText(string answer, double helpfulness, double personalization)
+    {
+        var scores = VerdictParser.ParseScores(answer, "helpfulness", "personalization");
+
+        Assert.Null(scores.Error);
+        Assert.Equal(helpfulness, scores.Get("helpfulness"));
+        Assert.Equal(personalization, scores.Get("personalization"));
+    }
+
+    [Theory]
+    [InlineData("", "empty")]
+    [InlineData("The reply was great, I'd give it a high score.", "no helpfulness or personalization score")]
+    [InlineData("""{"helpfulness": 7}""", "no personalization score")]
+    [InlineData("""{"helpfulness": 11, "personalization": 5}""", "outside 0–10")]
+    [InlineData("""{"helpfulness": "high", "personalization": "low"}""", "no helpfulness or personalization score")]
+    [InlineData("""{"helpfulness": -1, "personalization": 5}""", "outside 0–10")]
+    public void ParseScores_MalformedAnswers_AreReportedNotGuessed(string answer, string expectedError)
+    {
+        var scores = VerdictParser.ParseScores(answer, "helpfulness", "personalization");
+
+        Assert.Contains(expectedError, scores.Error, StringComparison.Ordinal);
+        Assert.Null(scores.Get("helpfulness"));
+        Assert.Null(scores.Get("personalization"));
+    }
+
+    [Fact]
+    public void ParseScores_KeepsTheRationale()
+        => Assert.Equal("fits the user", VerdictParser.ParseScores("""{"consistency": 8, "detail": 4, "rationale": "fits the user"}""", "consistency", "detail").Rationale);
+
+    [Theory]
+    [InlineData("""{"satisfied": true, "reply": ""}""", true, null, false)]
+    [InlineData("""{"satisfied": false, "reply": "Cheaper, please."}""", false, "Cheaper, please.", false)]
+    [InlineData("""{"satisfied": "true"}""", true, null, false)]
+    [InlineData("```json\n{\"satisfied\": false, \"reply\": \"Vegetarian only.\"}\n```", false, "Vegetarian only.", false)]
+    [InlineData("Hmm, not quite. I need something vegetarian.", false, "Hmm, not quite. I need something vegetarian.", true)]
+    [InlineData("""{"satisfied": false}""", false, """{"satisfied": false}""", true)]
+    [InlineData("", false, null, true)]
+    public void ParseUserVerdict_HandlesWellFormedAndMalformedAnswers(string answer, bool satisfied, string? reply, bool malformed)
+        => Assert.Equal(new UserVerdict(satisfied, reply, malformed), VerdictParser.ParseUserVerdict(answer));
+}
