@@ -43,10 +43,7 @@ public static class ReportWriter
     /// <param name="report">The report.</param>
     /// <returns>Indented JSON.</returns>
     public static string ToJson(PersonaBenchReport report)
-        => JsonSerializer.Serialize(new ReportDocument(
-            [.. report.Rows.Select(r => new SummaryDocument(r.Setting.Key, r.Setting.Name, r.Helpfulness, r.Personalization, r.Consistency, r.Detail, r.Similarity, r.Utterances, r.Sessions, r.JudgeFailures))],
-            report.Sessions,
-            report.Personas), EvaluationJsonContext.Default.ReportDocument);
+        => JsonSerializer.Serialize(new ReportDocument(report.Rows, report.Sessions, report.Personas), EvaluationJsonContext.Default.ReportDocument);
 
     /// <summary>Formats the summary rows as CSV.</summary>
     /// <param name="report">The report.</param>

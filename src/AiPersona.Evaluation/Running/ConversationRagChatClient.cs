@@ -15,13 +15,28 @@ internal sealed class ConversationRagChatClient(
     private const int MaxCharactersPerSession = 1500;
 
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        => await base.GetResponseAsync(await WithPastConversationsAsync(messages, options, cancellationToken).ConfigureAwait(false), options, cancellationToken).ConfigureAwait(false);
+
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages,
+        ChatOptions? options = null,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var augmented = await WithPastConversationsAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        await foreach (var update in base.GetStreamingResponseAsync(augmented, options, cancellationToken).ConfigureAwait(false))
+        {
+            yield return update;
+        }
+    }
+
+    private async Task<IReadOnlyList<ChatMessage>> WithPastConversationsAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
         var list = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
         var userId = options.GetPersonaUser();
         var query = list.LastOrDefault(m => m.Role == ChatRole.User)?.Text;
         if (userId is null || string.IsNullOrWhiteSpace(query))
         {
-            return await base.GetResponseAsync(list, options, cancellationToken).ConfigureAwait(false);
+            return list;
         }
 
         var past = (await sessions.GetSessionsAsync(userId, cancellationToken).ConfigureAwait(false))
@@ -30,7 +45,7 @@ internal sealed class ConversationRagChatClient(
             .ToList();
         if (past.Count == 0)
         {
-            return await base.GetResponseAsync(list, options, cancellationToken).ConfigureAwait(false);
+            return list;
         }
 
         var scores = await ScoreAsync(query, past.Select(p => p.Text).ToList(), cancellationToken).ConfigureAwait(false);
@@ -50,7 +65,7 @@ internal sealed class ConversationRagChatClient(
 
         augmented.Add(new ChatMessage(ChatRole.System, context.ToString()));
         augmented.AddRange(list.Skip(at));
-        return await base.GetResponseAsync(augmented, options, cancellationToken).ConfigureAwait(false);
+        return augmented;
     }
 
     private static string Transcript(ConversationSession session)

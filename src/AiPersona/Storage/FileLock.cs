@@ -12,14 +12,14 @@ internal sealed class FileLock : IDisposable
     public static async Task<FileLock> AcquireAsync(string path, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var deadline = DateTime.UtcNow + Timeout;
+        var deadline = Environment.TickCount64 + (long)Timeout.TotalMilliseconds;
         while (true)
         {
             try
             {
                 return new FileLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
             }
-            catch (IOException) when (DateTime.UtcNow < deadline)
+            catch (IOException) when (Environment.TickCount64 < deadline)
             {
                 await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
             }
