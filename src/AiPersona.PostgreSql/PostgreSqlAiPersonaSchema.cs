@@ -62,6 +62,21 @@ public static partial class PostgreSqlAiPersonaSchema
             + $"\nINSERT INTO {schemaName}.schema_version (version) VALUES ({LatestVersion});\n";
     }
 
+    /// <summary>Creates or upgrades the schema now, for apps that turn <see cref="PostgreSqlStorageOptions.AutoCreateSchema"/>
+    /// off and run DDL as a deployment step. Safe to call from several instances at once, and again later.</summary>
+    /// <param name="connectionString">The Npgsql connection string, with rights to create the schema.</param>
+    /// <param name="schemaName">The schema name.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>A task that completes when the schema is at <see cref="LatestVersion"/>.</returns>
+    public static async Task CreateAsync(string connectionString, string schemaName = "aipersona", CancellationToken cancellationToken = default)
+    {
+        var database = new PostgreSqlDatabase(new PostgreSqlStorageOptions { ConnectionString = connectionString, SchemaName = schemaName });
+        await using (database.ConfigureAwait(false))
+        {
+            await database.MigrateAsync(LatestVersion, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     internal static void ThrowIfInvalidName(string schemaName)
     {
         if (string.IsNullOrEmpty(schemaName) || !SchemaNamePattern().IsMatch(schemaName))

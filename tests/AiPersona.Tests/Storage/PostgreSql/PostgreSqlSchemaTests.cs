@@ -43,6 +43,25 @@ public sealed class PostgreSqlSchemaTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task TheExplicitCreateCall_PreparesTheSchema_ForStoresWithoutAutoCreate()
+    {
+        await PostgreSqlAiPersonaSchema.CreateAsync(Schema.ConnectionString, Schema.Name);
+        await PostgreSqlAiPersonaSchema.CreateAsync(Schema.ConnectionString, Schema.Name); // idempotent
+        var options = Microsoft.Extensions.Options.Options.Create(new PostgreSqlStorageOptions
+        {
+            ConnectionString = Schema.ConnectionString,
+            SchemaName = Schema.Name,
+            AutoCreateSchema = false,
+        });
+        await using var sessions = new PostgreSqlSessionStore(options);
+
+        await sessions.CreateAsync(new ConversationSession("s1", "u", null, SessionState.Open, Now, Now, null, null, [new SessionMessage("user", "hi", Now)]));
+
+        Assert.Single(await sessions.GetSessionsAsync("u"));
+        Assert.Equal(PostgreSqlAiPersonaSchema.LatestVersion, await Schema.ScalarAsync("SELECT max(version) FROM {schema}.schema_version;"));
+    }
+
+    [Fact]
     public async Task WithoutAutoCreate_AMissingSchemaFails_InsteadOfBeingCreated()
     {
         var options = Microsoft.Extensions.Options.Options.Create(new PostgreSqlStorageOptions
