@@ -1,4 +1,3 @@
-
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -63,10 +62,20 @@ internal static class InteractiveChat
             var options = new ChatOptions { ConversationId = conversation }.WithPersonaUser(userId);
             var updates = new List<ChatResponseUpdate>();
             System.Console.Write("assistant> ");
-            await foreach (var update in client.GetStreamingResponseAsync(history, options))
+            try
             {
-                updates.Add(update);
-                System.Console.Write(update.Text);
+                await foreach (var update in client.GetStreamingResponseAsync(history, options))
+                {
+                    updates.Add(update);
+                    System.Console.Write(update.Text);
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or System.ClientModel.ClientResultException or InvalidOperationException)
+            {
+                // A failed stream records nothing; drop the message so it can be sent again.
+                System.Console.WriteLine($"\nThe model call failed: {ex.Message}");
+                history.RemoveAt(history.Count - 1);
+                continue;
             }
 
             System.Console.WriteLine();
@@ -86,5 +95,4 @@ internal static class InteractiveChat
             }
         }
     }
-
 }
