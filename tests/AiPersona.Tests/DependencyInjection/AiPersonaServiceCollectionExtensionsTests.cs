@@ -51,7 +51,7 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
     }
 
     [Fact]
-    public async Task InvalidOptions_FailAtHostStartUp()
+    public void InvalidOptions_FailAtHostStartUp()
     {
         var services = new ServiceCollection();
         services.AddAiPersona(o => o.PersonaTokenBudget = 1);
@@ -60,7 +60,6 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
         // What the generic host runs when it starts: options registered with ValidateOnStart are checked.
         var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
         Assert.Contains("PersonaTokenBudget", ex.Message, StringComparison.Ordinal);
-        await Task.CompletedTask;
     }
 
     [Fact]
