@@ -241,6 +241,37 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task BackgroundUpdates_RunAtMostOnePerUserAtATime()
+    {
+        var running = 0;
+        var maxRunning = 0;
+        var learning = _optimizerModel.GetResponseAsyncCallback!;
+        _optimizerModel.GetResponseAsyncCallback = async (m, o, ct) =>
+        {
+            var now = Interlocked.Increment(ref running);
+            InterlockedMax(ref maxRunning, now);
+            await Task.Delay(20, ct);
+            Interlocked.Decrement(ref running);
+            return await learning(m, o, ct);
+        };
+        var client = Build(PersonaUpdateMode.Background);
+        var personalized = client.GetService<PersonalizedChatClient>()!;
+
+        // Twelve sessions completed as fast as possible: four updates are due, requested over and over while one runs.
+        for (var s = 1; s <= 12; s++)
+        {
+            await ChatAsync(client, false, "ana", $"c{s}", $"I like thing{s}");
+            await personalized.EndSessionAsync("ana");
+        }
+
+        await _services!.GetRequiredService<PersonaUpdateScheduler>().WhenIdleAsync();
+
+        Assert.Equal(1, maxRunning);
+        Assert.Equal(4, _optimizerModel.Calls.Count);
+        Assert.Equal(4, (await _services!.GetRequiredService<IPersonaStore>().GetAsync("ana")).Version);
+    }
+
+    [Fact]
     public async Task FailedUpdate_LeavesThePersonaUnchanged_AndIsRetriedAfterTheDelay()
     {
         var learning = _optimizerModel.GetResponseAsyncCallback!;
@@ -373,6 +404,14 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         else
         {
             await client.GetResponseAsync([User(text)], options);
+        }
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int current;
+        while (value > (current = Volatile.Read(ref target)) && Interlocked.CompareExchange(ref target, value, current) != current)
+        {
         }
     }
 
