@@ -20,6 +20,7 @@ namespace AiPersona;
 /// </remarks>
 public sealed class PersonalizedChatClient : DelegatingChatClient
 {
+    private readonly IPersonaStore _store;
     private readonly ISessionManager _sessions;
     private readonly PersonaUpdateScheduler _scheduler;
     private readonly PersonaCache _cache;
@@ -33,13 +34,14 @@ public sealed class PersonalizedChatClient : DelegatingChatClient
     /// <param name="services">The service provider.</param>
     /// <exception cref="InvalidOperationException">AiPersona's services are not registered.</exception>
     public PersonalizedChatClient(IChatClient innerClient, IServiceProvider services)
-        : this(innerClient, Resolve<ISessionManager>(services), Resolve<PersonaUpdateScheduler>(services), Resolve<PersonaCache>(services),
+        : this(innerClient, Resolve<IPersonaStore>(services), Resolve<ISessionManager>(services), Resolve<PersonaUpdateScheduler>(services), Resolve<PersonaCache>(services),
               Resolve<IOptionsMonitor<AiPersonaOptions>>(services), services.GetService<IChatUserResolver>(), services.GetService<ILogger<PersonalizedChatClient>>())
     {
     }
 
     internal PersonalizedChatClient(
         IChatClient innerClient,
+        IPersonaStore store,
         ISessionManager sessions,
         PersonaUpdateScheduler scheduler,
         PersonaCache cache,
@@ -48,10 +50,12 @@ public sealed class PersonalizedChatClient : DelegatingChatClient
         ILogger? logger = null)
         : base(innerClient)
     {
+        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(sessions);
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(options);
+        _store = store;
         _sessions = sessions;
         _scheduler = scheduler;
         _cache = cache;
@@ -109,6 +113,21 @@ public sealed class PersonalizedChatClient : DelegatingChatClient
         {
             await _scheduler.RequestUpdateAsync(userId, cancellationToken);
         }
+    }
+
+    /// <summary>Deletes everything AiPersona holds about a user — persona, revision history and sessions — and drops the
+    /// cached persona, so the next request carries nothing about them.</summary>
+    /// <remarks>An update of the user that is running at that moment may still save its result afterwards; call this
+    /// when the user is not chatting.</remarks>
+    /// <param name="userId">The user.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>A task that completes when the data is gone.</returns>
+    public async Task ForgetUserAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        await _sessions.DeleteUserAsync(userId, cancellationToken);
+        await _store.DeleteUserAsync(userId, cancellationToken);
+        _cache.Remove(userId);
     }
 
     private async ValueTask<Turn> PrepareAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)

@@ -18,7 +18,6 @@ internal static class AiPersonaTelemetry
 
     public const string UserTag = "aipersona.user.hash";
     public const string SessionCountTag = "aipersona.sessions.count";
-    public const string ReasonTag = "aipersona.reason";
 
     public static ActivitySource ActivitySource { get; } = new(SourceName);
 }

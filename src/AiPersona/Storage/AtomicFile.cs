@@ -30,8 +30,6 @@ internal static class AtomicFile
         }
     }
 
-    public static bool IsTemporary(string path) => path.EndsWith(TemporarySuffix, StringComparison.Ordinal);
-
     private static void TryDelete(string path)
     {
         try

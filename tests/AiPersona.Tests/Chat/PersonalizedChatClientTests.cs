@@ -349,6 +349,27 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task ForgetUser_DeletesPersonaHistoryAndSessions_AndTheNextRequestCarriesNothing()
+    {
+        var client = Build(PersonaUpdateMode.Inline, o => o.PersonaCacheDuration = TimeSpan.FromHours(1));
+        for (var s = 1; s <= 4; s++)
+        {
+            await ChatAsync(client, false, "ana", $"c{s}", $"I like thing{s}");
+        }
+
+        Assert.Contains("<user_persona>", AllText(_model.Calls[^1].Messages), StringComparison.Ordinal);
+
+        await client.GetService<PersonalizedChatClient>()!.ForgetUserAsync("ana");
+        await ChatAsync(client, false, "ana", "c9", "hello again");
+
+        Assert.DoesNotContain("<user_persona>", AllText(_model.Calls[^1].Messages), StringComparison.Ordinal);
+        var store = _services!.GetRequiredService<IPersonaStore>();
+        Assert.Equal(0, (await store.GetAsync("ana")).Version);
+        Assert.Empty(await store.GetHistoryAsync("ana"));
+        Assert.Equal(["hello again", "reply 5"], (await _services!.GetRequiredService<ISessionManager>().GetSessionsAsync("ana")).Single().Messages.Select(m => m.Text));
+    }
+
+    [Fact]
     public async Task PersonaSavedElsewhere_ShowsAfterTheCacheDuration()
     {
         var client = Build(PersonaUpdateMode.Inline, o => o.PersonaCacheDuration = TimeSpan.FromMinutes(1));
