@@ -68,9 +68,9 @@ internal sealed class PersonaCache
             _entries.Clear();
         }
 
-        // A slow load of an older version never replaces a newer one saved meanwhile.
-        _entries.AddOrUpdate(persona.UserId, entry, (_, existing) => existing.Version > entry.Version ? existing : entry);
-        return entry;
+        // A slow load of an older version never replaces a newer one saved meanwhile, and the newer one is what this
+        // request gets.
+        return _entries.AddOrUpdate(persona.UserId, entry, (_, existing) => existing.Version > entry.Version ? existing : entry);
     }
 
     private sealed record Entry(long Version, string Text, DateTimeOffset LoadedAt);
