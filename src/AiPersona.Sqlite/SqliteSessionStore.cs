@@ -122,6 +122,23 @@ public sealed class SqliteSessionStore : ISessionStore
     }
 
     /// <inheritdoc/>
+    public async Task<int> DeleteLearnedSessionsAsync(string userId, DateTimeOffset learnedAtOrBefore, string? keepSessionId, CancellationToken cancellationToken = default)
+    {
+        const string Expired = "user_key = $key AND state = 2 AND learned_at <= $before AND id <> $keep";
+        var key = UserKeys.Of(userId);
+        var deleted = 0;
+        await InTransactionAsync(async (connection, transaction) =>
+        {
+            (string, object?)[] parameters = [("$key", key), ("$before", SqliteDatabase.Time(learnedAtOrBefore)), ("$keep", keepSessionId ?? string.Empty)];
+            await SqliteDatabase.Command(connection, $"DELETE FROM session_messages WHERE user_key = $key AND session_id IN (SELECT id FROM sessions WHERE {Expired});", transaction, parameters)
+                .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            deleted = await SqliteDatabase.Command(connection, $"DELETE FROM sessions WHERE {Expired};", transaction, parameters)
+                .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        return deleted;
+    }
+
+    /// <inheritdoc/>
     public Task<IReadOnlyList<ConversationSession>> GetSessionsAsync(string userId, SessionState? state = null, CancellationToken cancellationToken = default)
         => QueryAsync(
             userId,

@@ -65,4 +65,12 @@ public sealed class AiPersonaOptions
     /// them. A cancelled update changes nothing; its sessions stay pending and are picked up after a restart.</summary>
     /// <value>Defaults to 10 seconds. Must not be negative.</value>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Gets or sets how long a session's transcript is kept after the persona has learned from it. Expired
+    /// transcripts are deleted when the user's next persona update is saved; the user's latest session is always kept, so
+    /// that a client resending an old conversation is still recognised. The persona's provenance (session ids and times)
+    /// stays. Sessions not yet learned are never deleted.</summary>
+    /// <value>Defaults to <see langword="null"/>: transcripts are kept until the user is deleted.
+    /// <see cref="TimeSpan.Zero"/> deletes them as soon as they are learned. Must not be negative.</value>
+    public TimeSpan? LearnedSessionRetention { get; set; }
 }

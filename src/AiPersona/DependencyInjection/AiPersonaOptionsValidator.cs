@@ -22,6 +22,10 @@ internal sealed class AiPersonaOptionsValidator : IValidateOptions<AiPersonaOpti
         CheckNotNegative(failures, nameof(options.PersonaCacheDuration), options.PersonaCacheDuration);
         CheckNotNegative(failures, nameof(options.UpdateRetryDelay), options.UpdateRetryDelay);
         CheckNotNegative(failures, nameof(options.ShutdownTimeout), options.ShutdownTimeout);
+        if (options.LearnedSessionRetention is { } retention)
+        {
+            CheckNotNegative(failures, nameof(options.LearnedSessionRetention), retention);
+        }
         if (!Enum.IsDefined(options.UpdateMode))
         {
             failures.Add($"AiPersonaOptions.{nameof(options.UpdateMode)} has an unknown value '{options.UpdateMode}'.");

@@ -52,4 +52,10 @@ internal static partial class Log
 
     [LoggerMessage(16, LogLevel.Error, "Recording a chat turn of user {UserHash} failed; the response is returned, but the turn is not stored.")]
     public static partial void RecordFailed(ILogger logger, Exception exception, string userHash);
+
+    [LoggerMessage(17, LogLevel.Debug, "Deleted {Count} learned session transcript(s) of user {UserHash} past their retention.")]
+    public static partial void SessionsPruned(ILogger logger, string userHash, int count);
+
+    [LoggerMessage(18, LogLevel.Warning, "Deleting expired session transcripts of user {UserHash} failed; they are tried again after the next update.")]
+    public static partial void PruneFailed(ILogger logger, Exception exception, string userHash);
 }

@@ -119,6 +119,25 @@ public sealed class FileSystemSessionStore : ISessionStore
     }
 
     /// <inheritdoc/>
+    public async Task<int> DeleteLearnedSessionsAsync(string userId, DateTimeOffset learnedAtOrBefore, string? keepSessionId, CancellationToken cancellationToken = default)
+    {
+        using (await EnterAsync(userId, cancellationToken).ConfigureAwait(false))
+        {
+            var deleted = 0;
+            foreach (var session in await ReadFolderAsync(userId, SessionState.Learned, cancellationToken).ConfigureAwait(false))
+            {
+                if (session.LearnedAt <= learnedAtOrBefore && session.Id != keepSessionId)
+                {
+                    File.Delete(SessionPath(session));
+                    deleted++;
+                }
+            }
+
+            return deleted;
+        }
+    }
+
+    /// <inheritdoc/>
     public async Task<IReadOnlyList<ConversationSession>> GetSessionsAsync(string userId, SessionState? state = null, CancellationToken cancellationToken = default)
     {
         if (state is { } only)

@@ -54,7 +54,9 @@ public interface ISessionManager
     /// <returns>The count.</returns>
     Task<int> CountPendingSessionsAsync(string userId, CancellationToken cancellationToken = default);
 
-    /// <summary>Marks sessions as learned. Call it only after the persona that learned from them was saved.</summary>
+    /// <summary>Marks sessions as learned. Call it only after the persona that learned from them was saved. With
+    /// <see cref="AiPersonaOptions.LearnedSessionRetention"/> set, the user's learned transcripts past their retention are
+    /// deleted here too.</summary>
     /// <param name="userId">The user.</param>
     /// <param name="sessionIds">The sessions; ids that are not pending are ignored.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>

@@ -46,6 +46,15 @@ public interface ISessionStore
     /// <returns>A task that completes when the state is stored.</returns>
     Task MarkLearnedAsync(string userId, IReadOnlyCollection<string> sessionIds, DateTimeOffset learnedAt, CancellationToken cancellationToken = default);
 
+    /// <summary>Deletes the user's <see cref="SessionState.Learned"/> sessions, with their messages, that were learned at
+    /// or before a given time. Open and completed sessions are never deleted.</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="learnedAtOrBefore">Sessions learned after this time are kept.</param>
+    /// <param name="keepSessionId">A session to keep whatever its state, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The number of sessions deleted.</returns>
+    Task<int> DeleteLearnedSessionsAsync(string userId, DateTimeOffset learnedAtOrBefore, string? keepSessionId, CancellationToken cancellationToken = default);
+
     /// <summary>Gets a user's sessions, oldest first.</summary>
     /// <param name="userId">The user.</param>
     /// <param name="state">Only sessions in this state, or all when <see langword="null"/>.</param>

@@ -86,6 +86,16 @@ public sealed class InMemorySessionStore : ISessionStore
     }
 
     /// <inheritdoc/>
+    public Task<int> DeleteLearnedSessionsAsync(string userId, DateTimeOffset learnedAtOrBefore, string? keepSessionId, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        lock (_lock)
+        {
+            return Task.FromResult(Sessions(userId).RemoveAll(s => s.State == SessionState.Learned && s.LearnedAt <= learnedAtOrBefore && s.Id != keepSessionId));
+        }
+    }
+
+    /// <inheritdoc/>
     public Task<IReadOnlyList<ConversationSession>> GetSessionsAsync(string userId, SessionState? state = null, CancellationToken cancellationToken = default)
     {
         UserIds.ThrowIfInvalid(userId);

@@ -136,7 +136,12 @@ internal sealed class SessionManager : ISessionManager
 
         using (await _userLocks.AcquireAsync(userId, cancellationToken).ConfigureAwait(false))
         {
-            await _store.MarkLearnedAsync(userId, ids, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            var now = _time.GetUtcNow();
+            await _store.MarkLearnedAsync(userId, ids, now, cancellationToken).ConfigureAwait(false);
+            if (_options.CurrentValue.LearnedSessionRetention is { } retention)
+            {
+                await DeleteExpiredAsync(userId, now - retention, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
@@ -201,6 +206,24 @@ internal sealed class SessionManager : ISessionManager
     {
         await _store.CompleteAsync(session.UserId, session.Id, endedAt, cancellationToken).ConfigureAwait(false);
         Log.SessionCompleted(_logger, UserIdHash.Of(session.UserId), session.Id, why);
+    }
+
+    // The learning is saved by now: a failure here only postpones the clean-up to the next update.
+    private async Task DeleteExpiredAsync(string userId, DateTimeOffset learnedAtOrBefore, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var latest = await _store.GetLatestSessionAsync(userId, cancellationToken).ConfigureAwait(false);
+            var deleted = await _store.DeleteLearnedSessionsAsync(userId, learnedAtOrBefore, latest?.Id, cancellationToken).ConfigureAwait(false);
+            if (deleted > 0)
+            {
+                Log.SessionsPruned(_logger, UserIdHash.Of(userId), deleted);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.PruneFailed(_logger, ex, UserIdHash.Of(userId));
+        }
     }
 
     private Task<int> PendingCountAsync(string userId, CancellationToken cancellationToken)

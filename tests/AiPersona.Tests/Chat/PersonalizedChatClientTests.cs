@@ -51,6 +51,24 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task WithZeroRetention_LearnedTranscriptsAreDeletedAfterTheUpdate_ExceptTheLatest()
+    {
+        var client = Build(PersonaUpdateMode.Inline, o => o.LearnedSessionRetention = TimeSpan.Zero);
+
+        for (var session = 1; session <= 4; session++)
+        {
+            await ChatAsync(client, false, "ana", $"c{session}", $"I like thing{session}");
+        }
+
+        // The fourth session's first turn completed the third and learned from sessions 1-3; their transcripts went,
+        // except the third, the latest at that moment.
+        var sessions = await _services!.GetRequiredService<ISessionManager>().GetSessionsAsync("ana");
+        Assert.Equal([("c3", SessionState.Learned), ("c4", SessionState.Open)], sessions.Select(s => (s.ConversationId!, s.State)));
+        var persona = await _services!.GetRequiredService<IPersonaStore>().GetAsync("ana");
+        Assert.Equal("thing1, thing2, thing3", persona.GetValue("personality", "values_and_interests")!.Value);
+    }
+
+    [Fact]
     public async Task TwoUsersInterleavedInParallel_NeverSeeEachOthersPersona()
     {
         var client = Build(PersonaUpdateMode.Inline);

@@ -28,6 +28,17 @@ public sealed class AiPersonaOptionsValidatorTests
     }
 
     [Fact]
+    public void LearnedSessionRetention_MayBeZeroButNotNegative()
+    {
+        var validator = new AiPersonaOptionsValidator();
+
+        Assert.True(validator.Validate(null, new AiPersonaOptions { LearnedSessionRetention = TimeSpan.Zero }).Succeeded);
+        var result = validator.Validate(null, new AiPersonaOptions { LearnedSessionRetention = TimeSpan.FromDays(-1) });
+        Assert.True(result.Failed);
+        Assert.Contains("LearnedSessionRetention", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void BrokenSchema_Fails()
     {
         var options = new AiPersonaOptions();

@@ -70,6 +70,7 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
             ["AiPersona:SessionsPerUpdate"] = "5",
             ["AiPersona:SessionIdleTimeout"] = "00:10:00",
             ["AiPersona:UpdateMode"] = "Inline",
+            ["AiPersona:LearnedSessionRetention"] = "30.00:00:00",
             ["AiPersona:Schema:Sections:0:Name"] = "travel",
             ["AiPersona:Schema:Sections:0:Fields:0:Name"] = "seat",
         }).Build();
@@ -80,6 +81,7 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
         var options = provider.GetRequiredService<IOptions<AiPersonaOptions>>().Value;
 
         Assert.Equal((5, TimeSpan.FromMinutes(10), PersonaUpdateMode.Inline, 99), (options.SessionsPerUpdate, options.SessionIdleTimeout, options.UpdateMode, options.MaxValueLength));
+        Assert.Equal(TimeSpan.FromDays(30), options.LearnedSessionRetention);
         Assert.Equal("travel", Assert.Single(options.Schema.Sections).Name);
         Assert.Equal("seat", Assert.Single(options.Schema.Sections[0].Fields).Name);
     }

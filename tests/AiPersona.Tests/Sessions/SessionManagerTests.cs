@@ -11,6 +11,13 @@ public sealed class SessionManagerTests
     private readonly InMemorySessionStore _store = new();
     private readonly SessionManager _manager;
 
+    private static async Task<string> CompleteSessionAsync(SessionManager manager, string conversationId, string text)
+    {
+        var turn = await manager.RecordTurnAsync("u", conversationId, [User(text)], [Assistant($"reply to {text}")]);
+        await manager.EndSessionAsync("u");
+        return turn.SessionId;
+    }
+
     public SessionManagerTests() => _manager = new SessionManager(_store, TestOptions.Create(o => o.SessionIdleTimeout = TimeSpan.FromMinutes(30)), _time);
 
     [Fact]
@@ -191,6 +198,56 @@ public sealed class SessionManagerTests
         Assert.Equal(
             ["book dinner", "[call book_table(people=2)]", "[result confirmed]", "Booked."],
             (await _manager.GetSessionsAsync("u")).Single().Messages.Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task LearnedSessionRetention_DeletesExpiredTranscriptsWhenLaterSessionsAreLearned()
+    {
+        var manager = new SessionManager(_store, TestOptions.Create(o => o.LearnedSessionRetention = TimeSpan.FromDays(1)), _time);
+        var first = await CompleteSessionAsync(manager, "c1", "one");
+        await manager.MarkLearnedAsync("u", [first]);
+        _time.Advance(TimeSpan.FromHours(12));
+        var second = await CompleteSessionAsync(manager, "c2", "two");
+        await manager.MarkLearnedAsync("u", [second]);
+        Assert.Equal([first, second], (await manager.GetSessionsAsync("u")).Select(s => s.Id));
+
+        _time.Advance(TimeSpan.FromHours(13));
+        var third = await CompleteSessionAsync(manager, "c3", "three");
+        var fourth = await CompleteSessionAsync(manager, "c4", "four");
+        await manager.MarkLearnedAsync("u", [third]);
+
+        // The first was learned 25 hours ago; the second only 13; the fourth is not learned yet.
+        Assert.Equal([second, third, fourth], (await manager.GetSessionsAsync("u")).Select(s => s.Id));
+    }
+
+    [Fact]
+    public async Task WithoutRetention_LearnedTranscriptsAreKept()
+    {
+        var first = await CompleteSessionAsync(_manager, "c1", "one");
+        await _manager.MarkLearnedAsync("u", [first]);
+        _time.Advance(TimeSpan.FromDays(400));
+        var second = await CompleteSessionAsync(_manager, "c2", "two");
+        await _manager.MarkLearnedAsync("u", [second]);
+
+        Assert.Equal([first, second], (await _manager.GetSessionsAsync("u")).Select(s => s.Id));
+    }
+
+    [Fact]
+    public async Task ZeroRetention_DeletesTranscriptsOnceLearned_KeepingTheLatestSoAResentConversationIsNotStoredTwice()
+    {
+        var manager = new SessionManager(_store, TestOptions.Create(o => o.LearnedSessionRetention = TimeSpan.Zero), _time);
+        var first = await CompleteSessionAsync(manager, "c1", "one");
+        var second = await CompleteSessionAsync(manager, "c2", "two");
+
+        await manager.MarkLearnedAsync("u", [first, second]);
+
+        var kept = Assert.Single(await manager.GetSessionsAsync("u"));
+        Assert.Equal((second, SessionState.Learned), (kept.Id, kept.State));
+
+        // The client of conversation c2 comes back later and resends it: only the new turn is stored.
+        _time.Advance(TimeSpan.FromHours(2));
+        await manager.RecordTurnAsync("u", "c2", [User("two"), Assistant("reply to two"), User("more")], [Assistant("reply to more")]);
+        Assert.Equal(["more", "reply to more"], (await manager.GetSessionsAsync("u"))[^1].Messages.Select(m => m.Text));
     }
 
     [Fact]

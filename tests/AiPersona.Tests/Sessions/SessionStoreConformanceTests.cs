@@ -113,8 +113,50 @@ public abstract class SessionStoreConformanceTests
     }
 
     [Fact]
+    public async Task DeleteLearnedSessions_DeletesOnlyLearnedSessionsLearnedUpToTheCutoff_AndTheirMessages()
+    {
+        var user = NewUser();
+        var other = NewUser();
+        string[] ids = [NewSessionId(T0), NewSessionId(T0.AddHours(1)), NewSessionId(T0.AddHours(2)), NewSessionId(T0.AddHours(3)), NewSessionId(T0.AddHours(4))];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            await Store.CreateAsync(Open(ids[i], user, T0.AddHours(i), $"message {i}"));
+            await Store.CompleteAsync(user, ids[i], T0.AddHours(i).AddMinutes(30));
+        }
+
+        await Store.MarkLearnedAsync(user, [ids[0], ids[1]], T0.AddDays(1));
+        await Store.MarkLearnedAsync(user, [ids[2]], T0.AddDays(3));
+        await Store.CreateAsync(Open(NewSessionId(), other, T0, "another user's session"));
+        await Store.CompleteAsync(other, (await Store.GetLatestSessionAsync(other))!.Id, T0.AddMinutes(1));
+        await Store.MarkLearnedAsync(other, [(await Store.GetLatestSessionAsync(other))!.Id], T0.AddDays(1));
+
+        // Learned on day 1: ids[0] and ids[1], but ids[1] is to be kept. ids[2] was learned after the cutoff, ids[3] is
+        // completed (pending) and ids[4] is completed too: neither is ever deleted.
+        var deleted = await Store.DeleteLearnedSessionsAsync(user, T0.AddDays(2), keepSessionId: ids[1]);
+
+        Assert.Equal(1, deleted);
+        var remaining = await Store.GetSessionsAsync(user);
+        Assert.Equal([ids[1], ids[2], ids[3], ids[4]], remaining.Select(s => s.Id));
+        Assert.All(remaining, s => Assert.Single(s.Messages));
+        Assert.Equal(4, await CountStoredMessagesAsync(user));
+        Assert.Equal(2, await Store.CountSessionsAsync(user, SessionState.Completed));
+        Assert.Single(await Store.GetSessionsAsync(other));
+
+        // Without a session to keep, everything learned at or before the cutoff goes; the messages go with their sessions.
+        Assert.Equal(2, await Store.DeleteLearnedSessionsAsync(user, T0.AddDays(3), keepSessionId: null));
+        Assert.Equal([ids[3], ids[4]], (await Store.GetSessionsAsync(user)).Select(s => s.Id));
+        Assert.Equal(2, await CountStoredMessagesAsync(user));
+        Assert.Equal(0, await Store.DeleteLearnedSessionsAsync(NewUser(), T0.AddDays(4), keepSessionId: null));
+    }
+
+    [Fact]
     public async Task AppendToUnknownSession_Throws()
         => await Assert.ThrowsAsync<InvalidOperationException>(() => Store.AppendMessagesAsync(NewUser(), NewSessionId(), [], T0));
+
+    /// <summary>Counts the messages the store holds for a user, including any no session refers to any more. Stores that
+    /// keep messages apart from sessions (database tables) count them there.</summary>
+    protected virtual async Task<int> CountStoredMessagesAsync(string userId)
+        => (await Store.GetSessionsAsync(userId)).Sum(s => s.Messages.Count);
 
     protected static string NewUser() => "user-" + Guid.NewGuid().ToString("N");
 

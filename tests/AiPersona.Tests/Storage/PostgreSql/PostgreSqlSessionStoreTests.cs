@@ -16,6 +16,16 @@ public sealed class PostgreSqlSessionStoreTests : SessionStoreConformanceTests, 
         }
     }
 
+    protected override async Task<int> CountStoredMessagesAsync(string userId)
+    {
+        _ = Store;
+        await using var connection = new Npgsql.NpgsqlConnection(_schema!.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand($"SELECT count(*) FROM {_schema.Name}.session_messages WHERE user_key = @key;", connection);
+        command.Parameters.AddWithValue("key", UserKeys.Of(userId));
+        return (int)(long)(await command.ExecuteScalarAsync())!;
+    }
+
     [Fact]
     public async Task TwoInstancesOpeningASessionForOneUserAtOnce_LeaveExactlyOneOpen()
     {
