@@ -56,7 +56,7 @@ public sealed class PostgreSqlSessionStore : ISessionStore, IAsyncDisposable, ID
     }
 
     /// <inheritdoc/>
-    public Task AppendMessagesAsync(string userId, string sessionId, IReadOnlyList<SessionMessage> messages, DateTimeOffset activityAt, CancellationToken cancellationToken = default)
+    public Task AppendMessagesAsync(string userId, string sessionId, IReadOnlyList<SessionMessage> messages, DateTimeOffset activityAt, string? conversationId = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var key = UserKeys.Of(userId);
@@ -73,7 +73,7 @@ public sealed class PostgreSqlSessionStore : ISessionStore, IAsyncDisposable, ID
             var next = (int)(await _database.Command(connection, "SELECT COALESCE(max(seq) + 1, 0) FROM {schema}.session_messages WHERE user_key = @key AND session_id = @id;", transaction, ("key", key), ("id", sessionId))
                 .ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             await InsertMessagesAsync(connection, transaction, key, sessionId, next, messages, cancellationToken).ConfigureAwait(false);
-            await _database.Command(connection, "UPDATE {schema}.sessions SET last_activity_at = @at WHERE user_key = @key AND id = @id;", transaction, ("key", key), ("id", sessionId), ("at", activityAt.ToUniversalTime()))
+            await _database.Command(connection, "UPDATE {schema}.sessions SET last_activity_at = @at, conversation_id = COALESCE(@conversation::text, conversation_id) WHERE user_key = @key AND id = @id;", transaction, ("key", key), ("id", sessionId), ("at", activityAt.ToUniversalTime()), ("conversation", conversationId))
                 .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
     }

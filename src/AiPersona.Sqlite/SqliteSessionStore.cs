@@ -67,7 +67,7 @@ public sealed class SqliteSessionStore : ISessionStore
     }
 
     /// <inheritdoc/>
-    public async Task AppendMessagesAsync(string userId, string sessionId, IReadOnlyList<SessionMessage> messages, DateTimeOffset activityAt, CancellationToken cancellationToken = default)
+    public async Task AppendMessagesAsync(string userId, string sessionId, IReadOnlyList<SessionMessage> messages, DateTimeOffset activityAt, string? conversationId = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var key = UserKeys.Of(userId);
@@ -83,7 +83,7 @@ public sealed class SqliteSessionStore : ISessionStore
             var next = (long)(await SqliteDatabase.Command(connection, "SELECT COALESCE(MAX(seq) + 1, 0) FROM session_messages WHERE user_key = $key AND session_id = $id;", transaction, ("$key", key), ("$id", sessionId))
                 .ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             await InsertMessagesAsync(connection, transaction, key, sessionId, next, messages, cancellationToken).ConfigureAwait(false);
-            await SqliteDatabase.Command(connection, "UPDATE sessions SET last_activity_at = $at WHERE user_key = $key AND id = $id;", transaction, ("$key", key), ("$id", sessionId), ("$at", SqliteDatabase.Time(activityAt)))
+            await SqliteDatabase.Command(connection, "UPDATE sessions SET last_activity_at = $at, conversation_id = COALESCE($conversation, conversation_id) WHERE user_key = $key AND id = $id;", transaction, ("$key", key), ("$id", sessionId), ("$at", SqliteDatabase.Time(activityAt)), ("$conversation", conversationId))
                 .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
     }

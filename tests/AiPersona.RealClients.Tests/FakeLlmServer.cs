@@ -6,14 +6,15 @@ using System.Text.Json.Nodes;
 
 namespace AiPersona.RealClients.Tests;
 
-/// <summary>A minimal HTTP server on 127.0.0.1 speaking just enough of the OpenAI or Ollama chat protocol for a real
-/// client library to talk to it. Every request body is kept for assertions.</summary>
+/// <summary>A minimal HTTP server on 127.0.0.1 speaking just enough of the OpenAI (chat completions and responses) or
+/// Ollama chat protocol for a real client library to talk to it. Every request body is kept for assertions.</summary>
 public sealed class FakeLlmServer : IAsyncDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly Task _loop;
     private readonly FakeProtocol _protocol;
     private readonly Func<JsonObject, string> _reply;
+    private int _responseCount;
 
     public FakeLlmServer(FakeProtocol protocol, Func<JsonObject, string> reply)
     {
@@ -34,8 +35,14 @@ public sealed class FakeLlmServer : IAsyncDisposable
     public static List<(string Role, string Content)> MessagesOf(JsonObject body)
         => [.. body["messages"]!.AsArray().Select(m => (m!["role"]!.GetValue<string>(), ContentOf(m!["content"])))];
 
+    /// <summary>The role and text of every input item of an OpenAI responses request.</summary>
+    public static List<(string Role, string Content)> InputsOf(JsonObject body)
+        => [.. body["input"]!.AsArray().Select(m => (m!["role"]!.GetValue<string>(), ContentOf(m!["content"])))];
+
     public static bool IsStructuredOutputRequest(JsonObject body)
-        => body["response_format"]?["type"]?.GetValue<string>() == "json_schema" || body["format"] is JsonObject;
+        => body["response_format"]?["type"]?.GetValue<string>() == "json_schema"
+            || body["format"] is JsonObject
+            || body["text"]?["format"]?["type"]?.GetValue<string>() == "json_schema";
 
     public async ValueTask DisposeAsync()
     {
@@ -95,7 +102,15 @@ public sealed class FakeLlmServer : IAsyncDisposable
         var stream = body["stream"]?.GetValue<bool>() ?? _protocol == FakeProtocol.Ollama;
         var response = context.Response;
         response.StatusCode = 200;
-        if (_protocol == FakeProtocol.OpenAI)
+        if (_protocol == FakeProtocol.OpenAI && context.Request.Url!.AbsolutePath.EndsWith("/responses", StringComparison.Ordinal))
+        {
+            // The OpenAI responses API keeps the conversation: each response gets a new id, which the next request names
+            // as previous_response_id.
+            var id = $"resp_{Interlocked.Increment(ref _responseCount)}";
+            response.ContentType = stream ? "text/event-stream" : "application/json";
+            await WriteAsync(response, stream ? ResponsesStream(id, text) : ResponsesResult(id, text, "completed").ToJsonString());
+        }
+        else if (_protocol == FakeProtocol.OpenAI)
         {
             response.ContentType = stream ? "text/event-stream" : "application/json";
             await WriteAsync(response, stream ? OpenAIStream(text) : OpenAIResponse(text));
@@ -129,6 +144,57 @@ public sealed class FakeLlmServer : IAsyncDisposable
         }),
         ["usage"] = new JsonObject { ["prompt_tokens"] = 10, ["completion_tokens"] = 5, ["total_tokens"] = 15 },
     }.ToJsonString();
+
+    private static JsonObject ResponsesResult(string id, string text, string status) => new()
+    {
+        ["id"] = id,
+        ["object"] = "response",
+        ["created_at"] = 1_700_000_000,
+        ["status"] = status,
+        ["model"] = "gpt-test",
+        ["output"] = status == "completed"
+            ? new JsonArray(new JsonObject
+            {
+                ["type"] = "message",
+                ["id"] = "msg_" + id,
+                ["status"] = "completed",
+                ["role"] = "assistant",
+                ["content"] = new JsonArray(new JsonObject { ["type"] = "output_text", ["text"] = text, ["annotations"] = new JsonArray() }),
+            })
+            : new JsonArray(),
+        ["parallel_tool_calls"] = true,
+        ["tool_choice"] = "auto",
+        ["tools"] = new JsonArray(),
+        ["usage"] = new JsonObject
+        {
+            ["input_tokens"] = 10,
+            ["output_tokens"] = 5,
+            ["total_tokens"] = 15,
+            ["input_tokens_details"] = new JsonObject { ["cached_tokens"] = 0 },
+            ["output_tokens_details"] = new JsonObject { ["reasoning_tokens"] = 0 },
+        },
+    };
+
+    private static string ResponsesStream(string id, string text)
+    {
+        var builder = new StringBuilder();
+        var sequence = 0;
+        void Event(JsonObject data)
+        {
+            data["sequence_number"] = sequence++;
+            builder.Append("event: ").Append(data["type"]!.GetValue<string>()).Append('\n')
+                .Append("data: ").Append(data.ToJsonString()).Append("\n\n");
+        }
+
+        Event(new JsonObject { ["type"] = "response.created", ["response"] = ResponsesResult(id, text, "in_progress") });
+        foreach (var piece in Split(text))
+        {
+            Event(new JsonObject { ["type"] = "response.output_text.delta", ["item_id"] = "msg_" + id, ["output_index"] = 0, ["content_index"] = 0, ["delta"] = piece });
+        }
+
+        Event(new JsonObject { ["type"] = "response.completed", ["response"] = ResponsesResult(id, text, "completed") });
+        return builder.ToString();
+    }
 
     private static string OpenAIStream(string text)
     {

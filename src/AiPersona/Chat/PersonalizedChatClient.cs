@@ -14,8 +14,9 @@ namespace AiPersona;
 /// <see cref="IChatUserResolver"/>. Without a user the request passes through untouched, unless
 /// <see cref="AiPersonaOptions.RequireUser"/> is set.</para>
 /// <para>The persona is added as a system message after the caller's leading system messages, so it reaches the model
-/// with every provider and the caller's own prompt prefix stays stable. The caller's messages and options are never
-/// changed. Streaming and non-streaming calls behave the same; a stream that fails or is abandoned records nothing.</para>
+/// with every provider and the caller's own prompt prefix stays stable. When the service keeps the conversation itself
+/// (its responses carry a <see cref="ChatResponse.ConversationId"/>), the persona is added once and follow-up requests
+/// under the id it handed back are sent as they are. The caller's messages and options are never changed. Streaming and non-streaming calls behave the same; a stream that fails or is abandoned records nothing.</para>
 /// <para>The client is thread-safe.</para>
 /// </remarks>
 public sealed class PersonalizedChatClient : DelegatingChatClient
@@ -27,6 +28,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient
     private readonly IOptionsMonitor<AiPersonaOptions> _options;
     private readonly IChatUserResolver? _userResolver;
     private readonly ILogger _logger;
+    private readonly ServiceHeldConversations _serviceHeld = new();
 
     /// <summary>Initializes a new instance of the <see cref="PersonalizedChatClient"/> class from the services that
     /// <c>AddAiPersona()</c> registered.</summary>
@@ -73,7 +75,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient
         var response = await base.GetResponseAsync(turn.Messages, turn.Options, cancellationToken);
         if (turn.Record)
         {
-            await RecordAsync(turn, response.Messages, cancellationToken);
+            await RecordAsync(turn, response, cancellationToken);
         }
 
         return response;
@@ -97,7 +99,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient
         // Reached only when the stream completed: a failed or abandoned stream records nothing.
         if (updates is not null)
         {
-            await RecordAsync(turn, updates.ToChatResponse().Messages, cancellationToken);
+            await RecordAsync(turn, updates.ToChatResponse(), cancellationToken);
         }
     }
 
@@ -137,7 +139,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient
         var mode = options.GetPersonalization();
         if (PersonalizationSuppression.IsActive || mode == PersonalizationMode.Private)
         {
-            return new Turn(null, callerMessages, innerOptions, callerMessages, options?.ConversationId);
+            return new Turn(null, callerMessages, innerOptions, callerMessages, options?.ConversationId, PersonaInHistory: false);
         }
 
         var userId = options.GetPersonaUser();
@@ -156,7 +158,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient
                     "Call ChatOptions.WithPersonaUser(userId) or register an IChatUserResolver.");
             }
 
-            return new Turn(null, callerMessages, innerOptions, callerMessages, options?.ConversationId);
+            return new Turn(null, callerMessages, innerOptions, callerMessages, options?.ConversationId, PersonaInHistory: false);
         }
 
         UserIds.ThrowIfInvalid(userId, nameof(options));
@@ -170,25 +172,33 @@ public sealed class PersonalizedChatClient : DelegatingChatClient
             await _scheduler.RequestUpdateAsync(userId, cancellationToken);
         }
 
+        // A conversation the service keeps already holds the persona an earlier request of it carried.
         IReadOnlyList<ChatMessage> innerMessages = callerMessages;
-        if (mode == PersonalizationMode.Enabled)
+        var personaInHistory = _serviceHeld.Contains(userId, options?.ConversationId);
+        if (mode == PersonalizationMode.Enabled && !personaInHistory)
         {
             var rendered = await _cache.GetRenderedAsync(userId, cancellationToken);
             if (rendered.Length > 0)
             {
                 innerMessages = WithPersona(callerMessages, rendered);
+                personaInHistory = true;
             }
         }
 
-        return new Turn(userId, innerMessages, innerOptions, callerMessages, options?.ConversationId);
+        return new Turn(userId, innerMessages, innerOptions, callerMessages, options?.ConversationId, personaInHistory);
     }
 
-    private async Task RecordAsync(Turn turn, IList<ChatMessage> responseMessages, CancellationToken cancellationToken)
+    private async Task RecordAsync(Turn turn, ChatResponse response, CancellationToken cancellationToken)
     {
+        if (turn.PersonaInHistory)
+        {
+            _serviceHeld.Continue(turn.UserId!, turn.ConversationId, response.ConversationId);
+        }
+
         int pending;
         try
         {
-            pending = (await _sessions.RecordTurnAsync(turn.UserId!, turn.ConversationId, turn.CallerMessages, responseMessages, cancellationToken)).PendingSessionCount;
+            pending = (await _sessions.RecordTurnAsync(turn.UserId!, turn.ConversationId, turn.CallerMessages, response.Messages, response.ConversationId, cancellationToken)).PendingSessionCount;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -257,7 +267,8 @@ public sealed class PersonalizedChatClient : DelegatingChatClient
         IReadOnlyList<ChatMessage> Messages,
         ChatOptions? Options,
         IReadOnlyList<ChatMessage> CallerMessages,
-        string? ConversationId)
+        string? ConversationId,
+        bool PersonaInHistory)
     {
         public bool Record => UserId is not null;
     }

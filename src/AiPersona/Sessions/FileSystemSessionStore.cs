@@ -74,7 +74,7 @@ public sealed class FileSystemSessionStore : ISessionStore
     }
 
     /// <inheritdoc/>
-    public async Task AppendMessagesAsync(string userId, string sessionId, IReadOnlyList<SessionMessage> messages, DateTimeOffset activityAt, CancellationToken cancellationToken = default)
+    public async Task AppendMessagesAsync(string userId, string sessionId, IReadOnlyList<SessionMessage> messages, DateTimeOffset activityAt, string? conversationId = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
         using (await EnterAsync(userId, cancellationToken).ConfigureAwait(false))
@@ -85,7 +85,7 @@ public sealed class FileSystemSessionStore : ISessionStore
                 throw new InvalidOperationException($"Session '{sessionId}' is not open.");
             }
 
-            await WriteAsync(session with { Messages = [.. session.Messages, .. messages], LastActivityAt = activityAt }, cancellationToken).ConfigureAwait(false);
+            await WriteAsync(session with { Messages = [.. session.Messages, .. messages], LastActivityAt = activityAt, ConversationId = conversationId ?? session.ConversationId }, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -5,8 +5,11 @@ namespace AiPersona;
 /// <summary>The historical session manager: records each user's conversation sessions and knows which completed
 /// sessions the persona has not yet learned from.</summary>
 /// <remarks>
-/// A session ends when the application says so (<see cref="EndSessionAsync"/>), when a turn arrives with a new
-/// conversation id, or when it has been idle longer than <see cref="AiPersonaOptions.SessionIdleTimeout"/>.
+/// A session ends when the application says so (<see cref="EndSessionAsync"/>), when a turn arrives with another
+/// conversation id than the session's (no id after a session that has one counts as another), or when it has been idle
+/// longer than <see cref="AiPersonaOptions.SessionIdleTimeout"/>. A session's conversation id is the one its first turn
+/// carried, replaced by the id each response hands back when the service keeps the conversation itself (as the OpenAI
+/// Responses API does, with a new id per response), so that service's follow-up requests continue the session.
 /// Completed sessions stay pending until <see cref="MarkLearnedAsync"/> is called, which the persona updater does only
 /// after the updated persona has been saved. Implementations are thread-safe.
 /// </remarks>
@@ -23,9 +26,13 @@ public interface ISessionManager
 
     /// <summary>Records one chat turn. Callers may resend the whole conversation: each message is stored once.</summary>
     /// <param name="userId">The user.</param>
-    /// <param name="conversationId">The application's conversation id, or <see langword="null"/> to continue the open session.</param>
+    /// <param name="conversationId">The request's conversation id (<see cref="ChatOptions.ConversationId"/>), or
+    /// <see langword="null"/>.</param>
     /// <param name="requestMessages">The messages sent to the model (system messages are not stored).</param>
     /// <param name="responseMessages">The messages the model answered with.</param>
+    /// <param name="responseConversationId">The response's <see cref="ChatResponse.ConversationId"/>: a service that keeps
+    /// the conversation itself hands back the id under which the next request continues it, and the session follows it.
+    /// <see langword="null"/> for services that keep no state.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>The session, how many messages were new, and how many sessions are pending.</returns>
     Task<SessionTurnResult> RecordTurnAsync(
@@ -33,6 +40,7 @@ public interface ISessionManager
         string? conversationId,
         IEnumerable<ChatMessage> requestMessages,
         IEnumerable<ChatMessage> responseMessages,
+        string? responseConversationId = null,
         CancellationToken cancellationToken = default);
 
     /// <summary>Ends the user's open session, if any.</summary>

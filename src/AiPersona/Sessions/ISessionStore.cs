@@ -26,9 +26,11 @@ public interface ISessionStore
     /// <param name="sessionId">The session.</param>
     /// <param name="messages">The new messages.</param>
     /// <param name="activityAt">The time of the activity.</param>
+    /// <param name="conversationId">The conversation id the session continues under from now on (a service that keeps
+    /// the conversation hands back a new id with each response), or <see langword="null"/> to keep the current one.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>A task that completes when the messages are stored.</returns>
-    Task AppendMessagesAsync(string userId, string sessionId, IReadOnlyList<SessionMessage> messages, DateTimeOffset activityAt, CancellationToken cancellationToken = default);
+    Task AppendMessagesAsync(string userId, string sessionId, IReadOnlyList<SessionMessage> messages, DateTimeOffset activityAt, string? conversationId = null, CancellationToken cancellationToken = default);
 
     /// <summary>Moves an open session to <see cref="SessionState.Completed"/>.</summary>
     /// <param name="userId">The user.</param>

@@ -49,11 +49,11 @@ public sealed class InMemorySessionStore : ISessionStore
     }
 
     /// <inheritdoc/>
-    public Task AppendMessagesAsync(string userId, string sessionId, IReadOnlyList<SessionMessage> messages, DateTimeOffset activityAt, CancellationToken cancellationToken = default)
+    public Task AppendMessagesAsync(string userId, string sessionId, IReadOnlyList<SessionMessage> messages, DateTimeOffset activityAt, string? conversationId = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
         Update(userId, sessionId, s => s.State == SessionState.Open
-            ? s with { Messages = [.. s.Messages, .. messages], LastActivityAt = activityAt }
+            ? s with { Messages = [.. s.Messages, .. messages], LastActivityAt = activityAt, ConversationId = conversationId ?? s.ConversationId }
             : throw new InvalidOperationException($"Session '{sessionId}' is not open."));
         return Task.CompletedTask;
     }

@@ -31,7 +31,7 @@ internal sealed class SessionManager : ISessionManager
         using (await _userLocks.AcquireAsync(userId, cancellationToken).ConfigureAwait(false))
         {
             var latest = await _store.GetLatestSessionAsync(userId, cancellationToken).ConfigureAwait(false);
-            await ApplyBoundariesAsync(latest, conversationId, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            await ApplyTurnBoundariesAsync(latest, conversationId, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             return await PendingCountAsync(userId, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -41,6 +41,7 @@ internal sealed class SessionManager : ISessionManager
         string? conversationId,
         IEnumerable<ChatMessage> requestMessages,
         IEnumerable<ChatMessage> responseMessages,
+        string? responseConversationId = null,
         CancellationToken cancellationToken = default)
     {
         UserIds.ThrowIfInvalid(userId);
@@ -53,13 +54,11 @@ internal sealed class SessionManager : ISessionManager
             var request = SessionMessages.Convert(requestMessages, now);
             var response = SessionMessages.Convert(responseMessages, now);
             var latest = await _store.GetLatestSessionAsync(userId, cancellationToken).ConfigureAwait(false);
-            var open = await ApplyBoundariesAsync(latest, conversationId, now, cancellationToken).ConfigureAwait(false);
+            var open = await ApplyTurnBoundariesAsync(latest, conversationId, now, cancellationToken).ConfigureAwait(false);
 
             // A client that continues a conversation after its session ended (idle timeout, EndSessionAsync) still resends
             // the old messages: compare against the latest session of the same conversation so nothing is stored twice.
-            var continued = latest is not null && (conversationId is null || string.Equals(latest.ConversationId, conversationId, StringComparison.Ordinal))
-                ? latest
-                : null;
+            var continued = latest is not null && string.Equals(latest.ConversationId, conversationId, StringComparison.Ordinal) ? latest : null;
             var added = continued is null ? request : SessionMessages.Unseen(continued.Messages, request);
             added.AddRange(response);
 
@@ -73,15 +72,16 @@ internal sealed class SessionManager : ISessionManager
 
                 sessionId = NewSessionId(latest, now);
                 await _store.CreateAsync(
-                    new ConversationSession(sessionId, userId, conversationId, SessionState.Open, now, now, null, null, added),
+                    new ConversationSession(sessionId, userId, responseConversationId ?? conversationId, SessionState.Open, now, now, null, null, added),
                     cancellationToken).ConfigureAwait(false);
             }
             else
             {
                 sessionId = open.Id;
-                if (added.Count > 0)
+                var movedOn = responseConversationId is not null && !string.Equals(responseConversationId, open.ConversationId, StringComparison.Ordinal);
+                if (added.Count > 0 || movedOn)
                 {
-                    await _store.AppendMessagesAsync(userId, sessionId, added, now, cancellationToken).ConfigureAwait(false);
+                    await _store.AppendMessagesAsync(userId, sessionId, added, now, movedOn ? responseConversationId : null, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -97,7 +97,7 @@ internal sealed class SessionManager : ISessionManager
         using (await _userLocks.AcquireAsync(userId, cancellationToken).ConfigureAwait(false))
         {
             var latest = await _store.GetLatestSessionAsync(userId, cancellationToken).ConfigureAwait(false);
-            var open = await ApplyBoundariesAsync(latest, null, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            var open = await CompleteIfIdleAsync(latest, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             if (open is not null)
             {
                 await CompleteAsync(open, _time.GetUtcNow(), "ended by the application", cancellationToken).ConfigureAwait(false);
@@ -113,7 +113,7 @@ internal sealed class SessionManager : ISessionManager
         using (await _userLocks.AcquireAsync(userId, cancellationToken).ConfigureAwait(false))
         {
             var latest = await _store.GetLatestSessionAsync(userId, cancellationToken).ConfigureAwait(false);
-            await ApplyBoundariesAsync(latest, null, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            await CompleteIfIdleAsync(latest, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             return await _store.GetSessionsAsync(userId, SessionState.Completed, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -163,9 +163,8 @@ internal sealed class SessionManager : ISessionManager
         }
     }
 
-    // Completes the open session when it has been idle too long or a turn of another conversation arrives; returns the
-    // session that stays open, if any.
-    private async Task<ConversationSession?> ApplyBoundariesAsync(ConversationSession? latest, string? conversationId, DateTimeOffset now, CancellationToken cancellationToken)
+    // Completes the open session when it has been idle too long; returns the session that stays open, if any.
+    private async Task<ConversationSession?> CompleteIfIdleAsync(ConversationSession? latest, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (latest is not { State: SessionState.Open })
         {
@@ -178,13 +177,21 @@ internal sealed class SessionManager : ISessionManager
             return null;
         }
 
-        if (conversationId is not null && !string.Equals(latest.ConversationId, conversationId, StringComparison.Ordinal))
+        return latest;
+    }
+
+    // Before a turn: the open session also ends when the turn belongs to another conversation (no id after a session that
+    // has one is another conversation too).
+    private async Task<ConversationSession?> ApplyTurnBoundariesAsync(ConversationSession? latest, string? conversationId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var open = await CompleteIfIdleAsync(latest, now, cancellationToken).ConfigureAwait(false);
+        if (open is not null && !string.Equals(open.ConversationId, conversationId, StringComparison.Ordinal))
         {
-            await CompleteAsync(latest, now, "new conversation id", cancellationToken).ConfigureAwait(false);
+            await CompleteAsync(open, now, "new conversation id", cancellationToken).ConfigureAwait(false);
             return null;
         }
 
-        return latest;
+        return open;
     }
 
     // Version 7 GUIDs sort by time; a clock that went backwards must still give a greater id than the latest one.

@@ -68,6 +68,41 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         Assert.Equal("thing1, thing2, thing3", persona.GetValue("personality", "values_and_interests")!.Value);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ServiceKeptConversation_CarriesThePersonaOnce_UnlessAnEarlierTurnHadNone(bool streaming)
+    {
+        var responses = 0;
+        _model.GetResponseAsyncCallback = (_, _, _) =>
+        {
+            var n = Interlocked.Increment(ref responses);
+            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, $"reply {n}")) { ConversationId = $"resp_{n}" });
+        };
+        _model.GetStreamingResponseAsyncCallback = (_, _, _) =>
+        {
+            var n = Interlocked.Increment(ref responses);
+            return new[] { new ChatResponseUpdate(ChatRole.Assistant, $"reply {n}") { ConversationId = $"resp_{n}" } }.ToAsyncEnumerable();
+        };
+        var client = Build(PersonaUpdateMode.Inline);
+        await SeedPersonaAsync("ana", "Likes tea");
+
+        // The first request of a conversation carries the persona; the service keeps it, so follow-ups do not resend it.
+        await ChatAsync(client, streaming, "ana", null, "first");
+        await ChatAsync(client, streaming, "ana", "resp_1", "second");
+        await ChatAsync(client, streaming, "ana", "resp_2", "third");
+
+        // A conversation whose first request was sent without personalization gets the persona when it is switched on.
+        var unpersonalized = new ChatOptions().WithPersonaUser("ana").WithPersonalization(PersonalizationMode.Disabled);
+        await client.GetResponseAsync([new ChatMessage(ChatRole.User, "fourth")], unpersonalized);
+        await ChatAsync(client, streaming, "ana", "resp_4", "fifth");
+        await ChatAsync(client, streaming, "ana", "resp_5", "sixth");
+
+        Assert.Equal(
+            [true, false, false, false, true, false],
+            _model.Calls.Select(c => AllText(c.Messages).Contains("Likes tea", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public async Task TwoUsersInterleavedInParallel_NeverSeeEachOthersPersona()
     {

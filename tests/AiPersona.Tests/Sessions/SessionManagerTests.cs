@@ -251,6 +251,34 @@ public sealed class SessionManagerTests
     }
 
     [Fact]
+    public async Task ServiceKeptConversation_ContinuedUnderTheIdEachResponseHandsBack_IsOneSession()
+    {
+        // A service that keeps the conversation (OpenAI responses) answers with a new id per response; the client then
+        // sends only its new message with that id.
+        await _manager.RecordTurnAsync("u", null, [User("one")], [Assistant("1")], responseConversationId: "resp_1");
+        Assert.Equal(0, await _manager.BeginTurnAsync("u", "resp_1"));
+        await _manager.RecordTurnAsync("u", "resp_1", [User("two")], [Assistant("2")], responseConversationId: "resp_2");
+        await _manager.RecordTurnAsync("u", "resp_2", [User("three")], [Assistant("3")], responseConversationId: "resp_3");
+
+        var session = Assert.Single(await _manager.GetSessionsAsync("u"));
+        Assert.Equal((SessionState.Open, "resp_3"), (session.State, session.ConversationId));
+        Assert.Equal(["one", "1", "two", "2", "three", "3"], session.Messages.Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task ATurnWithoutConversationId_AfterASessionWithOne_StartsAnotherSession()
+    {
+        await _manager.RecordTurnAsync("u", null, [User("one")], [Assistant("1")], responseConversationId: "resp_1");
+
+        Assert.Equal(1, await _manager.BeginTurnAsync("u", null));
+        await _manager.RecordTurnAsync("u", null, [User("new topic")], [Assistant("sure")]);
+
+        var sessions = await _manager.GetSessionsAsync("u");
+        Assert.Equal([(SessionState.Completed, "resp_1"), (SessionState.Open, null)], sessions.Select(s => (s.State, s.ConversationId)));
+        Assert.Equal(["new topic", "sure"], sessions[1].Messages.Select(m => m.Text));
+    }
+
+    [Fact]
     public async Task InvalidArguments_AreRejected()
     {
         await Assert.ThrowsAsync<ArgumentException>(() => _manager.RecordTurnAsync("", null, [], []));

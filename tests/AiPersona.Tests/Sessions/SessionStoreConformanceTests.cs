@@ -34,6 +34,21 @@ public abstract class SessionStoreConformanceTests
     }
 
     [Fact]
+    public async Task Append_WithAConversationId_ContinuesTheSessionUnderIt()
+    {
+        var user = NewUser();
+        var id = NewSessionId();
+        await Store.CreateAsync(Open(id, user, T0, "hello") with { ConversationId = "resp_1" });
+
+        await Store.AppendMessagesAsync(user, id, [new SessionMessage("assistant", "hi", T0)], T0, conversationId: "resp_2");
+        Assert.Equal("resp_2", (await Store.GetLatestSessionAsync(user))!.ConversationId);
+
+        await Store.AppendMessagesAsync(user, id, [], T0.AddMinutes(1));
+        var session = (await Store.GetLatestSessionAsync(user))!;
+        Assert.Equal(("resp_2", T0.AddMinutes(1), 2), (session.ConversationId, session.LastActivityAt, session.Messages.Count));
+    }
+
+    [Fact]
     public async Task MarkLearned_IgnoresOpenAndUnknownSessions()
     {
         var user = NewUser();

@@ -1,0 +1,71 @@
+using System.ClientModel;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using OpenAI;
+
+#pragma warning disable OPENAI001 // The responses client is marked experimental by the OpenAI library.
+
+namespace AiPersona.RealClients.Tests;
+
+/// <summary>MEAI's OpenAI responses client, which lets the service keep the conversation: each response hands back a new
+/// conversation id (the response id), and the next request sends only its new messages with that id. AiPersona must keep
+/// the turns in one session and send the persona once, not once per turn.</summary>
+public sealed class ResponsesApiTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ServiceKeptConversation_IsOneSession_AndCarriesThePersonaOnce(bool streaming)
+    {
+        await using var server = new FakeLlmServer(FakeProtocol.OpenAI, _ => "Noted.");
+        var services = new ServiceCollection();
+        services.AddAiPersona(o => o.UpdateMode = PersonaUpdateMode.Inline);
+        services.AddChatClient(new OpenAIClient(new ApiKeyCredential("test-key"), new OpenAIClientOptions { Endpoint = new Uri(server.BaseAddress, "v1/") })
+            .GetResponsesClient()
+            .AsIChatClient("gpt-test"))
+            .UsePersonalization();
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<IChatClient>();
+        var store = provider.GetRequiredService<IPersonaStore>();
+        await store.SaveAsync(Persona.CreateEmpty("ana").ApplyEdits([PersonaEdit.Set("preferences", "formats", "Short answers")], DateTimeOffset.UtcNow));
+
+        // One conversation of three turns, continued under the id each response hands back; then a new conversation.
+        string? conversationId = null;
+        for (var turn = 1; turn <= 3; turn++)
+        {
+            List<ChatMessage> messages = turn == 1
+                ? [new(ChatRole.System, "You are a helpful assistant."), new(ChatRole.User, "Turn 1")]
+                : [new(ChatRole.User, $"Turn {turn}")];
+            var response = await SendAsync(client, messages, new ChatOptions { ConversationId = conversationId }.WithPersonaUser("ana"), streaming);
+            Assert.Equal("Noted.", response.Text);
+            Assert.Equal($"resp_{turn}", response.ConversationId);
+            conversationId = response.ConversationId;
+        }
+
+        await SendAsync(client, [new(ChatRole.User, "Another topic")], new ChatOptions().WithPersonaUser("ana"), streaming);
+
+        List<JsonObject> bodies;
+        lock (server.Requests)
+        {
+            bodies = [.. server.Requests.Select(r => r.Body)];
+        }
+
+        Assert.Equal(4, bodies.Count);
+        Assert.Equal([null, "resp_1", "resp_2", null], bodies.Select(b => b["previous_response_id"]?.GetValue<string>()));
+        Assert.Equal([true, false, false, true], bodies.Select(b => FakeLlmServer.InputsOf(b).Any(i => i.Content.Contains("preferences.formats: \"Short answers\"", StringComparison.Ordinal))));
+        Assert.Equal(("system", "You are a helpful assistant."), FakeLlmServer.InputsOf(bodies[0])[0]);
+
+        // The three turns are one session, now continued under the last id; the new conversation started another.
+        var sessions = await provider.GetRequiredService<ISessionManager>().GetSessionsAsync("ana");
+        Assert.Equal(2, sessions.Count);
+        Assert.Equal((SessionState.Completed, "resp_3"), (sessions[0].State, sessions[0].ConversationId));
+        Assert.Equal(["Turn 1", "Noted.", "Turn 2", "Noted.", "Turn 3", "Noted."], sessions[0].Messages.Select(m => m.Text));
+        Assert.Equal((SessionState.Open, "resp_4"), (sessions[1].State, sessions[1].ConversationId));
+    }
+
+    private static async Task<ChatResponse> SendAsync(IChatClient client, List<ChatMessage> messages, ChatOptions options, bool streaming)
+        => streaming
+            ? await client.GetStreamingResponseAsync(messages, options).ToChatResponseAsync()
+            : await client.GetResponseAsync(messages, options);
+}
