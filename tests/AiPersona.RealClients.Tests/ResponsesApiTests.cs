@@ -9,14 +9,15 @@ using OpenAI;
 namespace AiPersona.RealClients.Tests;
 
 /// <summary>MEAI's OpenAI responses client, which lets the service keep the conversation: each response hands back a new
-/// conversation id (the response id), and the next request sends only its new messages with that id. AiPersona must keep
-/// the turns in one session and send the persona once, not once per turn.</summary>
+/// conversation id (the response id), and the next request may send only its new messages with that id. AiPersona must
+/// keep those turns in one session and send the persona once, not once per turn; a client that resends the history
+/// without an id gets the persona every time, and its turns stay one session too.</summary>
 public sealed class ResponsesApiTests
 {
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task ServiceKeptConversation_IsOneSession_AndCarriesThePersonaOnce(bool streaming)
+    public async Task ChainedConversation_IsOneSessionWithThePersonaOnce_AndAnUnchainedOneGetsItEveryTurn(bool streaming)
     {
         await using var server = new FakeLlmServer(FakeProtocol.OpenAI, _ => "Noted.");
         var services = new ServiceCollection();
@@ -30,7 +31,7 @@ public sealed class ResponsesApiTests
         var store = provider.GetRequiredService<IPersonaStore>();
         await store.SaveAsync(Persona.CreateEmpty("ana").ApplyEdits([PersonaEdit.Set("preferences", "formats", "Short answers")], DateTimeOffset.UtcNow));
 
-        // One conversation of three turns, continued under the id each response hands back; then a new conversation.
+        // One conversation of three turns, continued under the id each response hands back.
         string? conversationId = null;
         for (var turn = 1; turn <= 3; turn++)
         {
@@ -43,7 +44,12 @@ public sealed class ResponsesApiTests
             conversationId = response.ConversationId;
         }
 
-        await SendAsync(client, [new(ChatRole.User, "Another topic")], new ChatOptions().WithPersonaUser("ana"), streaming);
+        // The app ends it; the next conversation resends its whole history each turn, without an id.
+        await client.GetRequiredService<PersonalizedChatClient>().EndSessionAsync("ana");
+        List<ChatMessage> history = [new(ChatRole.User, "Another topic")];
+        history.AddRange((await SendAsync(client, history, new ChatOptions().WithPersonaUser("ana"), streaming)).Messages);
+        history.Add(new(ChatRole.User, "More on it"));
+        await SendAsync(client, history, new ChatOptions().WithPersonaUser("ana"), streaming);
 
         List<JsonObject> bodies;
         lock (server.Requests)
@@ -51,17 +57,18 @@ public sealed class ResponsesApiTests
             bodies = [.. server.Requests.Select(r => r.Body)];
         }
 
-        Assert.Equal(4, bodies.Count);
-        Assert.Equal([null, "resp_1", "resp_2", null], bodies.Select(b => b["previous_response_id"]?.GetValue<string>()));
-        Assert.Equal([true, false, false, true], bodies.Select(b => FakeLlmServer.InputsOf(b).Any(i => i.Content.Contains("preferences.formats: \"Short answers\"", StringComparison.Ordinal))));
+        Assert.Equal(5, bodies.Count);
+        Assert.Equal([null, "resp_1", "resp_2", null, null], bodies.Select(b => b["previous_response_id"]?.GetValue<string>()));
+        Assert.Equal([true, false, false, true, true], bodies.Select(b => FakeLlmServer.InputsOf(b).Any(i => i.Content.Contains("preferences.formats: \"Short answers\"", StringComparison.Ordinal))));
         Assert.Equal(("system", "You are a helpful assistant."), FakeLlmServer.InputsOf(bodies[0])[0]);
 
-        // The three turns are one session, now continued under the last id; the new conversation started another.
+        // Each conversation is one session, each message stored once.
         var sessions = await provider.GetRequiredService<ISessionManager>().GetSessionsAsync("ana");
         Assert.Equal(2, sessions.Count);
         Assert.Equal((SessionState.Completed, "resp_3"), (sessions[0].State, sessions[0].ConversationId));
         Assert.Equal(["Turn 1", "Noted.", "Turn 2", "Noted.", "Turn 3", "Noted."], sessions[0].Messages.Select(m => m.Text));
-        Assert.Equal((SessionState.Open, "resp_4"), (sessions[1].State, sessions[1].ConversationId));
+        Assert.Equal((SessionState.Open, "resp_5"), (sessions[1].State, sessions[1].ConversationId));
+        Assert.Equal(["Another topic", "Noted.", "More on it", "Noted."], sessions[1].Messages.Select(m => m.Text));
     }
 
     private static async Task<ChatResponse> SendAsync(IChatClient client, List<ChatMessage> messages, ChatOptions options, bool streaming)

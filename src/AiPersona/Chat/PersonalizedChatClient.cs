@@ -16,7 +16,8 @@ namespace AiPersona;
 /// <para>The persona is added as a system message after the caller's leading system messages, so it reaches the model
 /// with every provider and the caller's own prompt prefix stays stable. When the service keeps the conversation itself
 /// (its responses carry a <see cref="ChatResponse.ConversationId"/>), the persona is added once and follow-up requests
-/// under the id it handed back are sent as they are. The caller's messages and options are never changed. Streaming and non-streaming calls behave the same; a stream that fails or is abandoned records nothing.</para>
+/// under the id it handed back are sent as they are. The caller's messages and options are never changed. Streaming and
+/// non-streaming calls behave the same; a stream that fails or is abandoned records nothing.</para>
 /// <para>The client is thread-safe.</para>
 /// </remarks>
 public sealed class PersonalizedChatClient : DelegatingChatClient

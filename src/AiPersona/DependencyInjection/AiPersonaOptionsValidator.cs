@@ -26,6 +26,7 @@ internal sealed class AiPersonaOptionsValidator : IValidateOptions<AiPersonaOpti
         {
             CheckNotNegative(failures, nameof(options.LearnedSessionRetention), retention);
         }
+
         if (!Enum.IsDefined(options.UpdateMode))
         {
             failures.Add($"AiPersonaOptions.{nameof(options.UpdateMode)} has an unknown value '{options.UpdateMode}'.");

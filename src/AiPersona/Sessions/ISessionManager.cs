@@ -6,10 +6,12 @@ namespace AiPersona;
 /// sessions the persona has not yet learned from.</summary>
 /// <remarks>
 /// A session ends when the application says so (<see cref="EndSessionAsync"/>), when a turn arrives with another
-/// conversation id than the session's (no id after a session that has one counts as another), or when it has been idle
-/// longer than <see cref="AiPersonaOptions.SessionIdleTimeout"/>. A session's conversation id is the one its first turn
-/// carried, replaced by the id each response hands back when the service keeps the conversation itself (as the OpenAI
-/// Responses API does, with a new id per response), so that service's follow-up requests continue the session.
+/// conversation id than the session's, or when it has been idle longer than
+/// <see cref="AiPersonaOptions.SessionIdleTimeout"/>; a turn without a conversation id continues the open session. A
+/// session's conversation id is the one its first turn carried, replaced by the id each response hands back when the
+/// service keeps the conversation itself (as the OpenAI Responses API does, with a new id per response), so that
+/// service's follow-up requests continue the session. Such a service's new conversation starts without an id: end the
+/// previous session (<see cref="EndSessionAsync"/>) if it is not to run on.
 /// Completed sessions stay pending until <see cref="MarkLearnedAsync"/> is called, which the persona updater does only
 /// after the updated persona has been saved. Implementations are thread-safe.
 /// </remarks>

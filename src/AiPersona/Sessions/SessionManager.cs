@@ -58,7 +58,9 @@ internal sealed class SessionManager : ISessionManager
 
             // A client that continues a conversation after its session ended (idle timeout, EndSessionAsync) still resends
             // the old messages: compare against the latest session of the same conversation so nothing is stored twice.
-            var continued = latest is not null && string.Equals(latest.ConversationId, conversationId, StringComparison.Ordinal) ? latest : null;
+            var continued = latest is not null && (conversationId is null || string.Equals(latest.ConversationId, conversationId, StringComparison.Ordinal))
+                ? latest
+                : null;
             var added = continued is null ? request : SessionMessages.Unseen(continued.Messages, request);
             added.AddRange(response);
 
@@ -180,12 +182,13 @@ internal sealed class SessionManager : ISessionManager
         return latest;
     }
 
-    // Before a turn: the open session also ends when the turn belongs to another conversation (no id after a session that
-    // has one is another conversation too).
+    // Before a turn: the open session also ends when the turn names another conversation. A turn without an id continues
+    // the open session: a client that resends the whole history without an id may still get an id back from a service that
+    // stores responses (the OpenAI Responses API does), and its turns must not each become a session.
     private async Task<ConversationSession?> ApplyTurnBoundariesAsync(ConversationSession? latest, string? conversationId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var open = await CompleteIfIdleAsync(latest, now, cancellationToken).ConfigureAwait(false);
-        if (open is not null && !string.Equals(open.ConversationId, conversationId, StringComparison.Ordinal))
+        if (open is not null && conversationId is not null && !string.Equals(open.ConversationId, conversationId, StringComparison.Ordinal))
         {
             await CompleteAsync(open, now, "new conversation id", cancellationToken).ConfigureAwait(false);
             return null;

@@ -266,16 +266,17 @@ public sealed class SessionManagerTests
     }
 
     [Fact]
-    public async Task ATurnWithoutConversationId_AfterASessionWithOne_StartsAnotherSession()
+    public async Task ClientResendingTheHistoryWithoutId_ToAServiceThatReturnsIds_StaysInOneSession()
     {
+        // The OpenAI responses API stores responses and returns their ids even when the client does not chain them.
         await _manager.RecordTurnAsync("u", null, [User("one")], [Assistant("1")], responseConversationId: "resp_1");
 
-        Assert.Equal(1, await _manager.BeginTurnAsync("u", null));
-        await _manager.RecordTurnAsync("u", null, [User("new topic")], [Assistant("sure")]);
+        Assert.Equal(0, await _manager.BeginTurnAsync("u", null));
+        await _manager.RecordTurnAsync("u", null, [User("one"), Assistant("1"), User("two")], [Assistant("2")], responseConversationId: "resp_2");
 
-        var sessions = await _manager.GetSessionsAsync("u");
-        Assert.Equal([(SessionState.Completed, "resp_1"), (SessionState.Open, null)], sessions.Select(s => (s.State, s.ConversationId)));
-        Assert.Equal(["new topic", "sure"], sessions[1].Messages.Select(m => m.Text));
+        var session = Assert.Single(await _manager.GetSessionsAsync("u"));
+        Assert.Equal((SessionState.Open, "resp_2"), (session.State, session.ConversationId));
+        Assert.Equal(["one", "1", "two", "2"], session.Messages.Select(m => m.Text));
     }
 
     [Fact]
