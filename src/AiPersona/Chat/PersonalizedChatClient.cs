@@ -18,9 +18,12 @@ namespace AiPersona;
 /// (its responses carry a <see cref="ChatResponse.ConversationId"/>), the persona is added once and follow-up requests
 /// under the id it handed back are sent as they are. The caller's messages and options are never changed. Streaming and
 /// non-streaming calls behave the same; a stream that fails or is abandoned records nothing.</para>
-/// <para>The client is thread-safe.</para>
+/// <para>The client is thread-safe. Disposing it lets the persona updates that are running finish, for up to
+/// <see cref="AiPersonaOptions.ShutdownTimeout"/>, before the inner client is disposed; the
+/// <see cref="PersonaUpdateScheduler"/>, which the service provider owns, cancels whatever still runs when the provider is
+/// disposed. Their sessions then stay pending for the next start.</para>
 /// </remarks>
-public sealed class PersonalizedChatClient : DelegatingChatClient
+public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposable
 {
     private readonly IPersonaStore _store;
     private readonly ISessionManager _sessions;
@@ -30,6 +33,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient
     private readonly IChatUserResolver? _userResolver;
     private readonly ILogger _logger;
     private readonly ServiceHeldConversations _serviceHeld = new();
+    private int _updatesAwaited;
 
     /// <summary>Initializes a new instance of the <see cref="PersonalizedChatClient"/> class from the services that
     /// <c>AddAiPersona()</c> registered.</summary>
@@ -131,6 +135,31 @@ public sealed class PersonalizedChatClient : DelegatingChatClient
         await _sessions.DeleteUserAsync(userId, cancellationToken);
         await _store.DeleteUserAsync(userId, cancellationToken);
         _cache.Remove(userId);
+    }
+
+    /// <summary>Lets running persona updates finish, for up to <see cref="AiPersonaOptions.ShutdownTimeout"/>, then
+    /// disposes the inner client.</summary>
+    /// <returns>A task that completes when the client is disposed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _updatesAwaited, 1) == 0)
+        {
+            await _scheduler.WaitForIdleAsync(_options.CurrentValue.ShutdownTimeout).ConfigureAwait(false);
+        }
+
+        Dispose();
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && Interlocked.Exchange(ref _updatesAwaited, 1) == 0)
+        {
+            // Background updates run on the thread pool, so blocking here cannot starve them.
+            _scheduler.WaitForIdleAsync(_options.CurrentValue.ShutdownTimeout).GetAwaiter().GetResult();
+        }
+
+        base.Dispose(disposing);
     }
 
     private async ValueTask<Turn> PrepareAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)

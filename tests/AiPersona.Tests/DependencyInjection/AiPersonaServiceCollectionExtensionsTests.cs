@@ -223,38 +223,80 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
     [Fact]
     public async Task DisposingTheProvider_LetsARunningUpdateFinish_WithinTheShutdownTimeout()
     {
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var learning = FakeModels.Optimizer().GetResponseAsyncCallback!;
-        var optimizerModel = new TestChatClient
-        {
-            GetResponseAsyncCallback = async (m, o, ct) =>
-            {
-                started.TrySetResult();
-                await release.Task;
-                return await learning(m, o, ct);
-            },
-        };
-        var store = new InMemoryPersonaStore();
-        var services = new ServiceCollection();
-        services.AddSingleton<IPersonaStore>(store);
-        services.AddAiPersona(o => o.ShutdownTimeout = TimeSpan.FromMinutes(5));
-        services.AddKeyedChatClient(AiPersonaOptions.DefaultOptimizerChatClientKey, optimizerModel);
-        services.AddChatClient(FakeModels.Chat()).UsePersonalization();
-        var provider = services.BuildServiceProvider();
-        var client = provider.GetRequiredService<IChatClient>();
-        for (var s = 1; s <= 4; s++)
-        {
-            await client.GetResponseAsync([User($"I like thing{s}")], new ChatOptions { ConversationId = $"c{s}" }.WithPersonaUser("ana"));
-        }
+        var app = await HeldUpdate.StartAsync();
 
-        await started.Task;
-        var disposing = provider.DisposeAsync().AsTask();
+        var disposing = app.Provider.DisposeAsync().AsTask();
         Assert.False(disposing.IsCompleted);
-        release.SetResult();
+        app.Release();
         await disposing;
 
-        Assert.Equal(1, (await store.GetAsync("ana")).Version);
+        Assert.Equal(1, (await app.Store.GetAsync("ana")).Version);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task DisposingTheClient_LetsARunningUpdateFinish_WithinTheShutdownTimeout(bool asynchronously)
+    {
+        var app = await HeldUpdate.StartAsync();
+        var personalized = app.Client.GetRequiredService<PersonalizedChatClient>();
+
+        var disposing = asynchronously ? personalized.DisposeAsync().AsTask() : Task.Run(personalized.Dispose);
+        await Task.Delay(50);
+        Assert.False(disposing.IsCompleted);
+        app.Release();
+        await disposing;
+
+        Assert.Equal(1, (await app.Store.GetAsync("ana")).Version);
+        await app.Provider.DisposeAsync();
+    }
+
+    // An app whose first persona update is running and held until released.
+    private sealed class HeldUpdate
+    {
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        private HeldUpdate()
+        {
+        }
+
+        public InMemoryPersonaStore Store { get; } = new();
+
+        public ServiceProvider Provider { get; private set; } = null!;
+
+        public IChatClient Client { get; private set; } = null!;
+
+        public static async Task<HeldUpdate> StartAsync()
+        {
+            var app = new HeldUpdate();
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var learning = FakeModels.Optimizer().GetResponseAsyncCallback!;
+            var optimizerModel = new TestChatClient
+            {
+                GetResponseAsyncCallback = async (m, o, ct) =>
+                {
+                    started.TrySetResult();
+                    await app._release.Task;
+                    return await learning(m, o, ct);
+                },
+            };
+            var services = new ServiceCollection();
+            services.AddSingleton<IPersonaStore>(app.Store);
+            services.AddAiPersona(o => o.ShutdownTimeout = TimeSpan.FromMinutes(5));
+            services.AddKeyedChatClient(AiPersonaOptions.DefaultOptimizerChatClientKey, optimizerModel);
+            services.AddChatClient(FakeModels.Chat()).UsePersonalization();
+            app.Provider = services.BuildServiceProvider();
+            app.Client = app.Provider.GetRequiredService<IChatClient>();
+            for (var s = 1; s <= 4; s++)
+            {
+                await app.Client.GetResponseAsync([User($"I like thing{s}")], new ChatOptions { ConversationId = $"c{s}" }.WithPersonaUser("ana"));
+            }
+
+            await started.Task;
+            return app;
+        }
+
+        public void Release() => _release.SetResult();
     }
 
     private sealed class AlwaysUser(string userId) : IChatUserResolver
