@@ -12,6 +12,7 @@ internal static class InteractiveChat
                   /history  every change of the persona, with reasons
                   /why section.field  why a value is believed, with the evidence
                   /end      end this session (every 3 ended sessions update the persona)
+                  /forget   delete your persona, its history and your sessions
                   /quit     end the session and leave
         """;
 
@@ -53,6 +54,13 @@ internal static class InteractiveChat
                     history.Clear();
                     conversation = Guid.NewGuid().ToString("N");
                     System.Console.WriteLine("Session ended; a new one starts with your next message.");
+                    continue;
+                case ["/forget"]:
+                    await scheduler.WhenIdleAsync(); // an update still running could save after the deletion
+                    await personalized.ForgetUserAsync(userId);
+                    history.Clear();
+                    conversation = Guid.NewGuid().ToString("N");
+                    System.Console.WriteLine($"Everything stored about '{userId}' is deleted; the next message starts afresh.");
                     continue;
                 case [""]:
                     continue;
