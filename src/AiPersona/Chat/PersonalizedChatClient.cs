@@ -18,6 +18,8 @@ namespace AiPersona;
 /// (its responses carry a <see cref="ChatResponse.ConversationId"/>), the persona is added once and follow-up requests
 /// under the id it handed back are sent as they are. The caller's messages and options are never changed. Streaming and
 /// non-streaming calls behave the same; a stream that fails or is abandoned records nothing.</para>
+/// <para>A storage failure never fails the chat call: the request goes out without the persona, or the turn goes
+/// unrecorded, and the failure is logged as an error.</para>
 /// <para>The client is thread-safe. Disposing it lets the persona updates that are running finish, for up to
 /// <see cref="AiPersonaOptions.ShutdownTimeout"/>, before the inner client is disposed; the
 /// <see cref="PersonaUpdateScheduler"/>, which the service provider owns, cancels whatever still runs when the provider is
@@ -196,10 +198,17 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
 
         // Close a session this turn ends (new conversation, idle timeout) first: in inline mode the update it completes
         // is then learned before this request is personalized.
-        var pending = await _sessions.BeginTurnAsync(userId, options?.ConversationId, cancellationToken);
-        if (pending >= settings.SessionsPerUpdate)
+        try
         {
-            await _scheduler.RequestUpdateAsync(userId, cancellationToken);
+            var pending = await _sessions.BeginTurnAsync(userId, options?.ConversationId, cancellationToken);
+            if (pending >= settings.SessionsPerUpdate)
+            {
+                await _scheduler.RequestUpdateAsync(userId, cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.BeginTurnFailed(_logger, ex, UserIdHash.Of(userId));
         }
 
         // A conversation the service keeps already holds the persona an earlier request of it carried.
@@ -207,7 +216,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         var personaInHistory = _serviceHeld.Contains(userId, options?.ConversationId);
         if (mode == PersonalizationMode.Enabled && !personaInHistory)
         {
-            var rendered = await _cache.GetRenderedAsync(userId, cancellationToken);
+            var rendered = await RenderedPersonaAsync(userId, cancellationToken);
             if (rendered.Length > 0)
             {
                 innerMessages = WithPersona(callerMessages, rendered);
@@ -216,6 +225,20 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         }
 
         return new Turn(userId, innerMessages, innerOptions, callerMessages, options?.ConversationId, personaInHistory);
+    }
+
+    // Personalization must not take the chat down: without the persona store the request goes out unpersonalized.
+    private async Task<string> RenderedPersonaAsync(string userId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _cache.GetRenderedAsync(userId, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.PersonaLoadFailed(_logger, ex, UserIdHash.Of(userId));
+            return string.Empty;
+        }
     }
 
     private async Task RecordAsync(Turn turn, ChatResponse response, CancellationToken cancellationToken)

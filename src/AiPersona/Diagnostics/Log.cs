@@ -58,4 +58,10 @@ internal static partial class Log
 
     [LoggerMessage(18, LogLevel.Warning, "Deleting expired session transcripts of user {UserHash} failed; they are tried again after the next update.")]
     public static partial void PruneFailed(ILogger logger, Exception exception, string userHash);
+
+    [LoggerMessage(19, LogLevel.Error, "Applying session boundaries before a chat turn of user {UserHash} failed; the request is sent anyway.")]
+    public static partial void BeginTurnFailed(ILogger logger, Exception exception, string userHash);
+
+    [LoggerMessage(20, LogLevel.Error, "Loading the persona of user {UserHash} failed; the request is sent without it.")]
+    public static partial void PersonaLoadFailed(ILogger logger, Exception exception, string userHash);
 }

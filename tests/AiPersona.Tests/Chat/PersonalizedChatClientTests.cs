@@ -1,6 +1,9 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
+using Moq;
 using static AiPersona.Tests.TestData;
 
 namespace AiPersona.Tests.Chat;
@@ -101,6 +104,40 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         Assert.Equal(
             [true, false, false, false, true, false],
             _model.Calls.Select(c => AllText(c.Messages).Contains("Likes tea", StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task WhenTheSessionStoreFails_TheCallSucceedsWithThePersona_AndTheFailuresAreLogged(bool streaming)
+    {
+        var logs = new FakeLogCollector();
+        var client = Build(PersonaUpdateMode.Inline, configureServices: s => s
+            .AddSingleton(new Mock<ISessionStore>(MockBehavior.Strict).Object)
+            .AddLogging(b => b.AddProvider(new FakeLoggerProvider(logs))));
+        await SeedPersonaAsync("ana", "Likes tea");
+
+        await ChatAsync(client, streaming, "ana", "c1", "hello");
+
+        Assert.Contains("Likes tea", AllText(_model.Calls[^1].Messages), StringComparison.Ordinal);
+        var errors = logs.GetSnapshot().Where(r => r.Level == LogLevel.Error).Select(r => r.Id.Id).ToList();
+        Assert.Equal([19, 16], errors); // boundaries, then recording
+    }
+
+    [Fact]
+    public async Task WhenThePersonaStoreFails_TheCallSucceedsWithoutThePersona_AndTheTurnIsStillRecorded()
+    {
+        var logs = new FakeLogCollector();
+        var client = Build(PersonaUpdateMode.Inline, configureServices: s => s
+            .AddSingleton(new Mock<IPersonaStore>(MockBehavior.Strict).Object)
+            .AddLogging(b => b.AddProvider(new FakeLoggerProvider(logs))));
+
+        var response = await client.GetResponseAsync([User("hello")], new ChatOptions { ConversationId = "c1" }.WithPersonaUser("ana"));
+
+        Assert.Equal("reply 1", response.Text);
+        Assert.DoesNotContain(_model.Calls[^1].Messages, m => m.Role == ChatRole.System);
+        Assert.Contains(logs.GetSnapshot(), r => r.Level == LogLevel.Error && r.Id.Id == 20);
+        Assert.Single(await _services!.GetRequiredService<ISessionManager>().GetSessionsAsync("ana"));
     }
 
     [Fact]
