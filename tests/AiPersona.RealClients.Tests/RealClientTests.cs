@@ -42,6 +42,14 @@ public sealed class RealClientTests
             Assert.Equal("Sure, here you go.", text);
         }
 
+        // A follow-up in the fourth session resends the conversation: a provider that keeps no state needs the persona again.
+        var followUpOptions = new ChatOptions { ConversationId = "conversation-4" }.WithPersonaUser("ana");
+        List<ChatMessage> followUp = [new(ChatRole.System, "You are a helpful assistant."), new(ChatRole.User, "Question 4, as numbered steps please"), new(ChatRole.Assistant, "Sure, here you go."), new(ChatRole.User, "And one more")];
+        var followUpResponse = streaming
+            ? await client.GetStreamingResponseAsync(followUp, followUpOptions).ToChatResponseAsync()
+            : await client.GetResponseAsync(followUp, followUpOptions);
+        Assert.Null(followUpResponse.ConversationId);
+
         List<(string Path, JsonObject Body)> requests;
         lock (server.Requests)
         {
@@ -54,15 +62,19 @@ public sealed class RealClientTests
         var persona = await provider.GetRequiredService<IPersonaStore>().GetAsync("ana");
         Assert.Equal("Prefers answers as numbered steps", persona.GetValue("preferences", "formats")!.Value);
 
-        // The fourth session's request carried the persona, after the app's system prompt.
+        // The fourth session's requests carried the persona, after the app's system prompt.
         var chatRequests = requests.Where(r => !FakeLlmServer.IsStructuredOutputRequest(r.Body)).ToList();
-        Assert.Equal(4, chatRequests.Count);
+        Assert.Equal(5, chatRequests.Count);
         Assert.All(chatRequests, r => Assert.Equal(streaming, r.Body["stream"]?.GetValue<bool>() ?? protocol == FakeProtocol.Ollama));
-        var last = FakeLlmServer.MessagesOf(chatRequests[^1].Body);
-        Assert.Equal(("system", "You are a helpful assistant."), last[0]);
-        Assert.Equal("system", last[1].Role);
-        Assert.Contains("<user_persona>", last[1].Content, StringComparison.Ordinal);
-        Assert.Contains("preferences.formats: \"Prefers answers as numbered steps\"", last[1].Content, StringComparison.Ordinal);
+        foreach (var request in chatRequests.Skip(3))
+        {
+            var messages = FakeLlmServer.MessagesOf(request.Body);
+            Assert.Equal(("system", "You are a helpful assistant."), messages[0]);
+            Assert.Equal("system", messages[1].Role);
+            Assert.Contains("<user_persona>", messages[1].Content, StringComparison.Ordinal);
+            Assert.Contains("preferences.formats: \"Prefers answers as numbered steps\"", messages[1].Content, StringComparison.Ordinal);
+        }
+
         Assert.All(chatRequests.Take(3), r => Assert.DoesNotContain(FakeLlmServer.MessagesOf(r.Body), m => m.Content.Contains("<user_persona>", StringComparison.Ordinal)));
 
         // AiPersona's per-request settings never reach the provider.
