@@ -34,7 +34,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
     private readonly IOptionsMonitor<AiPersonaOptions> _options;
     private readonly IChatUserResolver? _userResolver;
     private readonly ILogger _logger;
-    private readonly ServiceHeldConversations _serviceHeld = new();
+    private readonly ServiceHeldConversations _serviceHeld;
     private int _updatesAwaited;
 
     /// <summary>Initializes a new instance of the <see cref="PersonalizedChatClient"/> class from the services that
@@ -44,7 +44,8 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
     /// <exception cref="InvalidOperationException">AiPersona's services are not registered.</exception>
     public PersonalizedChatClient(IChatClient innerClient, IServiceProvider services)
         : this(innerClient, Resolve<IPersonaStore>(services), Resolve<ISessionManager>(services), Resolve<PersonaUpdateScheduler>(services), Resolve<PersonaCache>(services),
-              Resolve<IOptionsMonitor<AiPersonaOptions>>(services), services.GetService<IChatUserResolver>(), services.GetService<ILogger<PersonalizedChatClient>>())
+              Resolve<IOptionsMonitor<AiPersonaOptions>>(services), services.GetService<IChatUserResolver>(), services.GetService<ILogger<PersonalizedChatClient>>(),
+              services.GetService<ServiceHeldConversations>())
     {
     }
 
@@ -56,7 +57,8 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         PersonaCache cache,
         IOptionsMonitor<AiPersonaOptions> options,
         IChatUserResolver? userResolver = null,
-        ILogger? logger = null)
+        ILogger? logger = null,
+        ServiceHeldConversations? serviceHeld = null)
         : base(innerClient)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -71,6 +73,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         _options = options;
         _userResolver = userResolver;
         _logger = logger ?? NullLogger.Instance;
+        _serviceHeld = serviceHeld ?? new ServiceHeldConversations();
         _ = options.CurrentValue; // fails fast with OptionsValidationException when the options are invalid
     }
 

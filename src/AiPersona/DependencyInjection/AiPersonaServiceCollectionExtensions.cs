@@ -66,6 +66,7 @@ public static class AiPersonaServiceCollectionExtensions
             sp.GetRequiredService<IOptionsMonitor<AiPersonaOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<PersonaUpdateScheduler>>()));
+        services.TryAddSingleton<ServiceHeldConversations>();
         return new AiPersonaBuilder(services);
     }
 

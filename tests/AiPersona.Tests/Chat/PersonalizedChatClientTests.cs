@@ -106,6 +106,27 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
             _model.Calls.Select(c => AllText(c.Messages).Contains("Likes tea", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public async Task ServiceKeptConversation_IsKnownToEveryPipelineOfTheProvider()
+    {
+        var responses = 0;
+        _model.GetResponseAsyncCallback = (_, _, _) =>
+        {
+            var n = Interlocked.Increment(ref responses);
+            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, $"reply {n}")) { ConversationId = $"resp_{n}" });
+        };
+        Build(PersonaUpdateMode.Inline);
+        await SeedPersonaAsync("ana", "Likes tea");
+
+        // Two pipelines built from one provider, as an app that builds its client per request does.
+        using var first = new ChatClientBuilder(_model).UsePersonalization().Build(_services);
+        using var second = new ChatClientBuilder(_model).UsePersonalization().Build(_services);
+        await ChatAsync(first, false, "ana", null, "first");
+        await ChatAsync(second, false, "ana", "resp_1", "second");
+
+        Assert.Equal([true, false], _model.Calls.Select(c => AllText(c.Messages).Contains("Likes tea", StringComparison.Ordinal)));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
