@@ -155,18 +155,8 @@ public sealed class PostgreSqlSessionStore : ISessionStore, IAsyncDisposable, ID
         var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var reader = await _database.Command(connection, "SELECT DISTINCT ON (user_key) user_id FROM {schema}.sessions WHERE state < 2 ORDER BY user_key;")
-                .ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                var users = new List<string>();
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    users.Add(UserKeys.Decode(reader.GetFieldValue<byte[]>(0)));
-                }
-
-                return users;
-            }
+            return await _database.Command(connection, "SELECT DISTINCT ON (user_key) user_id FROM {schema}.sessions WHERE state < 2 ORDER BY user_key;")
+                .ReadAllAsync(static reader => UserKeys.Decode(reader.GetFieldValue<byte[]>(0)), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -247,24 +237,18 @@ public sealed class PostgreSqlSessionStore : ISessionStore, IAsyncDisposable, ID
         var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var sessions = new List<ConversationSession>();
-            var reader = await _database.Command(connection, sql, null, ("key", key), ("state", state)).ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    sessions.Add(new ConversationSession(
-                        reader.GetString(0),
-                        UserKeys.Decode(reader.GetFieldValue<byte[]>(1)),
-                        reader.IsDBNull(2) ? null : reader.GetString(2),
-                        (SessionState)reader.GetInt16(3),
-                        reader.GetFieldValue<DateTimeOffset>(4),
-                        reader.GetFieldValue<DateTimeOffset>(5),
-                        reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
-                        reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7),
-                        []));
-                }
-            }
+            var sessions = await _database.Command(connection, sql, null, ("key", key), ("state", state)).ReadAllAsync(
+                static reader => new ConversationSession(
+                    reader.GetString(0),
+                    UserKeys.Decode(reader.GetFieldValue<byte[]>(1)),
+                    reader.IsDBNull(2) ? null : reader.GetString(2),
+                    (SessionState)reader.GetInt16(3),
+                    reader.GetFieldValue<DateTimeOffset>(4),
+                    reader.GetFieldValue<DateTimeOffset>(5),
+                    reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
+                    reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7),
+                    []),
+                cancellationToken).ConfigureAwait(false);
 
             if (sessions.Count > 0)
             {
@@ -279,26 +263,13 @@ public sealed class PostgreSqlSessionStore : ISessionStore, IAsyncDisposable, ID
         }
     }
 
+    // One query for the messages of all the sessions read, grouped by session (rows come ordered by session, then seq).
     private async Task<Dictionary<string, List<SessionMessage>>> MessagesAsync(NpgsqlConnection connection, string key, string[] sessionIds, CancellationToken cancellationToken)
     {
-        var messages = new Dictionary<string, List<SessionMessage>>(StringComparer.Ordinal);
-        var reader = await _database.Command(connection, "SELECT session_id, role, text, created_at FROM {schema}.session_messages WHERE user_key = @key AND session_id = ANY(@ids) ORDER BY session_id, seq;", null, ("key", key), ("ids", sessionIds))
-            .ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                var id = reader.GetString(0);
-                if (!messages.TryGetValue(id, out var list))
-                {
-                    list = [];
-                    messages[id] = list;
-                }
-
-                list.Add(new SessionMessage(reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3)));
-            }
-        }
-
-        return messages;
+        var rows = await _database.Command(connection, "SELECT session_id, role, text, created_at FROM {schema}.session_messages WHERE user_key = @key AND session_id = ANY(@ids) ORDER BY session_id, seq;", null, ("key", key), ("ids", sessionIds))
+            .ReadAllAsync(static reader => (SessionId: reader.GetString(0), Message: new SessionMessage(reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3))), cancellationToken)
+            .ConfigureAwait(false);
+        return rows.GroupBy(static r => r.SessionId, StringComparer.Ordinal)
+            .ToDictionary(static g => g.Key, static g => g.Select(static r => r.Message).ToList(), StringComparer.Ordinal);
     }
 }

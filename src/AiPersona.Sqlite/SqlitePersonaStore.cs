@@ -84,18 +84,8 @@ public sealed class SqlitePersonaStore : IPersonaStore
         var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var reader = await SqliteDatabase.Command(connection, "SELECT document FROM persona_revisions WHERE user_key = $key ORDER BY id;", null, ("$key", key))
-                .ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                var history = new List<PersonaRevision>();
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    history.Add(JsonSerializer.Deserialize(reader.GetString(0), AiPersonaJsonContext.Default.PersonaRevision)!);
-                }
-
-                return history;
-            }
+            return await SqliteDatabase.Command(connection, "SELECT document FROM persona_revisions WHERE user_key = $key ORDER BY id;", null, ("$key", key))
+                .ReadAllAsync(DbCommandReads.Revision, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -166,18 +166,8 @@ public sealed class SqliteSessionStore : ISessionStore
         var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var reader = await SqliteDatabase.Command(connection, "SELECT DISTINCT user_key, user_id FROM sessions WHERE state IN (0, 1);")
-                .ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                var users = new List<string>();
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    users.Add(UserKeys.Decode((byte[])reader[1]));
-                }
-
-                return users;
-            }
+            return await SqliteDatabase.Command(connection, "SELECT DISTINCT user_key, user_id FROM sessions WHERE state IN (0, 1);")
+                .ReadAllAsync(static reader => UserKeys.Decode((byte[])reader[1]), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -214,24 +204,18 @@ public sealed class SqliteSessionStore : ISessionStore
         var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var sessions = new List<ConversationSession>();
-            var reader = await SqliteDatabase.Command(connection, sql, null, ("$key", key), ("$state", state)).ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    sessions.Add(new ConversationSession(
-                        reader.GetString(0),
-                        UserKeys.Decode((byte[])reader[1]),
-                        reader.IsDBNull(2) ? null : reader.GetString(2),
-                        (SessionState)reader.GetInt32(3),
-                        SqliteDatabase.Time(reader.GetString(4)),
-                        SqliteDatabase.Time(reader.GetString(5)),
-                        reader.IsDBNull(6) ? null : SqliteDatabase.Time(reader.GetString(6)),
-                        reader.IsDBNull(7) ? null : SqliteDatabase.Time(reader.GetString(7)),
-                        []));
-                }
-            }
+            var sessions = await SqliteDatabase.Command(connection, sql, null, ("$key", key), ("$state", state)).ReadAllAsync(
+                static reader => new ConversationSession(
+                    reader.GetString(0),
+                    UserKeys.Decode((byte[])reader[1]),
+                    reader.IsDBNull(2) ? null : reader.GetString(2),
+                    (SessionState)reader.GetInt32(3),
+                    SqliteDatabase.Time(reader.GetString(4)),
+                    SqliteDatabase.Time(reader.GetString(5)),
+                    reader.IsDBNull(6) ? null : SqliteDatabase.Time(reader.GetString(6)),
+                    reader.IsDBNull(7) ? null : SqliteDatabase.Time(reader.GetString(7)),
+                    []),
+                cancellationToken).ConfigureAwait(false);
 
             for (var i = 0; i < sessions.Count; i++)
             {
@@ -243,20 +227,8 @@ public sealed class SqliteSessionStore : ISessionStore
     }
 
     private static async Task<IReadOnlyList<SessionMessage>> MessagesAsync(SqliteConnection connection, string key, string sessionId, CancellationToken cancellationToken)
-    {
-        var messages = new List<SessionMessage>();
-        var reader = await SqliteDatabase.Command(connection, "SELECT role, text, created_at FROM session_messages WHERE user_key = $key AND session_id = $id ORDER BY seq;", null, ("$key", key), ("$id", sessionId))
-            .ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                messages.Add(new SessionMessage(reader.GetString(0), reader.GetString(1), SqliteDatabase.Time(reader.GetString(2))));
-            }
-        }
-
-        return messages;
-    }
+        => await SqliteDatabase.Command(connection, "SELECT role, text, created_at FROM session_messages WHERE user_key = $key AND session_id = $id ORDER BY seq;", null, ("$key", key), ("$id", sessionId))
+            .ReadAllAsync(static reader => new SessionMessage(reader.GetString(0), reader.GetString(1), SqliteDatabase.Time(reader.GetString(2))), cancellationToken).ConfigureAwait(false);
 
     private async Task InTransactionAsync(Func<SqliteConnection, SqliteTransaction, Task> work, CancellationToken cancellationToken)
     {
