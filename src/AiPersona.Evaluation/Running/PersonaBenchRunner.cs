@@ -87,7 +87,7 @@ public sealed class PersonaBenchRunner
         if (setting.Kind == BenchmarkSettingKind.GoldenPersona && (await store.GetAsync(persona.Id, cancellationToken).ConfigureAwait(false)).Version == 0)
         {
             var golden = persona.GoldenPersona.SelectMany(s => s.Value.Select(f => PersonaEdit.Set(s.Key, f.Key, f.Value, "golden persona")));
-            await store.SaveAsync(Persona.CreateEmpty(persona.Id).ApplyEdits(golden, DateTimeOffset.UtcNow), cancellationToken).ConfigureAwait(false);
+            await store.SaveAsync(Persona.CreateEmpty(persona.Id).ApplyEdits(golden, services.GetRequiredService<TimeProvider>().GetUtcNow()), cancellationToken).ConfigureAwait(false);
         }
 
         var assistant = BuildAssistant(setting, persona, services);
