@@ -80,9 +80,11 @@ public sealed class Persona
 
         foreach (var edit in edits)
         {
-            ArgumentNullException.ThrowIfNull(edit);
-            ArgumentException.ThrowIfNullOrWhiteSpace(edit.Section);
-            ArgumentException.ThrowIfNullOrWhiteSpace(edit.Field);
+            if (edit is null || string.IsNullOrWhiteSpace(edit.Section) || string.IsNullOrWhiteSpace(edit.Field))
+            {
+                throw new ArgumentException("Every edit needs a section and a field name.", nameof(edits));
+            }
+
             if (!sections.TryGetValue(edit.Section, out var fields))
             {
                 fields = new Dictionary<string, PersonaValue>(StringComparer.OrdinalIgnoreCase);

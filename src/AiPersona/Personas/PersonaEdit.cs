@@ -22,8 +22,15 @@ public sealed record PersonaEdit(
     /// <param name="reason">Why the change is made.</param>
     /// <param name="sourceSessionIds">The sessions that support the change.</param>
     /// <returns>The edit.</returns>
+    /// <exception cref="ArgumentException"><paramref name="section"/>, <paramref name="field"/> or <paramref name="value"/>
+    /// is null, empty or white space.</exception>
     public static PersonaEdit Set(string section, string field, string value, string? reason = null, params IReadOnlyList<string> sourceSessionIds)
-        => new(section, field, PersonaEditOperation.Set, value, reason, sourceSessionIds);
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(section);
+        ArgumentException.ThrowIfNullOrWhiteSpace(field);
+        ArgumentException.ThrowIfNullOrWhiteSpace(value);
+        return new(section, field, PersonaEditOperation.Set, value, reason, sourceSessionIds ?? []);
+    }
 
     /// <summary>Creates an edit that removes a field.</summary>
     /// <param name="section">The section name.</param>
@@ -31,6 +38,12 @@ public sealed record PersonaEdit(
     /// <param name="reason">Why the change is made.</param>
     /// <param name="sourceSessionIds">The sessions that support the change.</param>
     /// <returns>The edit.</returns>
+    /// <exception cref="ArgumentException"><paramref name="section"/> or <paramref name="field"/> is null, empty or white
+    /// space.</exception>
     public static PersonaEdit Remove(string section, string field, string? reason = null, params IReadOnlyList<string> sourceSessionIds)
-        => new(section, field, PersonaEditOperation.Remove, null, reason, sourceSessionIds);
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(section);
+        ArgumentException.ThrowIfNullOrWhiteSpace(field);
+        return new(section, field, PersonaEditOperation.Remove, null, reason, sourceSessionIds ?? []);
+    }
 }

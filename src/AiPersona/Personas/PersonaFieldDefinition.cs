@@ -14,8 +14,10 @@ public sealed class PersonaFieldDefinition
     /// <param name="description">What the field holds; the optimizer reads it.</param>
     /// <param name="policy">Who may set the field.</param>
     /// <param name="importance">How important the field is when the rendered persona must be shortened.</param>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null, empty or white space.</exception>
     public PersonaFieldDefinition(string name, string description, FieldPolicy policy = FieldPolicy.Learnable, int importance = 50)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Name = name;
         Description = description;
         Policy = policy;

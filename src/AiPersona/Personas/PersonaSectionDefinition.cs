@@ -12,8 +12,11 @@ public sealed class PersonaSectionDefinition
     /// <param name="name">The section name, unique within the schema.</param>
     /// <param name="description">What the section is about.</param>
     /// <param name="fields">The fields of the section.</param>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null, empty or white space.</exception>
     public PersonaSectionDefinition(string name, string description, params IEnumerable<PersonaFieldDefinition> fields)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(fields);
         Name = name;
         Description = description;
         Fields = [.. fields];

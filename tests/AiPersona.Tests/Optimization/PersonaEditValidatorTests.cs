@@ -140,7 +140,7 @@ public sealed class PersonaEditValidatorTests
 
     [Fact]
     public void MissingNames_AreRejected()
-        => Assert.Single(Validate(PersonaEdit.Set("", "name", "Ana", null, "s1")).Rejected);
+        => Assert.Single(Validate(new PersonaEdit("", "name", PersonaEditOperation.Set, "Ana", null, ["s1"])).Rejected);
 
     private static (List<PersonaEdit> Accepted, List<RejectedPersonaEdit> Rejected) Validate(params PersonaEdit[] edits)
         => Validate(PersonaSchema.CreateDefault(), edits);

@@ -52,7 +52,7 @@ public class PersonaTests
     [Fact]
     public void ApplyEdits_RejectsEmptySetValue()
     {
-        var ex = Assert.Throws<ArgumentException>(() => Persona.CreateEmpty("u1").ApplyEdits([PersonaEdit.Set("demographics", "name", " ")], Now));
+        var ex = Assert.Throws<ArgumentException>(() => Persona.CreateEmpty("u1").ApplyEdits([new PersonaEdit("demographics", "name", PersonaEditOperation.Set, " ", null, [])], Now));
         Assert.Contains("Remove", ex.Message, StringComparison.Ordinal);
     }
 

@@ -1,0 +1,123 @@
+using AiPersona.Evaluation;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Moq;
+
+namespace AiPersona.Tests.Api;
+
+/// <summary>Public entry points reject null and invalid arguments with the parameter's own name, as MEAI's do.</summary>
+public sealed class ArgumentValidationTests
+{
+    private static readonly IOptionsMonitor<AiPersonaOptions> Options = TestOptions.Create();
+    private static readonly IChatClient Model = TestChatClient.Replying(_ => "ok");
+
+    [Fact]
+    public void Registration_names_the_null_argument()
+    {
+        AssertNull("services", () => AiPersonaServiceCollectionExtensions.AddAiPersona(null!));
+        AssertNull("builder", () => PersonalizationChatClientBuilderExtensions.UsePersonalization(null!));
+        AssertNull("builder", () => ToolExecutorChatClientBuilderExtensions.UseToolExecutor((ChatClientBuilder)null!));
+        AssertNull("builder", () => AiPersonaServiceCollectionExtensions.UseFileSystemStorage(null!, "dir"));
+        AssertNull("builder", () => SqliteAiPersonaBuilderExtensions.UseSqlite(null!, "Data Source=x.db"));
+        AssertNull("builder", () => PostgreSqlAiPersonaBuilderExtensions.UsePostgreSql(null!, "Host=127.0.0.1"));
+
+        var builder = new ServiceCollection().AddAiPersona();
+        AssertInvalid("rootDirectory", () => builder.UseFileSystemStorage(" "));
+        AssertInvalid("connectionString", () => builder.UseSqlite(""));
+        AssertInvalid("connectionString", () => builder.UsePostgreSql(""));
+    }
+
+    [Fact]
+    public void Chat_client_and_options_extensions_name_the_null_argument()
+    {
+        using var provider = BuildProvider();
+        AssertNull("innerClient", () => _ = new PersonalizedChatClient(null!, provider));
+        AssertNull("services", () => _ = new PersonalizedChatClient(Model, null!));
+
+        AssertNull("options", () => ChatOptionsPersonaExtensions.WithPersonaUser(null!, "u"));
+        AssertNull("userId", () => _ = new ChatOptions().WithPersonaUser(null!));
+        AssertInvalid("userId", () => _ = new ChatOptions().WithPersonaUser(""));
+        AssertNull("options", () => ChatOptionsPersonaExtensions.WithPersonalization(null!, PersonalizationMode.Private));
+    }
+
+    [Fact]
+    public void Engine_constructors_name_the_null_argument()
+    {
+        var store = new InMemoryPersonaStore();
+        var sessions = new Mock<ISessionManager>().Object;
+        var optimizer = new Mock<IPersonaOptimizer>().Object;
+        AssertNull("store", () => _ = new PersonaUpdater(null!, sessions, optimizer, Options));
+        AssertNull("sessions", () => _ = new PersonaUpdater(store, null!, optimizer, Options));
+        AssertNull("optimizer", () => _ = new PersonaUpdater(store, sessions, null!, Options));
+        AssertNull("options", () => _ = new PersonaUpdater(store, sessions, optimizer, null!));
+
+        AssertNull("chatClient", () => _ = new SimulatedToolExecutor(null!));
+        AssertNull("options", () => _ = new FileSystemPersonaStore(null!));
+        AssertNull("options", () => _ = new FileSystemSessionStore(null!));
+        AssertNull("options", () => _ = new SqlitePersonaStore(null!));
+        AssertNull("options", () => _ = new SqliteSessionStore(null!));
+        AssertNull("options", () => _ = new PostgreSqlPersonaStore((IOptions<PostgreSqlStorageOptions>)null!));
+        AssertNull("options", () => _ = new PostgreSqlSessionStore((IOptions<PostgreSqlStorageOptions>)null!));
+        AssertNull("models", () => _ = new PersonaBenchRunner(null!));
+    }
+
+    [Fact]
+    public async Task Store_and_session_methods_name_the_bad_argument()
+    {
+        var store = new InMemoryPersonaStore();
+        await AssertNullAsync("change", () => store.SaveAsync(null!));
+        await AssertNullAsync("userId", () => store.GetAsync(null!));
+        await AssertInvalidAsync("userId", () => store.GetAsync(""));
+        await AssertNullAsync("userId", () => store.GetHistoryAsync(null!));
+        await AssertNullAsync("userId", () => store.DeleteUserAsync(null!));
+
+        var client = new PersonalizedChatClient(Model, BuildProvider());
+        await AssertNullAsync("messages", () => client.GetResponseAsync((IEnumerable<ChatMessage>)null!));
+        await AssertNullAsync("userId", () => client.EndSessionAsync(null!));
+        await AssertNullAsync("userId", () => client.ForgetUserAsync(null!));
+    }
+
+    [Fact]
+    public void Persona_model_names_the_bad_argument()
+    {
+        AssertNull("userId", () => Persona.CreateEmpty(null!));
+        AssertNull("section", () => PersonaEdit.Set(null!, "f", "v"));
+        AssertNull("field", () => PersonaEdit.Set("s", null!, "v"));
+        AssertNull("value", () => PersonaEdit.Set("s", "f", null!));
+        AssertInvalid("value", () => PersonaEdit.Set("s", "f", " "));
+        AssertInvalid("field", () => PersonaEdit.Remove("s", ""));
+        AssertNull("edits", () => Persona.CreateEmpty("u").ApplyEdits(null!, DateTimeOffset.UnixEpoch));
+        AssertInvalid("edits", () => Persona.CreateEmpty("u").ApplyEdits([new PersonaEdit("s", " ", PersonaEditOperation.Set, "v", null, [])], DateTimeOffset.UnixEpoch));
+        AssertInvalid("name", () => _ = new PersonaFieldDefinition("", "d"));
+        AssertInvalid("name", () => _ = new PersonaSectionDefinition(" ", "d"));
+    }
+
+    private static ServiceProvider BuildProvider()
+    {
+        var services = new ServiceCollection();
+        services.AddAiPersona();
+        services.AddChatClient(Model);
+        return services.BuildServiceProvider();
+    }
+
+    private static void AssertNull(string parameter, Action action)
+        => Assert.Equal(parameter, Assert.Throws<ArgumentNullException>(action).ParamName);
+
+    private static void AssertInvalid(string parameter, Action action)
+    {
+        var ex = Assert.ThrowsAny<ArgumentException>(action);
+        Assert.IsNotType<ArgumentNullException>(ex);
+        Assert.Equal(parameter, ex.ParamName);
+    }
+
+    private static async Task AssertNullAsync(string parameter, Func<Task> action)
+        => Assert.Equal(parameter, (await Assert.ThrowsAsync<ArgumentNullException>(action)).ParamName);
+
+    private static async Task AssertInvalidAsync(string parameter, Func<Task> action)
+    {
+        var ex = await Assert.ThrowsAnyAsync<ArgumentException>(action);
+        Assert.IsNotType<ArgumentNullException>(ex);
+        Assert.Equal(parameter, ex.ParamName);
+    }
+}
