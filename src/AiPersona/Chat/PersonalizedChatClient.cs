@@ -41,12 +41,16 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
     /// <c>AddAiPersona()</c> registered.</summary>
     /// <param name="innerClient">The client to personalize.</param>
     /// <param name="services">The service provider.</param>
+    /// <remarks>When the app registered no <see cref="IChatClient"/> for the persona optimizer (keyed under
+    /// <see cref="AiPersonaOptions.OptimizerChatClientKey"/>, or unkeyed), the optimizer uses
+    /// <paramref name="innerClient"/> (of the first personalized client built from <paramref name="services"/>).</remarks>
     /// <exception cref="InvalidOperationException">AiPersona's services are not registered.</exception>
     public PersonalizedChatClient(IChatClient innerClient, IServiceProvider services)
         : this(innerClient, Resolve<IPersonaStore>(services), Resolve<ISessionManager>(services), Resolve<PersonaUpdateScheduler>(services), Resolve<PersonaCache>(services),
               Resolve<IOptionsMonitor<AiPersonaOptions>>(services), services.GetService<IChatUserResolver>(), services.GetService<ILogger<PersonalizedChatClient>>(),
               services.GetService<ServiceHeldConversations>())
     {
+        services.GetService<OptimizerClientFallback>()?.Offer(innerClient);
     }
 
     internal PersonalizedChatClient(

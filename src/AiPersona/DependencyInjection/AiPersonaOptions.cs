@@ -33,7 +33,8 @@ public sealed class AiPersonaOptions
     public int MaxSaveAttempts { get; set; } = 3;
 
     /// <summary>Gets or sets the key of the keyed <c>IChatClient</c> service the optimizer uses. When no client is
-    /// registered under the key, the optimizer uses the unkeyed <c>IChatClient</c>.</summary>
+    /// registered under the key, the optimizer uses the unkeyed <c>IChatClient</c>, and when none is registered at all,
+    /// the client the first <see cref="PersonalizedChatClient"/> built from the service provider wraps.</summary>
     /// <value>Defaults to <see cref="DefaultOptimizerChatClientKey"/>.</value>
     public string OptimizerChatClientKey { get; set; } = DefaultOptimizerChatClientKey;
 

@@ -67,6 +67,7 @@ public static class AiPersonaServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<PersonaUpdateScheduler>>()));
         services.TryAddSingleton<ServiceHeldConversations>();
+        services.TryAddSingleton<OptimizerClientFallback>();
         return new AiPersonaBuilder(services);
     }
 
@@ -130,14 +131,23 @@ public static class AiPersonaServiceCollectionExtensions
             return new Lazy<IChatClient>(keyed);
         }
 
-        if (services.GetService<IServiceProviderIsService>()?.IsService(typeof(IChatClient)) == false)
-        {
-            throw new InvalidOperationException(
-                $"The persona optimizer needs an IChatClient: register one (services.AddChatClient(...)) or a keyed one under '{key}' (services.AddKeyedChatClient(\"{key}\", ...)).");
-        }
-
         // The unkeyed client is often the personalized pipeline, which depends on the optimizer: resolve it on first use.
-        // The optimizer's own calls pass through the personalization layer untouched.
-        return new Lazy<IChatClient>(() => services.GetRequiredService<IChatClient>(), LazyThreadSafetyMode.ExecutionAndPublication);
+        // The optimizer's own calls pass through the personalization layer untouched. Without one, the optimizer uses the
+        // client a PersonalizedChatClient wraps. PublicationOnly: a failed resolution is retried, not cached.
+        return new Lazy<IChatClient>(
+            () =>
+            {
+                if (services.GetService<IServiceProviderIsService>()?.IsService(typeof(IChatClient)) != false
+                    && services.GetService<IChatClient>() is { } registered)
+                {
+                    return registered;
+                }
+
+                return services.GetService<OptimizerClientFallback>()?.Client
+                    ?? throw new InvalidOperationException(
+                        $"The persona optimizer needs an IChatClient: register one (services.AddChatClient(...)) or a keyed one under '{key}' " +
+                        $"(services.AddKeyedChatClient(\"{key}\", ...)), or build a PersonalizedChatClient, whose inner client it then uses.");
+            },
+            LazyThreadSafetyMode.PublicationOnly);
     }
 }

@@ -128,14 +128,37 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
     }
 
     [Fact]
-    public void WithoutAnyChatClient_TheOptimizerFailsWithAClearMessage()
+    public async Task WithoutAnyChatClient_TheOptimizerFailsWithAClearMessage()
     {
         var services = new ServiceCollection();
         services.AddAiPersona();
         using var provider = services.BuildServiceProvider();
+        var optimizer = provider.GetRequiredService<IPersonaOptimizer>();
 
-        var ex = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IPersonaOptimizer>());
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => optimizer.OptimizeAsync(
+            new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), [CompletedSession("s", "u", "I like tea")])));
         Assert.Contains("AddKeyedChatClient", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task WithoutARegisteredChatClient_TheOptimizerUsesTheClientThePersonalizedClientWraps(bool viaBuilder)
+    {
+        var model = new TestChatClient();
+        var optimizerReplies = FakeModels.Optimizer().GetResponseAsyncCallback!;
+        var chatReplies = FakeModels.Chat().GetResponseAsyncCallback!;
+        model.GetResponseAsyncCallback = (m, o, ct) => o?.ResponseFormat is ChatResponseFormatJson ? optimizerReplies(m, o, ct) : chatReplies(m, o, ct);
+        var services = new ServiceCollection();
+        services.AddAiPersona(o => { o.UpdateMode = PersonaUpdateMode.Inline; o.SessionsPerUpdate = 1; });
+        await using var provider = services.BuildServiceProvider();
+        using IChatClient client = viaBuilder ? model.AsBuilder().UsePersonalization().Build(provider) : new PersonalizedChatClient(model, provider);
+
+        await client.GetResponseAsync([User("I like tea")], new ChatOptions { ConversationId = "c1" }.WithPersonaUser("ana"));
+        await client.GetResponseAsync([User("hello")], new ChatOptions { ConversationId = "c2" }.WithPersonaUser("ana"));
+
+        Assert.Single(model.Calls, c => c.Options?.ResponseFormat is ChatResponseFormatJson);
+        Assert.Contains("tea", model.Calls[^1].Messages[0].Text, StringComparison.Ordinal);
     }
 
     [Fact]
