@@ -269,6 +269,10 @@ public sealed class FileSystemSessionStore : ISessionStore
             // Moved to another state folder between listing and reading.
             return default;
         }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"The session file '{path}' is damaged and was left as it is: {ex.Message}", ex);
+        }
     }
 
     private Task WriteAsync(ConversationSession session, CancellationToken cancellationToken)

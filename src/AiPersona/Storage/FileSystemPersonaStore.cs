@@ -85,8 +85,18 @@ public sealed class FileSystemPersonaStore : IPersonaStore
 
         await using (stream.ConfigureAwait(false))
         {
-            var document = await JsonSerializer.DeserializeAsync(stream, AiPersonaJsonContext.Default.PersonaDocument, cancellationToken).ConfigureAwait(false)
-                ?? throw new InvalidDataException($"The persona file '{Path.GetFileName(path)}' is empty.");
+            PersonaDocument? read;
+            try
+            {
+                read = await JsonSerializer.DeserializeAsync(stream, AiPersonaJsonContext.Default.PersonaDocument, cancellationToken).ConfigureAwait(false);
+            }
+            catch (JsonException ex)
+            {
+                // Never overwritten: saves read the document first, so they fail too until the file is repaired.
+                throw new InvalidDataException($"The persona file '{path}' is damaged and was left as it is: {ex.Message}", ex);
+            }
+
+            var document = read ?? throw new InvalidDataException($"The persona file '{Path.GetFileName(path)}' is empty.");
             if (!string.Equals(document.UserId, userId, StringComparison.Ordinal))
             {
                 throw new InvalidDataException($"The persona file '{Path.GetFileName(path)}' belongs to another user id.");

@@ -22,6 +22,21 @@ public sealed class FileSystemSessionStoreTests : SessionStoreConformanceTests, 
     }
 
     [Fact]
+    public async Task ADamagedSessionFile_FailsWithTheFileNamed_AndIsNeverOverwritten()
+    {
+        var (user, id) = (NewUser(), NewSessionId());
+        await Store.CreateAsync(Open(id, user, T0, "hello"));
+        var file = Assert.Single(_root.AllFiles(), f => Path.GetFileName(f) == id + ".json");
+        var damaged = (await File.ReadAllTextAsync(file))[..30];
+        await File.WriteAllTextAsync(file, damaged);
+
+        var ex = await Assert.ThrowsAsync<InvalidDataException>(() => Store.GetSessionsAsync(user));
+        Assert.Contains(file, ex.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidDataException>(() => Store.AppendMessagesAsync(user, id, [new SessionMessage("assistant", "hi", T0)], T0));
+        Assert.Equal(damaged, await File.ReadAllTextAsync(file));
+    }
+
+    [Fact]
     public async Task SessionIdsThatAreNotSafeFileNames_AreRefused()
         => await Assert.ThrowsAsync<ArgumentException>(() => Store.CreateAsync(Open("../evil", NewUser(), T0, "x")));
 

@@ -41,6 +41,21 @@ public sealed class FileSystemPersonaStoreTests : PersonaStoreConformanceTests, 
     }
 
     [Fact]
+    public async Task ADamagedDocument_FailsWithTheFileNamed_AndIsNeverOverwritten()
+    {
+        var user = NewUser();
+        var persona = await Store.SaveAsync(Persona.CreateEmpty(user).ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now));
+        var document = Assert.Single(_root.AllFiles(), f => f.EndsWith(".json", StringComparison.Ordinal));
+        var damaged = (await File.ReadAllTextAsync(document))[..40];
+        await File.WriteAllTextAsync(document, damaged);
+
+        var ex = await Assert.ThrowsAsync<InvalidDataException>(() => Store.GetAsync(user));
+        Assert.Contains(document, ex.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidDataException>(() => Store.SaveAsync(persona.ApplyEdits([PersonaEdit.Set("demographics", "age", "30")], Now)));
+        Assert.Equal(damaged, await File.ReadAllTextAsync(document));
+    }
+
+    [Fact]
     public async Task ALeftoverTemporaryFileFromACrash_IsIgnored()
     {
         var user = NewUser();
