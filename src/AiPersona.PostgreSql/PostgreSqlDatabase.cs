@@ -59,8 +59,14 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
 
     /// <summary>Creates or upgrades the schema to <paramref name="targetVersion"/>, once across every instance (an
     /// advisory lock serializes concurrent starters).</summary>
-    public async Task MigrateAsync(int targetVersion, CancellationToken cancellationToken)
+    public Task MigrateAsync(int targetVersion, CancellationToken cancellationToken)
+        => MigrateAsync(PostgreSqlAiPersonaSchema.Migrations, targetVersion, cancellationToken);
+
+    /// <summary>Runs the migrations from the stored version up to <paramref name="targetVersion"/> in one transaction:
+    /// index i of <paramref name="migrations"/> upgrades version i to i + 1. Existing rows are kept.</summary>
+    internal async Task MigrateAsync(IReadOnlyList<string> migrations, int targetVersion, CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(targetVersion, migrations.Count);
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -73,14 +79,14 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
                     .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 var stored = await Command(connection, "SELECT max(version) FROM {schema}.schema_version;", transaction).ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
                 var version = stored is int v ? v : 0;
-                if (version > PostgreSqlAiPersonaSchema.LatestVersion)
+                if (version > migrations.Count)
                 {
-                    throw new InvalidOperationException($"The AiPersona schema '{Options.SchemaName}' has version {version}, newer than this library knows ({PostgreSqlAiPersonaSchema.LatestVersion}). Update the AiPersona.PostgreSql package.");
+                    throw new InvalidOperationException($"The AiPersona schema '{Options.SchemaName}' has version {version}, newer than this library knows ({migrations.Count}). Update the AiPersona.PostgreSql package.");
                 }
 
                 for (; version < targetVersion; version++)
                 {
-                    await Command(connection, PostgreSqlAiPersonaSchema.Migrations[version], transaction).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    await Command(connection, migrations[version], transaction).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                     await Command(connection, "DELETE FROM {schema}.schema_version; INSERT INTO {schema}.schema_version (version) VALUES (@version);", transaction, ("version", version + 1))
                         .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }

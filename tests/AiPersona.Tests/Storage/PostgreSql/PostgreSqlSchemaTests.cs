@@ -26,6 +26,28 @@ public sealed class PostgreSqlSchemaTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task AnOlderSchema_IsUpgradedInPlace_KeepingItsData()
+    {
+        // The library has one schema version so far; a second, test-only migration stands for the next release's.
+        await using (var store = new PostgreSqlPersonaStore(Schema.Options))
+        {
+            await store.SaveAsync(Persona.CreateEmpty("old-user").ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now));
+        }
+
+        string[] nextRelease = [.. PostgreSqlAiPersonaSchema.Migrations, "ALTER TABLE {schema}.personas ADD COLUMN note text NULL; UPDATE {schema}.personas SET note = 'migrated';"];
+        await using (var database = new PostgreSqlDatabase(Schema.Options.Value))
+        {
+            await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => database.MigrateAsync(nextRelease, nextRelease.Length, CancellationToken.None)));
+        }
+
+        Assert.Equal(nextRelease.Length, await Schema.ScalarAsync("SELECT max(version) FROM {schema}.schema_version;"));
+        Assert.Equal(1L, await Schema.ScalarAsync("SELECT count(*) FROM {schema}.schema_version;"));
+        Assert.Equal("migrated", await Schema.ScalarAsync("SELECT note FROM {schema}.personas;"));
+        Assert.Contains("\"Ana\"", (string)(await Schema.ScalarAsync("SELECT document FROM {schema}.personas;"))!, StringComparison.Ordinal);
+        Assert.Equal(1L, await Schema.ScalarAsync("SELECT count(*) FROM {schema}.persona_revisions;"));
+    }
+
+    [Fact]
     public async Task TheDocumentedScript_CreatesAWorkingSchema_ForAppsThatManageDdl()
     {
         await Schema.ScalarAsync(PostgreSqlAiPersonaSchema.GetScript(Schema.Name));
