@@ -198,6 +198,7 @@ public sealed class FileSystemSessionStore : ISessionStore
                 Directory.Delete(folder, recursive: true);
             }
 
+            File.Delete(StoragePaths.Combine(_root, FolderName, StoragePaths.GetLegacyUserKey(userId) + ".lock"));
             File.Delete(lockPath);
         }
     }
@@ -318,13 +319,12 @@ public sealed class FileSystemSessionStore : ISessionStore
         return sessionId + ".json";
     }
 
+    // Every path of a user goes through here, so a folder written under the legacy name is adopted before first use.
     private string UserPath(string userId, params ReadOnlySpan<string> parts)
     {
-        var all = new string[parts.Length + 2];
-        all[0] = FolderName;
-        all[1] = StoragePaths.GetUserKey(userId);
-        parts.CopyTo(all.AsSpan(2));
-        return StoragePaths.Combine(_root, all);
+        var folder = StoragePaths.Combine(_root, FolderName, StoragePaths.GetUserKey(userId));
+        StoragePaths.AdoptLegacy(StoragePaths.Combine(_root, FolderName, StoragePaths.GetLegacyUserKey(userId)), folder);
+        return parts.IsEmpty ? folder : StoragePaths.Combine(folder, parts);
     }
 
     private string LockPath(string userId) => StoragePaths.Combine(_root, FolderName, StoragePaths.GetUserKey(userId) + ".lock");

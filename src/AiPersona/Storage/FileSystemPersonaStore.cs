@@ -63,12 +63,15 @@ public sealed class FileSystemPersonaStore : IPersonaStore
         {
             File.Delete(DocumentPath(userId));
             File.Delete(lockPath);
+            File.Delete(StoragePaths.Combine(_root, FolderName, StoragePaths.GetLegacyUserKey(userId) + ".json"));
+            File.Delete(StoragePaths.Combine(_root, FolderName, StoragePaths.GetLegacyUserKey(userId) + ".lock"));
         }
     }
 
     private async Task<PersonaDocument?> ReadAsync(string userId, CancellationToken cancellationToken)
     {
         var path = DocumentPath(userId);
+        StoragePaths.AdoptLegacy(StoragePaths.Combine(_root, FolderName, StoragePaths.GetLegacyUserKey(userId) + ".json"), path);
         FileStream stream;
         try
         {

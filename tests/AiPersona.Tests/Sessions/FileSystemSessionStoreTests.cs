@@ -22,6 +22,28 @@ public sealed class FileSystemSessionStoreTests : SessionStoreConformanceTests, 
     }
 
     [Fact]
+    public async Task SessionsUnderTheEarlierFolderName_AreAdopted_PendingStateIncluded()
+    {
+        const string user = "bob@example.com";
+        var (learned, pending) = (NewSessionId(), NewSessionId());
+        await Store.CreateAsync(Open(learned, user, T0, "one"));
+        await Store.CompleteAsync(user, learned, T0);
+        await Store.MarkLearnedAsync(user, [learned], T0);
+        await Store.CreateAsync(Open(pending, user, T0.AddMinutes(1), "two"));
+        await Store.CompleteAsync(user, pending, T0.AddMinutes(1));
+        var sessions = Path.Combine(_root.Path, "store", "sessions");
+        var folder = Assert.Single(Directory.GetDirectories(sessions));
+        Directory.Move(folder, Path.Combine(sessions, StoragePaths.GetLegacyUserKey(user)));
+
+        var store = new FileSystemSessionStore(Options.Create(new FileSystemStorageOptions { RootDirectory = Path.Combine(_root.Path, "store") }));
+
+        Assert.Equal([user], await store.GetUsersWithUnlearnedSessionsAsync());
+        Assert.Equal([pending], (await store.GetSessionsAsync(user, SessionState.Completed)).Select(s => s.Id));
+        Assert.Equal([learned], (await store.GetSessionsAsync(user, SessionState.Learned)).Select(s => s.Id));
+        Assert.Equal(folder, Assert.Single(Directory.GetDirectories(sessions)));
+    }
+
+    [Fact]
     public async Task ADamagedSessionFile_FailsWithTheFileNamed_AndIsNeverOverwritten()
     {
         var (user, id) = (NewUser(), NewSessionId());

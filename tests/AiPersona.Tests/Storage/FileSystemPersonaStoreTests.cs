@@ -41,6 +41,35 @@ public sealed class FileSystemPersonaStoreTests : PersonaStoreConformanceTests, 
     }
 
     [Fact]
+    public async Task FileNames_CarryNoPartOfTheUserId()
+    {
+        await Store.SaveAsync(Persona.CreateEmpty("alice.smith@example.com").ApplyEdits([PersonaEdit.Set("demographics", "name", "Alice")], Now));
+
+        Assert.All(_root.AllFiles(), f => Assert.DoesNotContain("alice", f, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task ADocumentUnderTheEarlierFileName_IsAdopted_WithItsHistory()
+    {
+        const string user = "alice.smith@example.com";
+        var first = await Store.SaveAsync(Persona.CreateEmpty(user).ApplyEdits([PersonaEdit.Set("demographics", "name", "Alice")], Now));
+        await Store.SaveAsync(first.ApplyEdits([PersonaEdit.Set("demographics", "age", "41")], Now));
+        var document = Assert.Single(_root.AllFiles(), f => f.EndsWith(".json", StringComparison.Ordinal));
+        var legacy = Path.Combine(Path.GetDirectoryName(document)!, StoragePaths.GetLegacyUserKey(user) + ".json");
+        File.Move(document, legacy);
+        Assert.StartsWith("alicesmithexamplecom-", Path.GetFileName(legacy), StringComparison.Ordinal);
+
+        var store = new FileSystemPersonaStore(Options.Create(new FileSystemStorageOptions { RootDirectory = Path.Combine(_outside, "store") }));
+        var read = await store.GetAsync(user);
+
+        Assert.Equal(2, read.Version);
+        Assert.Equal("41", read.GetValue("demographics", "age")!.Value);
+        Assert.Equal(2, (await store.GetHistoryAsync(user)).Count);
+        Assert.True(File.Exists(document));
+        Assert.False(File.Exists(legacy));
+    }
+
+    [Fact]
     public async Task ADamagedDocument_FailsWithTheFileNamed_AndIsNeverOverwritten()
     {
         var user = NewUser();
