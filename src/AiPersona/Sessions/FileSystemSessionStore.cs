@@ -322,9 +322,18 @@ public sealed class FileSystemSessionStore : ISessionStore
     // Every path of a user goes through here, so a folder written under the legacy name is adopted before first use.
     private string UserPath(string userId, params ReadOnlySpan<string> parts)
     {
-        var folder = StoragePaths.Combine(_root, FolderName, StoragePaths.GetUserKey(userId));
-        StoragePaths.AdoptLegacy(StoragePaths.Combine(_root, FolderName, StoragePaths.GetLegacyUserKey(userId)), folder);
-        return parts.IsEmpty ? folder : StoragePaths.Combine(folder, parts);
+        var all = new string[parts.Length + 2];
+        all[0] = FolderName;
+        all[1] = StoragePaths.GetUserKey(userId);
+        parts.CopyTo(all.AsSpan(2));
+        if (!Directory.Exists(Path.Combine(_root, FolderName, all[1])))
+        {
+            StoragePaths.AdoptLegacy(
+                StoragePaths.Combine(_root, FolderName, StoragePaths.GetLegacyUserKey(userId)),
+                StoragePaths.Combine(_root, FolderName, all[1]));
+        }
+
+        return StoragePaths.Combine(_root, all);
     }
 
     private string LockPath(string userId) => StoragePaths.Combine(_root, FolderName, StoragePaths.GetUserKey(userId) + ".lock");

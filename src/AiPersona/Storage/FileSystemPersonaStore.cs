@@ -71,7 +71,11 @@ public sealed class FileSystemPersonaStore : IPersonaStore
     private async Task<PersonaDocument?> ReadAsync(string userId, CancellationToken cancellationToken)
     {
         var path = DocumentPath(userId);
-        StoragePaths.AdoptLegacy(StoragePaths.Combine(_root, FolderName, StoragePaths.GetLegacyUserKey(userId) + ".json"), path);
+        if (!File.Exists(path))
+        {
+            StoragePaths.AdoptLegacy(StoragePaths.Combine(_root, FolderName, StoragePaths.GetLegacyUserKey(userId) + ".json"), path);
+        }
+
         FileStream stream;
         try
         {
