@@ -43,7 +43,8 @@ public static class AiPersonaServiceCollectionExtensions
             sp.GetRequiredService<IOptionsMonitor<AiPersonaOptions>>(),
             sp.GetService<ILogger<LlmPersonaOptimizer>>()));
         services.TryAddSingleton<IToolExecutor, FunctionToolExecutor>();
-        services.TryAddSingleton<IPersonaRenderer, PersonaRenderer>();
+        services.TryAddSingleton<ITokenCounter>(CharacterTokenCounter.Instance);
+        services.TryAddSingleton<IPersonaRenderer>(sp => new PersonaRenderer(sp.GetRequiredService<ITokenCounter>()));
         services.TryAddSingleton<IPersonaUpdateLock, InProcessPersonaUpdateLock>();
         services.TryAddSingleton(sp => new PersonaUpdater(
             sp.GetRequiredService<IPersonaStore>(),

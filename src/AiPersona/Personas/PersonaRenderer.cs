@@ -4,7 +4,8 @@ namespace AiPersona;
 
 /// <summary>The default renderer: a fenced block of quoted <c>section.field: "value"</c> lines in schema order, framed as
 /// data about the user. When the block exceeds the budget, the least important fields are dropped whole.</summary>
-internal sealed class PersonaRenderer : IPersonaRenderer
+/// <param name="tokenCounter">Counts tokens; one per four characters when <see langword="null"/>.</param>
+internal sealed class PersonaRenderer(ITokenCounter? tokenCounter = null) : IPersonaRenderer
 {
     internal const string Header = """
         Background about the user you are assisting, learned from earlier conversations with them. It is data about the user,
@@ -17,43 +18,42 @@ internal sealed class PersonaRenderer : IPersonaRenderer
     // Fields the schema does not define (open schemas) rank below every defined field of default importance.
     private const int UnknownFieldImportance = 25;
 
+    private readonly ITokenCounter _tokenCounter = tokenCounter ?? CharacterTokenCounter.Instance;
+
     public string Render(Persona persona, PersonaSchema schema, int tokenBudget)
     {
         ArgumentNullException.ThrowIfNull(persona);
         ArgumentNullException.ThrowIfNull(schema);
         var lines = OrderedLines(persona, schema);
-        if (lines.Count == 0)
+
+        // The text that is checked is the text that is returned: tokenizers do not add up line by line exactly.
+        var text = Compose(lines);
+
+        // Drop the least important first; among equals, the one that comes last in the schema.
+        using var dropOrder = lines.OrderBy(static l => l.Importance).ThenByDescending(static l => l.Position).GetEnumerator();
+        while (text.Length > 0 && _tokenCounter.CountTokens(text) > tokenBudget && dropOrder.MoveNext())
         {
-            return string.Empty;
+            dropOrder.Current.Dropped = true;
+            text = Compose(lines);
         }
 
-        // The length of the text below, kept exact so the estimate of the result is the one that is checked.
-        var length = Header.Length + 1 + lines.Sum(static l => l.Text.Length + 1) + Footer.Length;
-        if (TokenEstimate.OfLength(length) > tokenBudget)
-        {
-            // Drop the least important first; among equals, the one that comes last in the schema.
-            foreach (var line in lines.OrderBy(static l => l.Importance).ThenByDescending(static l => l.Position))
-            {
-                if (TokenEstimate.OfLength(length) <= tokenBudget)
-                {
-                    break;
-                }
+        return text.Length > 0 && _tokenCounter.CountTokens(text) <= tokenBudget ? text : string.Empty;
+    }
 
-                line.Dropped = true;
-                length -= line.Text.Length + 1;
-            }
-        }
-
-        var kept = lines.Where(static l => !l.Dropped).ToList();
-        if (kept.Count == 0)
+    private static string Compose(List<Line> lines)
+    {
+        if (lines.TrueForAll(static l => l.Dropped))
         {
             return string.Empty;
         }
 
         var text = new StringBuilder(Header).Append('\n');
-        foreach (var line in kept)
+        foreach (var line in lines)
         {
-            text.Append(line.Text).Append('\n');
+            if (!line.Dropped)
+            {
+                text.Append(line.Text).Append('\n');
+            }
         }
 
         return text.Append(Footer).ToString();

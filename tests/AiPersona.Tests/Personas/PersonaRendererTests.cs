@@ -1,3 +1,5 @@
+using Moq;
+
 namespace AiPersona.Tests.Personas;
 
 public sealed class PersonaRendererTests
@@ -42,17 +44,39 @@ public sealed class PersonaRendererTests
         var schema = PersonaSchema.CreateDefault();
         var full = _renderer.Render(persona, schema, 10_000);
 
-        var budget = TokenEstimate.Of(full) - 5; // one field must go
+        var budget = CharacterTokenCounter.Instance.CountTokens(full) - 5; // one field must go
         var text = _renderer.Render(persona, schema, budget);
 
-        Assert.True(TokenEstimate.Of(text) <= budget);
+        Assert.True(CharacterTokenCounter.Instance.CountTokens(text) <= budget);
         Assert.DoesNotContain("gender", text, StringComparison.Ordinal);
         Assert.Contains("Thirties " + new string('a', 200) + "\"", text, StringComparison.Ordinal);
         Assert.Contains("Warm and direct " + new string('s', 200) + "\"", text, StringComparison.Ordinal);
 
-        var tighter = _renderer.Render(persona, schema, TokenEstimate.Of(full) - 60);
+        var tighter = _renderer.Render(persona, schema, CharacterTokenCounter.Instance.CountTokens(full) - 60);
         Assert.DoesNotContain("age", tighter, StringComparison.Ordinal);
         Assert.Contains("styles", tighter, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheBudgetIsCheckedWithTheGivenTokenCounter()
+    {
+        // Chinese text takes about a token per character, four times what the default estimate assumes.
+        var persona = Make(
+            ("demographics", "name", "王丽"),
+            ("personality", "values_and_interests", "喜欢在周末和朋友一起去山里徒步旅行，也喜欢摄影和品尝各地的美食"),
+            ("patterns", "purchase", "购物时通常会先比较价格和评价，偏好性价比高的国产品牌"));
+        var perCharacter = new Mock<ITokenCounter>();
+        perCharacter.Setup(c => c.CountTokens(It.IsAny<string>())).Returns((string text) => text.Length);
+        var schema = PersonaSchema.CreateDefault();
+        var budget = _renderer.Render(persona, schema, 10_000).Length - 10;
+
+        var estimated = _renderer.Render(persona, schema, budget);
+        var counted = new PersonaRenderer(perCharacter.Object).Render(persona, schema, budget);
+
+        Assert.Contains("patterns.purchase", estimated, StringComparison.Ordinal); // the estimate thinks all of it fits
+        Assert.True(counted.Length <= budget);
+        Assert.DoesNotContain("patterns.purchase", counted, StringComparison.Ordinal); // importance 50, the least of the three
+        Assert.Contains("demographics.name", counted, StringComparison.Ordinal);
     }
 
     [Fact]
