@@ -95,7 +95,8 @@ public static class AiPersonaServiceCollectionExtensions
         return services.AddAiPersona(configure);
     }
 
-    /// <summary>Keeps personas and sessions as files under a directory (the paper's per-user files).</summary>
+    /// <summary>Keeps personas and sessions as files under a directory (the paper's per-user files), and coordinates
+    /// persona updates across the processes sharing it with OS file locks.</summary>
     /// <param name="builder">The builder.</param>
     /// <param name="rootDirectory">The directory; created if missing. Nothing outside it is touched.</param>
     /// <returns>The builder.</returns>
@@ -106,6 +107,7 @@ public static class AiPersonaServiceCollectionExtensions
         var options = Options.Options.Create(new FileSystemStorageOptions { RootDirectory = rootDirectory });
         builder.Services.Replace(ServiceDescriptor.Singleton<IPersonaStore>(_ => new FileSystemPersonaStore(options)));
         builder.Services.Replace(ServiceDescriptor.Singleton<ISessionStore>(_ => new FileSystemSessionStore(options)));
+        builder.Services.Replace(ServiceDescriptor.Singleton<IPersonaUpdateLock>(_ => new FileSystemPersonaUpdateLock(options)));
         return builder;
     }
 

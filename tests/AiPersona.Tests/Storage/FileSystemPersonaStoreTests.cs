@@ -149,6 +149,8 @@ public sealed class FileSystemPersonaStoreTests : PersonaStoreConformanceTests, 
     {
         var user = NewUser();
         await Store.SaveAsync(Persona.CreateEmpty(user).ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now));
+        var updateLock = new FileSystemPersonaUpdateLock(Options.Create(new FileSystemStorageOptions { RootDirectory = Path.Combine(_outside, "store") }));
+        await (await updateLock.TryAcquireAsync(user))!.DisposeAsync(); // an update ran: its lock file exists
 
         await Store.DeleteUserAsync(user);
 
