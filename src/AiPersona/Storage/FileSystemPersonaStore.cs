@@ -65,7 +65,11 @@ public sealed class FileSystemPersonaStore : IPersonaStore
             File.Delete(lockPath);
             File.Delete(StoragePaths.Combine(_root, FolderName, StoragePaths.GetLegacyUserKey(userId) + ".json"));
             File.Delete(StoragePaths.Combine(_root, FolderName, StoragePaths.GetLegacyUserKey(userId) + ".lock"));
-            File.Delete(FileSystemPersonaUpdateLock.LockPath(_root, userId));
+            var updateLockPath = FileSystemPersonaUpdateLock.LockPath(_root, userId);
+            if (File.Exists(updateLockPath))
+            {
+                File.Delete(updateLockPath);
+            }
         }
     }
 

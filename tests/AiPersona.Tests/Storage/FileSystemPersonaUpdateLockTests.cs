@@ -32,7 +32,8 @@ public sealed class FileSystemPersonaUpdateLockTests : IDisposable
     [Fact]
     public async Task ALockHeldByAnotherProcess_IsRespected_AndFreedWhenThatProcessDies()
     {
-        // .NET locks files with flock(2) on Linux, as util-linux's flock(1) does: a real second process holds the lock.
+        // .NET locks files with flock(2) on Linux, as util-linux's flock(1) does: a real second process holds the lock
+        // (--no-fork: the process that holds it is the one that is killed, with no child left holding it).
         Assert.SkipUnless(OperatingSystem.IsLinux() && File.Exists("/usr/bin/flock"), "needs Linux and util-linux's flock");
         var updateLock = new FileSystemPersonaUpdateLock(Options);
         await using (var created = await updateLock.TryAcquireAsync("u"))
@@ -41,7 +42,7 @@ public sealed class FileSystemPersonaUpdateLockTests : IDisposable
         }
 
         var lockFile = Assert.Single(Directory.GetFiles(Path.Combine(_root.Path, "updates")));
-        using var holder = Process.Start(new ProcessStartInfo("/usr/bin/flock", ["--exclusive", lockFile, "sleep", "60"]))!;
+        using var holder = Process.Start(new ProcessStartInfo("/usr/bin/flock", ["--exclusive", "--no-fork", lockFile, "sleep", "60"]))!;
         try
         {
             var deadline = DateTime.UtcNow.AddSeconds(30);
