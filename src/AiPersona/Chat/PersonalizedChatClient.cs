@@ -103,18 +103,38 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
     {
         ArgumentNullException.ThrowIfNull(messages);
         var turn = await PrepareAsync(messages, options, cancellationToken);
-        List<ChatResponseUpdate>? updates = turn.Record ? [] : null;
-        await foreach (var update in base.GetStreamingResponseAsync(turn.Messages, turn.Options, cancellationToken))
+        if (!turn.Record)
         {
-            updates?.Add(update);
-            yield return update;
+            await foreach (var update in base.GetStreamingResponseAsync(turn.Messages, turn.Options, cancellationToken))
+            {
+                yield return update;
+            }
+
+            yield break;
         }
 
-        // Reached only when the stream completed: a failed or abandoned stream records nothing.
-        if (updates is not null)
+        List<ChatResponseUpdate> updates = [];
+        var completed = false;
+        try
         {
-            await RecordAsync(turn, updates.ToChatResponse(), cancellationToken);
+            await foreach (var update in base.GetStreamingResponseAsync(turn.Messages, turn.Options, cancellationToken))
+            {
+                updates.Add(update);
+                yield return update;
+            }
+
+            completed = true;
         }
+        finally
+        {
+            // A failed, cancelled or abandoned stream records nothing half-finished.
+            if (!completed)
+            {
+                Log.StreamNotRecorded(_logger, UserIdHash.Of(turn.UserId!));
+            }
+        }
+
+        await RecordAsync(turn, updates.ToChatResponse(), cancellationToken);
     }
 
     /// <summary>Ends the user's open session (for example when the user closes the chat) and starts a persona update if

@@ -64,4 +64,7 @@ internal static partial class Log
 
     [LoggerMessage(20, LogLevel.Error, "Loading the persona of user {UserHash} failed; the request is sent without it.")]
     public static partial void PersonaLoadFailed(ILogger logger, Exception exception, string userHash);
+
+    [LoggerMessage(21, LogLevel.Debug, "The response stream of user {UserHash} ended before it completed (failed, cancelled or abandoned by the caller); the turn is not recorded.")]
+    public static partial void StreamNotRecorded(ILogger logger, string userHash);
 }

@@ -242,9 +242,10 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task FailedStream_RecordsNothing()
+    public async Task FailedStream_RecordsNothing_AndSaysSoAtDebugLevel()
     {
-        var client = Build(PersonaUpdateMode.Inline);
+        var logs = new FakeLogCollector();
+        var client = Build(PersonaUpdateMode.Inline, configureServices: s => s.AddLogging(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(new FakeLoggerProvider(logs))));
         _model.GetStreamingResponseAsyncCallback = (_, _, _) => Failing();
 
         await Assert.ThrowsAsync<HttpRequestException>(async () =>
@@ -255,6 +256,9 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         });
 
         Assert.Empty(await _services!.GetRequiredService<ISessionManager>().GetSessionsAsync("ana"));
+        var notRecorded = Assert.Single(logs.GetSnapshot(), r => r.Id.Id == 21);
+        Assert.Equal(LogLevel.Debug, notRecorded.Level);
+        Assert.DoesNotContain("ana", notRecorded.Message, StringComparison.Ordinal);
 
         static async IAsyncEnumerable<ChatResponseUpdate> Failing()
         {
@@ -267,7 +271,8 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     [Fact]
     public async Task AbandonedOrCancelledStream_RecordsNothing()
     {
-        var client = Build(PersonaUpdateMode.Inline);
+        var logs = new FakeLogCollector();
+        var client = Build(PersonaUpdateMode.Inline, configureServices: s => s.AddLogging(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(new FakeLoggerProvider(logs))));
         await foreach (var _ in client.GetStreamingResponseAsync([User("hello")], new ChatOptions().WithPersonaUser("ana")))
         {
             break;
@@ -283,6 +288,7 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         });
 
         Assert.Empty(await _services!.GetRequiredService<ISessionManager>().GetSessionsAsync("ana"));
+        Assert.Equal(2, logs.GetSnapshot().Count(r => r.Id.Id == 21));
     }
 
     [Theory]
