@@ -13,7 +13,12 @@ internal sealed class OptimizerClientFallback
     /// <summary>Gets the offered client, or <see langword="null"/> when no personalized client was built yet.</summary>
     public IChatClient? Client => Volatile.Read(ref _client);
 
-    /// <summary>Offers a client; the first offer wins.</summary>
+    /// <summary>Offers a client; the first offer wins until it is withdrawn.</summary>
     /// <param name="client">The client a personalized client wraps.</param>
     public void Offer(IChatClient client) => Interlocked.CompareExchange(ref _client, client, null);
+
+    /// <summary>Withdraws a client that is about to be disposed, so the optimizer never calls a disposed client; the next
+    /// personalized client built offers its own.</summary>
+    /// <param name="client">The client offered earlier.</param>
+    public void Withdraw(IChatClient client) => Interlocked.CompareExchange(ref _client, null, client);
 }

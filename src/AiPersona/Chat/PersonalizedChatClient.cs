@@ -35,6 +35,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
     private readonly IChatUserResolver? _userResolver;
     private readonly ILogger _logger;
     private readonly ServiceHeldConversations _serviceHeld;
+    private readonly OptimizerClientFallback? _optimizerFallback;
     private int _updatesAwaited;
 
     /// <summary>Initializes a new instance of the <see cref="PersonalizedChatClient"/> class from the services that
@@ -50,7 +51,8 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
               Resolve<IOptionsMonitor<AiPersonaOptions>>(services), services.GetService<IChatUserResolver>(), services.GetService<ILogger<PersonalizedChatClient>>(),
               services.GetService<ServiceHeldConversations>())
     {
-        services.GetService<OptimizerClientFallback>()?.Offer(innerClient);
+        _optimizerFallback = services.GetService<OptimizerClientFallback>();
+        _optimizerFallback?.Offer(innerClient);
     }
 
     internal PersonalizedChatClient(
@@ -186,6 +188,11 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         {
             // Background updates run on the thread pool, so blocking here cannot starve them.
             _scheduler.WaitForIdleAsync(_options.CurrentValue.ShutdownTimeout).GetAwaiter().GetResult();
+        }
+
+        if (disposing)
+        {
+            _optimizerFallback?.Withdraw(InnerClient);
         }
 
         base.Dispose(disposing);

@@ -162,6 +162,27 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public async Task ADisposedPersonalizedClient_NoLongerLendsItsInnerClientToTheOptimizer()
+    {
+        var services = new ServiceCollection();
+        services.AddAiPersona(o => { o.UpdateMode = PersonaUpdateMode.Inline; o.SessionsPerUpdate = 1; });
+        await using var provider = services.BuildServiceProvider();
+        var first = FakeModels.Chat();
+        var second = new TestChatClient();
+        var optimizerReplies = FakeModels.Optimizer().GetResponseAsyncCallback!;
+        var chatReplies = FakeModels.Chat().GetResponseAsyncCallback!;
+        second.GetResponseAsyncCallback = (m, o, ct) => o?.ResponseFormat is ChatResponseFormatJson ? optimizerReplies(m, o, ct) : chatReplies(m, o, ct);
+
+        new PersonalizedChatClient(first, provider).Dispose();
+        using var client = new PersonalizedChatClient(second, provider);
+        await client.GetResponseAsync([User("I like tea")], new ChatOptions { ConversationId = "c1" }.WithPersonaUser("ana"));
+        await client.GetResponseAsync([User("hello")], new ChatOptions { ConversationId = "c2" }.WithPersonaUser("ana"));
+
+        Assert.Empty(first.Calls);
+        Assert.Single(second.Calls, c => c.Options?.ResponseFormat is ChatResponseFormatJson);
+    }
+
+    [Fact]
     public void PersonalizedClient_WithoutAddAiPersona_FailsWithAClearMessage()
     {
         var services = new ServiceCollection();
