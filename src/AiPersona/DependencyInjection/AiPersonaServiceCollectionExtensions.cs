@@ -126,31 +126,23 @@ public static class AiPersonaServiceCollectionExtensions
         return builder;
     }
 
-    private static Lazy<IChatClient> ResolveOptimizerClient(IServiceProvider services)
+    // Resolved on every optimization (a singleton lookup): the unkeyed client is often the personalized pipeline, which
+    // depends on the optimizer, and a client lent by a personalized client is withdrawn when that client is disposed. The
+    // optimizer's own calls pass through the personalization layer untouched.
+    private static Func<IChatClient> ResolveOptimizerClient(IServiceProvider services)
     {
         var key = services.GetRequiredService<IOptionsMonitor<AiPersonaOptions>>().CurrentValue.OptimizerChatClientKey;
         if (services.GetKeyedService<IChatClient>(key) is { } keyed)
         {
-            return new Lazy<IChatClient>(keyed);
+            return () => keyed;
         }
 
-        // The unkeyed client is often the personalized pipeline, which depends on the optimizer: resolve it on first use.
-        // The optimizer's own calls pass through the personalization layer untouched. Without one, the optimizer uses the
-        // client a PersonalizedChatClient wraps. PublicationOnly: a failed resolution is retried, not cached.
-        return new Lazy<IChatClient>(
-            () =>
-            {
-                if (services.GetService<IServiceProviderIsService>()?.IsService(typeof(IChatClient)) != false
-                    && services.GetService<IChatClient>() is { } registered)
-                {
-                    return registered;
-                }
-
-                return services.GetService<OptimizerClientFallback>()?.Client
-                    ?? throw new InvalidOperationException(
-                        $"The persona optimizer needs an IChatClient: register one (services.AddChatClient(...)) or a keyed one under '{key}' " +
-                        $"(services.AddKeyedChatClient(\"{key}\", ...)), or build a PersonalizedChatClient, whose inner client it then uses.");
-            },
-            LazyThreadSafetyMode.PublicationOnly);
+        var registered = services.GetService<IServiceProviderIsService>()?.IsService(typeof(IChatClient)) != false;
+        var fallback = services.GetService<OptimizerClientFallback>();
+        return () => (registered ? services.GetService<IChatClient>() : null)
+            ?? fallback?.Client
+            ?? throw new InvalidOperationException(
+                $"The persona optimizer needs an IChatClient: register one (services.AddChatClient(...)) or a keyed one under '{key}' " +
+                $"(services.AddKeyedChatClient(\"{key}\", ...)), or build a PersonalizedChatClient, whose inner client it then uses.");
     }
 }

@@ -11,18 +11,18 @@ namespace AiPersona;
 /// one users chat with.</summary>
 internal sealed class LlmPersonaOptimizer : IPersonaOptimizer
 {
-    private readonly Lazy<IChatClient> _chatClient;
+    private readonly Func<IChatClient> _chatClient;
     private readonly IOptionsMonitor<AiPersonaOptions> _options;
     private readonly ILogger _logger;
 
     public LlmPersonaOptimizer(IChatClient chatClient, IOptionsMonitor<AiPersonaOptions> options, ILogger<LlmPersonaOptimizer>? logger = null)
-        : this(new Lazy<IChatClient>(chatClient ?? throw new ArgumentNullException(nameof(chatClient))), options, logger)
+        : this(Fixed(chatClient ?? throw new ArgumentNullException(nameof(chatClient))), options, logger)
     {
     }
 
-    // The client may be resolved lazily: the app's unkeyed IChatClient can be the personalized pipeline itself, which
-    // depends (through the updater) on this optimizer.
-    public LlmPersonaOptimizer(Lazy<IChatClient> chatClient, IOptionsMonitor<AiPersonaOptions> options, ILogger<LlmPersonaOptimizer>? logger = null)
+    // The client is resolved on every optimization: the app's unkeyed IChatClient can be the personalized pipeline itself,
+    // which depends (through the updater) on this optimizer, and a client lent by a personalized client can be withdrawn.
+    public LlmPersonaOptimizer(Func<IChatClient> chatClient, IOptionsMonitor<AiPersonaOptions> options, ILogger<LlmPersonaOptimizer>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(chatClient);
         ArgumentNullException.ThrowIfNull(options);
@@ -40,7 +40,7 @@ internal sealed class LlmPersonaOptimizer : IPersonaOptimizer
         var prompt = OptimizerPrompt.Create(request, _options.CurrentValue.MaxTranscriptCharacters);
         var chatOptions = new ChatOptions { Temperature = 0 };
         using var suppression = PersonalizationSuppression.Enter();
-        var response = await _chatClient.Value.GetResponseAsync<OptimizerResponse>(
+        var response = await _chatClient().GetResponseAsync<OptimizerResponse>(
             prompt.Messages,
             AiPersonaJsonContext.Default.Options,
             chatOptions,
@@ -105,4 +105,6 @@ internal sealed class LlmPersonaOptimizer : IPersonaOptimizer
 
         return edits;
     }
+
+    private static Func<IChatClient> Fixed(IChatClient chatClient) => () => chatClient;
 }

@@ -167,18 +167,26 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
         var services = new ServiceCollection();
         services.AddAiPersona(o => { o.UpdateMode = PersonaUpdateMode.Inline; o.SessionsPerUpdate = 1; });
         await using var provider = services.BuildServiceProvider();
-        var first = FakeModels.Chat();
-        var second = new TestChatClient();
         var optimizerReplies = FakeModels.Optimizer().GetResponseAsyncCallback!;
         var chatReplies = FakeModels.Chat().GetResponseAsyncCallback!;
-        second.GetResponseAsyncCallback = (m, o, ct) => o?.ResponseFormat is ChatResponseFormatJson ? optimizerReplies(m, o, ct) : chatReplies(m, o, ct);
+        var first = new TestChatClient { GetResponseAsyncCallback = (m, o, ct) => o?.ResponseFormat is ChatResponseFormatJson ? optimizerReplies(m, o, ct) : chatReplies(m, o, ct) };
+        var second = new TestChatClient { GetResponseAsyncCallback = first.GetResponseAsyncCallback };
 
-        new PersonalizedChatClient(first, provider).Dispose();
+        using (var earlier = new PersonalizedChatClient(first, provider))
+        {
+            // The optimizer uses the first client while it lives...
+            await earlier.GetResponseAsync([User("I like jazz")], new ChatOptions { ConversationId = "c0" }.WithPersonaUser("bob"));
+            await earlier.GetResponseAsync([User("hello")], new ChatOptions { ConversationId = "c1" }.WithPersonaUser("bob"));
+        }
+
+        var firstCalls = first.Calls.Count;
         using var client = new PersonalizedChatClient(second, provider);
         await client.GetResponseAsync([User("I like tea")], new ChatOptions { ConversationId = "c1" }.WithPersonaUser("ana"));
         await client.GetResponseAsync([User("hello")], new ChatOptions { ConversationId = "c2" }.WithPersonaUser("ana"));
 
-        Assert.Empty(first.Calls);
+        // ...and never again once it is disposed.
+        Assert.Contains(first.Calls, c => c.Options?.ResponseFormat is ChatResponseFormatJson);
+        Assert.Equal(firstCalls, first.Calls.Count);
         Assert.Single(second.Calls, c => c.Options?.ResponseFormat is ChatResponseFormatJson);
     }
 
