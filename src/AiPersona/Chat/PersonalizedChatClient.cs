@@ -173,6 +173,8 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
     /// <returns>A task that completes when the client is disposed.</returns>
     public async ValueTask DisposeAsync()
     {
+        // Updates that start from now on do not borrow the inner client; running ones finish with it.
+        _optimizerFallback?.Withdraw(InnerClient);
         if (Interlocked.Exchange(ref _updatesAwaited, 1) == 0)
         {
             await _scheduler.WaitForIdleAsync(_options.CurrentValue.ShutdownTimeout).ConfigureAwait(false);
@@ -184,15 +186,15 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
+        if (disposing)
+        {
+            _optimizerFallback?.Withdraw(InnerClient);
+        }
+
         if (disposing && Interlocked.Exchange(ref _updatesAwaited, 1) == 0)
         {
             // Background updates run on the thread pool, so blocking here cannot starve them.
             _scheduler.WaitForIdleAsync(_options.CurrentValue.ShutdownTimeout).GetAwaiter().GetResult();
-        }
-
-        if (disposing)
-        {
-            _optimizerFallback?.Withdraw(InnerClient);
         }
 
         base.Dispose(disposing);
