@@ -59,5 +59,5 @@ Console.WriteLine();
 Console.WriteLine();
 Console.WriteLine(ReportWriter.ToTable(report));
 Console.WriteLine($"Finished in {watch.Elapsed.TotalSeconds:0.0} s. Files: {Path.Combine(output, "report.json")}, summary.csv, sessions.csv, sessions.jsonl");
-Console.WriteLine("The paper's own Table 1 is in docs/evaluation.md for comparison.");
+Console.WriteLine("How this table relates to the paper's Table 1: docs/evaluation.md (the paper's figures are not copied there yet).");
 return 0;
