@@ -29,15 +29,17 @@ internal sealed class PersonaRenderer(ITokenCounter? tokenCounter = null) : IPer
         // The text that is checked is the text that is returned: tokenizers do not add up line by line exactly.
         var text = Compose(lines);
 
-        // Drop the least important first; among equals, the one that comes last in the schema.
+        // Drop the least important first; among equals, the one that comes last in the schema. With every line dropped the
+        // text is empty, which ends the loop.
         using var dropOrder = lines.OrderBy(static l => l.Importance).ThenByDescending(static l => l.Position).GetEnumerator();
-        while (text.Length > 0 && _tokenCounter.CountTokens(text) > tokenBudget && dropOrder.MoveNext())
+        while (text.Length > 0 && _tokenCounter.CountTokens(text) > tokenBudget)
         {
+            dropOrder.MoveNext();
             dropOrder.Current.Dropped = true;
             text = Compose(lines);
         }
 
-        return text.Length > 0 && _tokenCounter.CountTokens(text) <= tokenBudget ? text : string.Empty;
+        return text;
     }
 
     private static string Compose(List<Line> lines)
