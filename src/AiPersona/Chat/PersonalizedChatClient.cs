@@ -36,6 +36,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
     private readonly ILogger _logger;
     private readonly ServiceHeldConversations _serviceHeld;
     private readonly OptimizerClientFallback? _optimizerFallback;
+    private readonly TimeProvider _time;
     private int _updatesAwaited;
 
     /// <summary>Initializes a new instance of the <see cref="PersonalizedChatClient"/> class from the services that
@@ -49,7 +50,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
     public PersonalizedChatClient(IChatClient innerClient, IServiceProvider services)
         : this(innerClient, Resolve<IPersonaStore>(services), Resolve<ISessionManager>(services), Resolve<PersonaUpdateScheduler>(services), Resolve<PersonaCache>(services),
               Resolve<IOptionsMonitor<AiPersonaOptions>>(services), services.GetService<IChatUserResolver>(), services.GetService<ILogger<PersonalizedChatClient>>(),
-              services.GetService<ServiceHeldConversations>())
+              services.GetService<ServiceHeldConversations>(), services.GetService<TimeProvider>())
     {
         _optimizerFallback = services.GetService<OptimizerClientFallback>();
         _optimizerFallback?.Offer(innerClient);
@@ -64,7 +65,8 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         IOptionsMonitor<AiPersonaOptions> options,
         IChatUserResolver? userResolver = null,
         ILogger? logger = null,
-        ServiceHeldConversations? serviceHeld = null)
+        ServiceHeldConversations? serviceHeld = null,
+        TimeProvider? timeProvider = null)
         : base(innerClient)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -80,6 +82,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         _userResolver = userResolver;
         _logger = logger ?? NullLogger.Instance;
         _serviceHeld = serviceHeld ?? new ServiceHeldConversations();
+        _time = timeProvider ?? TimeProvider.System;
         _ = options.CurrentValue; // fails fast with OptionsValidationException when the options are invalid
     }
 
@@ -150,6 +153,52 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         if (pending >= _options.CurrentValue.SessionsPerUpdate)
         {
             await _scheduler.RequestUpdateAsync(userId, cancellationToken);
+        }
+    }
+
+    /// <summary>Applies the application's own edits to a user's persona — a value from the user's profile, a correction the
+    /// user made in a settings page — saves them, and replaces the cached persona, so the next request carries them.</summary>
+    /// <remarks>
+    /// <para>Edits may set any field, <see cref="FieldPolicy.Locked"/> ones included (those are the application's); setting
+    /// a <see cref="FieldPolicy.NeverStore"/> field is refused. Each changed field gets a revision with the edit's reason.</para>
+    /// <para>A concurrent change (a persona update saving at the same moment) is re-read and the edits applied again, up to
+    /// <see cref="AiPersonaOptions.MaxSaveAttempts"/> times. Other app instances sharing the store see the change once
+    /// their cached copy is older than <see cref="AiPersonaOptions.PersonaCacheDuration"/>.</para>
+    /// </remarks>
+    /// <param name="userId">The user.</param>
+    /// <param name="edits">The edits, applied in order.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The persona as saved (unchanged when the edits change nothing).</returns>
+    /// <exception cref="ArgumentException">An edit sets a never-store field, or names no section or field.</exception>
+    /// <exception cref="PersonaConcurrencyException">The persona kept changing concurrently.</exception>
+    public async Task<Persona> EditPersonaAsync(string userId, IEnumerable<PersonaEdit> edits, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        ArgumentNullException.ThrowIfNull(edits);
+        var list = edits.ToList();
+        var settings = _options.CurrentValue;
+        foreach (var edit in list)
+        {
+            if (edit is { Operation: PersonaEditOperation.Set } && settings.Schema.FindField(edit.Section, edit.Field)?.Policy == FieldPolicy.NeverStore)
+            {
+                throw new ArgumentException($"'{edit.Section}.{edit.Field}' is a never-store field: it cannot be set.", nameof(edits));
+            }
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var persona = await _store.GetAsync(userId, cancellationToken);
+            var change = persona.ApplyEdits(list, _time.GetUtcNow());
+            try
+            {
+                var saved = change.IsEmpty ? persona : await _store.SaveAsync(change, cancellationToken);
+                _cache.Set(saved);
+                return saved;
+            }
+            catch (PersonaConcurrencyException) when (attempt < settings.MaxSaveAttempts)
+            {
+                // Someone saved in between: read their version and apply the edits to it.
+            }
         }
     }
 

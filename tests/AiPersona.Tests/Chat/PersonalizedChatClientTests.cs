@@ -487,6 +487,54 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task EditPersona_ShowsInTheNextRequest_WithoutWaitingForTheCache()
+    {
+        var client = Build(PersonaUpdateMode.Inline, o => o.PersonaCacheDuration = TimeSpan.FromHours(1));
+        await SeedPersonaAsync("ana", "Likes tea");
+        await ChatAsync(client, false, "ana", "c1", "hello");
+        Assert.Contains("Likes tea", AllText(_model.Calls[^1].Messages), StringComparison.Ordinal);
+
+        var saved = await client.GetService<PersonalizedChatClient>()!.EditPersonaAsync(
+            "ana",
+            [PersonaEdit.Set("demographics", "name", "Ana Silva", "from her profile"), PersonaEdit.Remove("preferences", "styles", "she said it is wrong")]);
+        await ChatAsync(client, false, "ana", "c1", "again");
+
+        Assert.Equal(2, saved.Version);
+        var sent = AllText(_model.Calls[^1].Messages);
+        Assert.Contains("Ana Silva", sent, StringComparison.Ordinal);
+        Assert.DoesNotContain("Likes tea", sent, StringComparison.Ordinal);
+        var history = await _services!.GetRequiredService<IPersonaStore>().GetHistoryAsync("ana");
+        Assert.Equal(["from her profile", "she said it is wrong"], history.Where(r => r.Version == 2).Select(r => r.Reason));
+    }
+
+    [Fact]
+    public async Task EditPersona_AppliesItsEditsAgain_OnTopOfAConcurrentChange()
+    {
+        var store = new InterleavingStore(new InMemoryPersonaStore());
+        var client = Build(PersonaUpdateMode.Inline, configureServices: s => s.AddSingleton<IPersonaStore>(store));
+        store.BeforeFirstSave = () => store.Inner.SaveAsync(Persona.CreateEmpty("ana").ApplyEdits([PersonaEdit.Set("personality", "values_and_interests", "Jazz")], _time.GetUtcNow()));
+
+        var saved = await client.GetService<PersonalizedChatClient>()!.EditPersonaAsync("ana", [PersonaEdit.Set("demographics", "name", "Ana")]);
+
+        Assert.Equal(2, saved.Version);
+        Assert.Equal("Jazz", saved.GetValue("personality", "values_and_interests")!.Value);
+        Assert.Equal("Ana", saved.GetValue("demographics", "name")!.Value);
+        Assert.Equal(2, store.SaveCalls);
+    }
+
+    [Fact]
+    public async Task EditPersona_RefusesToSetANeverStoreField()
+    {
+        var client = Build(PersonaUpdateMode.Inline, o => o.Schema.Sections[0].Fields.Add(new PersonaFieldDefinition("health", "Never stored.", FieldPolicy.NeverStore)));
+        var personalized = client.GetService<PersonalizedChatClient>()!;
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => personalized.EditPersonaAsync("ana", [PersonaEdit.Set(PersonaSchema.CreateDefault().Sections[0].Name, "health", "asthma")]));
+
+        Assert.Equal("edits", ex.ParamName);
+        Assert.Equal(0, (await _services!.GetRequiredService<IPersonaStore>().GetAsync("ana")).Version);
+    }
+
+    [Fact]
     public async Task PersonaSavedElsewhere_ShowsAfterTheCacheDuration()
     {
         var client = Build(PersonaUpdateMode.Inline, o => o.PersonaCacheDuration = TimeSpan.FromMinutes(1));
@@ -558,5 +606,31 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     private sealed class FixedUser(string userId) : IChatUserResolver
     {
         public ValueTask<string?> ResolveUserIdAsync(ChatOptions? options, CancellationToken cancellationToken) => ValueTask.FromResult<string?>(userId);
+    }
+
+    // Lets a test save a concurrent change right before the code under test saves.
+    private sealed class InterleavingStore(IPersonaStore inner) : IPersonaStore
+    {
+        public IPersonaStore Inner => inner;
+
+        public Func<Task>? BeforeFirstSave { get; set; }
+
+        public int SaveCalls { get; private set; }
+
+        public Task<Persona> GetAsync(string userId, CancellationToken cancellationToken = default) => inner.GetAsync(userId, cancellationToken);
+
+        public async Task<Persona> SaveAsync(PersonaChange change, CancellationToken cancellationToken = default)
+        {
+            if (SaveCalls++ == 0 && BeforeFirstSave is not null)
+            {
+                await BeforeFirstSave();
+            }
+
+            return await inner.SaveAsync(change, cancellationToken);
+        }
+
+        public Task<IReadOnlyList<PersonaRevision>> GetHistoryAsync(string userId, CancellationToken cancellationToken = default) => inner.GetHistoryAsync(userId, cancellationToken);
+
+        public Task DeleteUserAsync(string userId, CancellationToken cancellationToken = default) => inner.DeleteUserAsync(userId, cancellationToken);
     }
 }
