@@ -11,6 +11,7 @@ internal static class InteractiveChat
         Commands: /persona  show what the assistant believes about you
                   /history  every change of the persona, with reasons
                   /why section.field  why a value is believed, with the evidence
+                  /set section.field value   correct a value yourself;  /unset section.field  remove one
                   /end      end this session (every 3 ended sessions update the persona)
                   /forget   delete your persona, its history and your sessions
                   /quit     end the session and leave
@@ -48,6 +49,17 @@ internal static class InteractiveChat
                     continue;
                 case ["/why", var path]:
                     PersonaPrinter.Why(await store.GetAsync(userId), path.Trim(), await sessions.GetSessionsAsync(userId));
+                    continue;
+                case ["/set", var rest] when rest.Trim().Split(' ', 2) is [var path, var value] && SplitPath(path) is var (section, field):
+                    await personalized.EditPersonaAsync(userId, [PersonaEdit.Set(section, field, value.Trim(), "set by the user")]);
+                    System.Console.WriteLine($"{section}.{field} is now \"{value.Trim()}\"; your next message carries it.");
+                    continue;
+                case ["/unset", var path] when SplitPath(path) is var (section, field):
+                    await personalized.EditPersonaAsync(userId, [PersonaEdit.Remove(section, field, "removed by the user")]);
+                    System.Console.WriteLine($"{section}.{field} is removed.");
+                    continue;
+                case ["/set" or "/unset", ..]:
+                    System.Console.WriteLine("Usage: /set section.field value   or   /unset section.field");
                     continue;
                 case ["/end"]:
                     await EndAsync();
@@ -89,6 +101,9 @@ internal static class InteractiveChat
             System.Console.WriteLine();
             history.AddRange(updates.ToChatResponse().Messages);
         }
+
+        static (string Section, string Field)? SplitPath(string path)
+            => path.Trim().Split('.', 2) is [var section, var field] && section.Length > 0 && field.Length > 0 ? (section, field) : null;
 
         async Task EndAsync()
         {
