@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json.Nodes;
+
+namespace AiPersona.RealClients.Tests;
+
+/// <summary>The console sample's interactive mode, as a user runs it against OpenAI: the sample process, with its real
+/// OpenAI client, talks HTTP to the fake server on 127.0.0.1 while the test types commands on its standard input.</summary>
+public sealed class InteractiveSampleTests : IDisposable
+{
+    private const string LearnedValue = "Prefers answers as numbered steps";
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "aipersona-sample-" + Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public async Task ThreeEndedSessionsUpdateThePersona_TheUserCanInspectAndCorrectIt_AndTheNextRequestCarriesBoth()
+    {
+        await using var server = new FakeLlmServer(FakeProtocol.OpenAI, body => FakeLlmServer.IsStructuredOutputRequest(body)
+            ? $$"""{"edits":[{"section":"preferences","field":"formats","action":"set","value":"{{LearnedValue}}","reason":"asked in every session","sessions":["S1","S2","S3"]}]}"""
+            : "Sure, here you go.");
+        string[] input =
+        [
+            "How do I descale a kettle? Numbered steps please.", "/end",
+            "How do I reset my router? Numbered steps again.", "/end",
+            "How do I bleed a radiator? Steps, numbered.", "/end",
+            "/why preferences.formats",
+            "/set demographics.name Ana Test",
+            "What should I cook tonight?",
+            "/persona",
+            "/quit",
+        ];
+
+        var (exitCode, output) = await RunSampleAsync(server.BaseAddress, input);
+
+        Assert.True(exitCode == 0, $"The sample exited with {exitCode}:\n{output}");
+        List<JsonObject> requests;
+        lock (server.Requests)
+        {
+            requests = [.. server.Requests.Select(r => r.Body)];
+        }
+
+        Assert.Single(requests, FakeLlmServer.IsStructuredOutputRequest); // one update for three ended sessions
+        Assert.Contains("The persona was updated", output, StringComparison.Ordinal);
+        Assert.Contains($"preferences.formats = \"{LearnedValue}\"", output, StringComparison.Ordinal); // /why
+        Assert.Contains("user: How do I reset my router? Numbered steps again.", output, StringComparison.Ordinal); // its evidence
+        var last = FakeLlmServer.MessagesOf(requests.Last(r => !FakeLlmServer.IsStructuredOutputRequest(r)));
+        Assert.Equal("What should I cook tonight?", last[^1].Content);
+        var persona = Assert.Single(last, m => m.Role == "system" && m.Content.Contains("<user_persona>", StringComparison.Ordinal)).Content;
+        Assert.Contains(LearnedValue, persona, StringComparison.Ordinal);
+        Assert.Contains("Ana Test", persona, StringComparison.Ordinal); // the user's own correction, at once
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_data))
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+    }
+
+    private async Task<(int ExitCode, string Output)> RunSampleAsync(Uri server, IEnumerable<string> input)
+    {
+        var sample = typeof(InteractiveSampleTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "AiPersona.Samples.Console.Path").Value!;
+        Assert.True(File.Exists(sample), $"The sample app is not built at {sample}.");
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in new[] { sample, "--data", _data, "--user", "ana" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["OPENAI_API_KEY"] = "test-key";
+        start.Environment["OPENAI_ENDPOINT"] = new Uri(server, "v1/").ToString();
+        start.Environment["OPENAI_MODEL"] = "gpt-test";
+        start.Environment.Remove("OLLAMA_ENDPOINT");
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        foreach (var line in input)
+        {
+            await process.StandardInput.WriteLineAsync(line);
+        }
+
+        process.StandardInput.Close();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(2));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return (process.ExitCode, await output + await errors);
+    }
+}
