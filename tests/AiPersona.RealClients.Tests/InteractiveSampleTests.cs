@@ -4,17 +4,19 @@ using System.Text.Json.Nodes;
 
 namespace AiPersona.RealClients.Tests;
 
-/// <summary>The console sample's interactive mode, as a user runs it against OpenAI: the sample process, with its real
-/// OpenAI client, talks HTTP to the fake server on 127.0.0.1 while the test types commands on its standard input.</summary>
+/// <summary>The console sample's interactive mode, as a user runs it against OpenAI or Ollama: the sample process, with
+/// its real provider client, talks HTTP to the fake server on 127.0.0.1 while the test types on its standard input.</summary>
 public sealed class InteractiveSampleTests : IDisposable
 {
     private const string LearnedValue = "Prefers answers as numbered steps";
     private readonly string _data = Path.Combine(Path.GetTempPath(), "aipersona-sample-" + Guid.NewGuid().ToString("N"));
 
-    [Fact]
-    public async Task ThreeEndedSessionsUpdateThePersona_TheUserCanInspectAndCorrectIt_AndTheNextRequestCarriesBoth()
+    [Theory]
+    [InlineData(FakeProtocol.OpenAI)]
+    [InlineData(FakeProtocol.Ollama)]
+    public async Task ThreeEndedSessionsUpdateThePersona_TheUserCanInspectAndCorrectIt_AndTheNextRequestCarriesBoth(FakeProtocol protocol)
     {
-        await using var server = new FakeLlmServer(FakeProtocol.OpenAI, body => FakeLlmServer.IsStructuredOutputRequest(body)
+        await using var server = new FakeLlmServer(protocol, body => FakeLlmServer.IsStructuredOutputRequest(body)
             ? $$"""{"edits":[{"section":"preferences","field":"formats","action":"set","value":"{{LearnedValue}}","reason":"asked in every session","sessions":["S1","S2","S3"]}]}"""
             : "Sure, here you go.");
         string[] input =
@@ -29,7 +31,7 @@ public sealed class InteractiveSampleTests : IDisposable
             "/quit",
         ];
 
-        var (exitCode, output) = await RunSampleAsync(server.BaseAddress, input);
+        var (exitCode, output) = await RunSampleAsync(protocol, server.BaseAddress, input);
 
         Assert.True(exitCode == 0, $"The sample exited with {exitCode}:\n{output}");
         List<JsonObject> requests;
@@ -57,7 +59,7 @@ public sealed class InteractiveSampleTests : IDisposable
         }
     }
 
-    private async Task<(int ExitCode, string Output)> RunSampleAsync(Uri server, IEnumerable<string> input)
+    private async Task<(int ExitCode, string Output)> RunSampleAsync(FakeProtocol protocol, Uri server, IEnumerable<string> input)
     {
         var sample = typeof(InteractiveSampleTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == "AiPersona.Samples.Console.Path").Value!;
@@ -73,10 +75,20 @@ public sealed class InteractiveSampleTests : IDisposable
             start.ArgumentList.Add(argument);
         }
 
-        start.Environment["OPENAI_API_KEY"] = "test-key";
-        start.Environment["OPENAI_ENDPOINT"] = new Uri(server, "v1/").ToString();
-        start.Environment["OPENAI_MODEL"] = "gpt-test";
+        start.Environment.Remove("OPENAI_API_KEY");
         start.Environment.Remove("OLLAMA_ENDPOINT");
+        if (protocol == FakeProtocol.OpenAI)
+        {
+            start.Environment["OPENAI_API_KEY"] = "test-key";
+            start.Environment["OPENAI_ENDPOINT"] = new Uri(server, "v1/").ToString();
+            start.Environment["OPENAI_MODEL"] = "gpt-test";
+        }
+        else
+        {
+            start.Environment["OLLAMA_ENDPOINT"] = server.ToString();
+            start.Environment["OLLAMA_MODEL"] = "llama-test";
+        }
+
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
