@@ -60,7 +60,7 @@ public sealed class PersonaRendererTests
     [Fact]
     public void TheBudgetIsCheckedWithTheGivenTokenCounter()
     {
-        // Chinese text takes about a token per character, four times what the default estimate assumes.
+        // A counter of one token per character stands in for a tokenizer of Chinese text, which the estimate undercounts.
         var persona = Make(
             ("demographics", "name", "王丽"),
             ("personality", "values_and_interests", "喜欢在周末和朋友一起去山里徒步旅行，也喜欢摄影和品尝各地的美食"),

@@ -7,7 +7,7 @@ public sealed class TokenizerTokenCounterTests
 {
     private static readonly DateTimeOffset Now = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
-    // A persona in Chinese, as in the paper's own data: about one token per character, four times the default estimate.
+    // A persona in Chinese, as in the paper's own data: gpt-4o counts its values two to three times the default estimate.
     private static readonly Persona ChinesePersona = Persona.CreateEmpty("li").ApplyEdits(
         [
             PersonaEdit.Set("demographics", "name", "王丽"),
