@@ -1,6 +1,5 @@
-using System.Diagnostics;
-using System.Reflection;
 using System.Text.Json.Nodes;
+using AiPersona.Tests.Shared;
 
 namespace AiPersona.RealClients.Tests;
 
@@ -31,7 +30,16 @@ public sealed class InteractiveSampleTests : IDisposable
             "/quit",
         ];
 
-        var (exitCode, output) = await RunSampleAsync(protocol, server.BaseAddress, input);
+        var (exitCode, output) = await SampleProcess.RunAsync(
+            ["--data", _data, "--user", "ana"],
+            protocol == FakeProtocol.OpenAI
+                ? new Dictionary<string, string?>
+                {
+                    ["OPENAI_API_KEY"] = "test-key", ["OPENAI_ENDPOINT"] = new Uri(server.BaseAddress, "v1/").ToString(), ["OPENAI_MODEL"] = "gpt-test", ["OLLAMA_ENDPOINT"] = null,
+                }
+                : new Dictionary<string, string?> { ["OLLAMA_ENDPOINT"] = server.BaseAddress.ToString(), ["OLLAMA_MODEL"] = "llama-test", ["OPENAI_API_KEY"] = null },
+            input,
+            TestContext.Current.CancellationToken);
 
         Assert.True(exitCode == 0, $"The sample exited with {exitCode}:\n{output}");
         List<JsonObject> requests;
@@ -57,59 +65,5 @@ public sealed class InteractiveSampleTests : IDisposable
         {
             Directory.Delete(_data, recursive: true);
         }
-    }
-
-    private async Task<(int ExitCode, string Output)> RunSampleAsync(FakeProtocol protocol, Uri server, IEnumerable<string> input)
-    {
-        var sample = typeof(InteractiveSampleTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "AiPersona.Samples.Console.Path").Value!;
-        Assert.True(File.Exists(sample), $"The sample app is not built at {sample}.");
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in new[] { sample, "--data", _data, "--user", "ana" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment.Remove("OPENAI_API_KEY");
-        start.Environment.Remove("OLLAMA_ENDPOINT");
-        if (protocol == FakeProtocol.OpenAI)
-        {
-            start.Environment["OPENAI_API_KEY"] = "test-key";
-            start.Environment["OPENAI_ENDPOINT"] = new Uri(server, "v1/").ToString();
-            start.Environment["OPENAI_MODEL"] = "gpt-test";
-        }
-        else
-        {
-            start.Environment["OLLAMA_ENDPOINT"] = server.ToString();
-            start.Environment["OLLAMA_MODEL"] = "llama-test";
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        foreach (var line in input)
-        {
-            await process.StandardInput.WriteLineAsync(line);
-        }
-
-        process.StandardInput.Close();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromMinutes(2));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await output + await errors);
     }
 }

@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using System.Reflection;
+using AiPersona.Tests.Shared;
 using Microsoft.Extensions.Options;
 
 namespace AiPersona.Tests.Storage.Sqlite;
@@ -16,16 +15,12 @@ public sealed class SqliteMultiProcessTests : IDisposable
     [Fact]
     public async Task FourSampleProcessesAtOnce_OnOneFile_LoseNothingAndLearnEachChapterOnce()
     {
-        var sample = typeof(SqliteMultiProcessTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "AiPersona.Samples.Console.Path").Value!;
-        Assert.True(File.Exists(sample), $"The sample app is not built at {sample}.");
-
         // Each user's runs are sequential (a run continues where the previous one stopped); the users run in parallel.
         await Task.WhenAll(Enumerable.Range(0, Users).Select(async u =>
         {
             for (var run = 1; run <= RunsPerUser; run++)
             {
-                await RunSampleAsync(sample, $"user-{u}");
+                await RunSampleAsync($"user-{u}");
             }
         }));
 
@@ -51,26 +46,14 @@ public sealed class SqliteMultiProcessTests : IDisposable
 
     public void Dispose() => _directory.Dispose();
 
-    private async Task RunSampleAsync(string sample, string user)
+    private async Task RunSampleAsync(string user)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in new[] { sample, "--data", _directory.Path, "--user", user })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
         // Offline: no provider configured.
-        start.Environment.Remove("OPENAI_API_KEY");
-        start.Environment.Remove("OLLAMA_ENDPOINT");
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        Assert.True(process.ExitCode == 0, $"The sample exited with {process.ExitCode}:\n{await output}\n{await errors}");
-        Assert.DoesNotContain("Exception", await output + await errors, StringComparison.Ordinal);
+        var (exitCode, output) = await SampleProcess.RunAsync(
+            ["--data", _directory.Path, "--user", user],
+            new Dictionary<string, string?> { ["OPENAI_API_KEY"] = null, ["OLLAMA_ENDPOINT"] = null },
+            cancellationToken: TestContext.Current.CancellationToken);
+        Assert.True(exitCode == 0, $"The sample exited with {exitCode}:\n{output}");
+        Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
     }
 }

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace AiPersona.Tests.Shared;
+
+/// <summary>Runs the console sample as its own process, as a user would (linked into the test projects that do).</summary>
+internal static class SampleProcess
+{
+    /// <summary>Runs the sample with arguments and environment variables (a <see langword="null"/> value removes one), types
+    /// <paramref name="input"/> on its standard input, and waits up to two minutes for it to exit.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(
+        IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string?> environment,
+        IEnumerable<string>? input = null,
+        CancellationToken cancellationToken = default)
+    {
+        var sample = typeof(SampleProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "AiPersona.Samples.Console.Path").Value!;
+        Assert.True(File.Exists(sample), $"The sample app is not built at {sample}.");
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(sample);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+        foreach (var line in input ?? [])
+        {
+            await process.StandardInput.WriteLineAsync(line);
+        }
+
+        process.StandardInput.Close();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(2));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return (process.ExitCode, await output + await errors);
+    }
+}
