@@ -115,7 +115,7 @@ public class ChatTurnBenchmarks
         var store = services.GetRequiredService<IPersonaStore>();
         for (var i = 0; i < Users; i++)
         {
-            await store.SaveAsync(Persona.CreateEmpty(_userIds[i]).ApplyEdits(PersonaEdits(i), DateTimeOffset.UtcNow));
+            await store.SaveAsync(Persona.CreateEmpty(_userIds[i]).ApplyEdits(BenchmarkPersonas.Edits(i), DateTimeOffset.UtcNow));
 
             // The opening turn records the history as the session's first messages and loads the persona into the cache.
             var conversation = new List<ChatMessage>();
@@ -134,26 +134,6 @@ public class ChatTurnBenchmarks
         // Start-up recovery scans the store in the background on first use: let it finish before measuring.
         await services.GetRequiredService<PersonaUpdateScheduler>().WhenIdleAsync();
     }
-
-    private static PersonaEdit[] PersonaEdits(int user) =>
-    [
-        PersonaEdit.Set("demographics", "name", $"Traveller {user}"),
-        PersonaEdit.Set("demographics", "age", "30-40"),
-        PersonaEdit.Set("demographics", "nationality", "Portuguese, living in Berlin"),
-        PersonaEdit.Set("demographics", "languages", "Portuguese, English, some German"),
-        PersonaEdit.Set("demographics", "career", "Senior backend engineer at a logistics company"),
-        PersonaEdit.Set("personality", "extraversion_introversion", "Introverted; recharges with quiet time"),
-        PersonaEdit.Set("personality", "judging_perceiving", "Plans ahead, likes clear itineraries"),
-        PersonaEdit.Set("personality", "values_and_interests", "Modern art, specialty coffee, long walks, photography"),
-        PersonaEdit.Set("patterns", "behavior_engagement", "Asks short follow-ups, reads answers fully"),
-        PersonaEdit.Set("patterns", "usage", "Trip planning and restaurant choices, mostly on weekday evenings"),
-        PersonaEdit.Set("patterns", "emotional", "Gets stressed by crowded places"),
-        PersonaEdit.Set("patterns", "purchase", "Mid-range budget, prefers booking directly with venues"),
-        PersonaEdit.Set("preferences", "styles", "Direct and friendly, no small talk"),
-        PersonaEdit.Set("preferences", "formats", "Short bullet lists with opening hours"),
-        PersonaEdit.Set("preferences", "workflows", "Uses public transport, wants walking distances"),
-        PersonaEdit.Set("demographics", "gender", "Woman"),
-    ];
 
     private sealed class Config : ManualConfig
     {

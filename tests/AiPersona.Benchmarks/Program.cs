@@ -1,4 +1,12 @@
+using AiPersona.Benchmarks;
 using BenchmarkDotNet.Running;
 
-// Pass BenchmarkDotNet's own arguments, for example `--filter *ChatTurn*` or `--job short`.
-BenchmarkSwitcher.FromAssembly(typeof(AiPersona.Benchmarks.ChatTurnBenchmarks).Assembly).Run(args);
+// `long-history [learned sessions]` runs the interleaved long-history comparison (LongHistoryRunner); anything else goes
+// to BenchmarkDotNet, for example `--filter *ChatTurn*` or `--job short`.
+if (args is ["long-history", ..])
+{
+    await LongHistoryRunner.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 500);
+    return;
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(ChatTurnBenchmarks).Assembly).Run(args);

@@ -26,18 +26,15 @@ public sealed class FileSystemSessionStore : ISessionStore
     /// <inheritdoc/>
     public async Task<ConversationSession?> GetLatestSessionAsync(string userId, CancellationToken cancellationToken = default)
     {
-        // Session ids increase over time, so the greatest file name is the latest session, whatever folder it is in.
-        string? latestId = null;
-        foreach (var state in Enum.GetValues<SessionState>())
+        // Session ids increase over time, so the greatest file name is the latest session. A user has at most one open
+        // session and it is the latest, so during a session no other folder is listed: the learned folder grows with the
+        // user's whole history and is listed only when a new session starts.
+        var latestId = GreatestSessionId(userId, SessionState.Open);
+        if (latestId is null)
         {
-            foreach (var file in SessionFiles(userId, state))
-            {
-                var id = Path.GetFileNameWithoutExtension(file);
-                if (latestId is null || string.CompareOrdinal(id, latestId) > 0)
-                {
-                    latestId = id;
-                }
-            }
+            var completed = GreatestSessionId(userId, SessionState.Completed);
+            var learned = GreatestSessionId(userId, SessionState.Learned);
+            latestId = completed is null || (learned is not null && string.CompareOrdinal(learned, completed) > 0) ? learned : completed;
         }
 
         return latestId is null ? null : await ReadRequiredAsync(userId, latestId, cancellationToken).ConfigureAwait(false);
@@ -294,6 +291,21 @@ public sealed class FileSystemSessionStore : ISessionStore
         var target = SessionPath(to);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         File.Move(source, target, overwrite: true);
+    }
+
+    private string? GreatestSessionId(string userId, SessionState state)
+    {
+        string? greatest = null;
+        foreach (var file in SessionFiles(userId, state))
+        {
+            var id = Path.GetFileNameWithoutExtension(file);
+            if (greatest is null || string.CompareOrdinal(id, greatest) > 0)
+            {
+                greatest = id;
+            }
+        }
+
+        return greatest;
     }
 
     private IEnumerable<string> SessionFiles(string userId, SessionState state)

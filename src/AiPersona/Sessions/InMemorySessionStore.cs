@@ -12,7 +12,9 @@ public sealed class InMemorySessionStore : ISessionStore
         UserIds.ThrowIfInvalid(userId);
         lock (_lock)
         {
-            return Task.FromResult(Sessions(userId).MaxBy(static s => s.Id, StringComparer.Ordinal));
+            // Each list is kept in id order, so the latest session is the last.
+            var list = Sessions(userId);
+            return Task.FromResult(list.Count == 0 ? null : list[^1]);
         }
     }
 
@@ -42,7 +44,14 @@ public sealed class InMemorySessionStore : ISessionStore
                 }
             }
 
-            list.Add(session);
+            // Ids normally grow with time, so a new session almost always goes last.
+            var index = list.Count;
+            while (index > 0 && string.CompareOrdinal(list[index - 1].Id, session.Id) > 0)
+            {
+                index--;
+            }
+
+            list.Insert(index, session);
         }
 
         return Task.CompletedTask;
@@ -147,7 +156,7 @@ public sealed class InMemorySessionStore : ISessionStore
         lock (_lock)
         {
             var list = Sessions(userId);
-            var index = list.FindIndex(s => s.Id == sessionId);
+            var index = list.FindLastIndex(s => s.Id == sessionId); // the session a turn touches is nearly always the latest
             if (index < 0)
             {
                 throw new InvalidOperationException($"Session '{sessionId}' does not exist.");

@@ -82,6 +82,31 @@ public abstract class SessionStoreConformanceTests
     }
 
     [Fact]
+    public async Task GetLatest_WithNoOpenSession_IsTheNewestCompletedOrLearnedSession()
+    {
+        var user = NewUser();
+        string[] ids = [NewSessionId(T0), NewSessionId(T0.AddHours(1)), NewSessionId(T0.AddHours(2))];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            await Store.CreateAsync(Open(ids[i], user, T0.AddHours(i), $"session {i}"));
+        }
+
+        await Store.CompleteAsync(user, ids[2], T0.AddHours(3));
+
+        // The oldest session stays completed while the two newer ones are learned: the latest is a learned one.
+        await Store.MarkLearnedAsync(user, [ids[1], ids[2]], T0.AddHours(4));
+        var latest = (await Store.GetLatestSessionAsync(user))!;
+        Assert.Equal((ids[2], SessionState.Learned), (latest.Id, latest.State));
+
+        // A newer session, completed and not yet learned, is the latest.
+        var fourth = NewSessionId(T0.AddHours(5));
+        await Store.CreateAsync(Open(fourth, user, T0.AddHours(5), "session 3"));
+        await Store.CompleteAsync(user, fourth, T0.AddHours(6));
+        latest = (await Store.GetLatestSessionAsync(user))!;
+        Assert.Equal((fourth, SessionState.Completed), (latest.Id, latest.State));
+    }
+
+    [Fact]
     public async Task DeleteUser_RemovesOnlyThatUsersSessions()
     {
         var user = NewUser();
