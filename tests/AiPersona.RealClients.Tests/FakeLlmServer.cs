@@ -1,35 +1,52 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace AiPersona.RealClients.Tests;
 
-/// <summary>A minimal HTTP server on 127.0.0.1 speaking just enough of the OpenAI (chat completions and responses) or
-/// Ollama chat protocol for a real client library to talk to it. Every request body is kept for assertions.</summary>
+/// <summary>A minimal HTTP server (Kestrel) on 127.0.0.1 speaking just enough of the OpenAI (chat completions and
+/// responses) or Ollama chat protocol for a real client library to talk to it. Every request body is kept for assertions.</summary>
+/// <remarks>Kestrel binds port 0 itself, so parallel tests never race for a port; the managed <c>HttpListener</c> used
+/// before re-bound its port while closing (Stop, then Close, on Unix) and failed now and then with "Address already in use"
+/// when another test had taken it.</remarks>
 public sealed class FakeLlmServer : IAsyncDisposable
 {
-    private readonly HttpListener _listener = new();
-    private readonly Task _loop;
+    private readonly WebApplication _app;
     private readonly FakeProtocol _protocol;
     private readonly Func<JsonObject, string> _reply;
     private int _responseCount;
 
-    public FakeLlmServer(FakeProtocol protocol, Func<JsonObject, string> reply)
+    private FakeLlmServer(FakeProtocol protocol, Func<JsonObject, string> reply)
     {
         _protocol = protocol;
         _reply = reply;
-        var port = FreePort();
-        BaseAddress = new Uri($"http://127.0.0.1:{port}/");
-        _listener.Prefixes.Add(BaseAddress.ToString());
-        _listener.Start();
-        _loop = Task.Run(AcceptLoopAsync);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        builder.Logging.ClearProviders();
+        _app = builder.Build();
+        _app.Run(HandleAsync);
     }
 
-    public Uri BaseAddress { get; }
+    public Uri BaseAddress { get; private set; } = null!;
 
     public List<(string Path, JsonObject Body)> Requests { get; } = [];
+
+    /// <summary>Starts a server on a free port of 127.0.0.1.</summary>
+    public static async Task<FakeLlmServer> StartAsync(FakeProtocol protocol, Func<JsonObject, string> reply)
+    {
+        var server = new FakeLlmServer(protocol, reply);
+        await server._app.StartAsync();
+        var address = server._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        server.BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
+        return server;
+    }
 
     /// <summary>The text of every message the request sent (system, user, assistant), decoded from JSON.</summary>
     public static List<(string Role, string Content)> MessagesOf(JsonObject body)
@@ -46,15 +63,8 @@ public sealed class FakeLlmServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _listener.Stop();
-        _listener.Close();
-        try
-        {
-            await _loop;
-        }
-        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-        {
-        }
+        await _app.StopAsync();
+        await _app.DisposeAsync();
     }
 
     private static string ContentOf(JsonNode? content) => content switch
@@ -64,70 +74,38 @@ public sealed class FakeLlmServer : IAsyncDisposable
         _ => string.Empty,
     };
 
-    private static int FreePort()
+    private async Task HandleAsync(HttpContext context)
     {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
-
-    private async Task AcceptLoopAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            _ = Task.Run(() => HandleAsync(context));
-        }
-    }
-
-    private async Task HandleAsync(HttpListenerContext context)
-    {
-        using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
+        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
         var body = JsonNode.Parse(await reader.ReadToEndAsync())!.AsObject();
+        var path = context.Request.Path.Value ?? string.Empty;
         lock (Requests)
         {
-            Requests.Add((context.Request.Url!.AbsolutePath, body));
+            Requests.Add((path, body));
         }
 
         var text = _reply(body);
         var stream = body["stream"]?.GetValue<bool>() ?? _protocol == FakeProtocol.Ollama;
         var response = context.Response;
         response.StatusCode = 200;
-        if (_protocol == FakeProtocol.OpenAI && context.Request.Url!.AbsolutePath.EndsWith("/responses", StringComparison.Ordinal))
+        if (_protocol == FakeProtocol.OpenAI && path.EndsWith("/responses", StringComparison.Ordinal))
         {
             // The OpenAI responses API keeps the conversation: each response gets a new id, which the next request names
             // as previous_response_id.
             var id = $"resp_{Interlocked.Increment(ref _responseCount)}";
             response.ContentType = stream ? "text/event-stream" : "application/json";
-            await WriteAsync(response, stream ? ResponsesStream(id, text) : ResponsesResult(id, text, "completed").ToJsonString());
+            await response.WriteAsync(stream ? ResponsesStream(id, text) : ResponsesResult(id, text, "completed").ToJsonString());
         }
         else if (_protocol == FakeProtocol.OpenAI)
         {
             response.ContentType = stream ? "text/event-stream" : "application/json";
-            await WriteAsync(response, stream ? OpenAIStream(text) : OpenAIResponse(text));
+            await response.WriteAsync(stream ? OpenAIStream(text) : OpenAIResponse(text));
         }
         else
         {
             response.ContentType = stream ? "application/x-ndjson" : "application/json";
-            await WriteAsync(response, stream ? OllamaStream(text) : OllamaChunk(text, done: true) + "\n");
+            await response.WriteAsync(stream ? OllamaStream(text) : OllamaChunk(text, done: true) + "\n");
         }
-
-        response.Close();
-    }
-
-    private static async Task WriteAsync(HttpListenerResponse response, string payload)
-    {
-        var bytes = Encoding.UTF8.GetBytes(payload);
-        await response.OutputStream.WriteAsync(bytes);
     }
 
     private static string OpenAIResponse(string text) => new JsonObject

@@ -15,7 +15,7 @@ public sealed class InteractiveSampleTests : IDisposable
     [InlineData(FakeProtocol.Ollama)]
     public async Task ThreeEndedSessionsUpdateThePersona_TheUserCanInspectAndCorrectIt_AndTheNextRequestCarriesBoth(FakeProtocol protocol)
     {
-        await using var server = new FakeLlmServer(protocol, body => FakeLlmServer.IsStructuredOutputRequest(body)
+        await using var server = await FakeLlmServer.StartAsync(protocol, body => FakeLlmServer.IsStructuredOutputRequest(body)
             ? $$"""{"edits":[{"section":"preferences","field":"formats","action":"set","value":"{{LearnedValue}}","reason":"asked in every session","sessions":["S1","S2","S3"]}]}"""
             : "Sure, here you go.");
         string[] input =

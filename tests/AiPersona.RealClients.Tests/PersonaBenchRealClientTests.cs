@@ -13,7 +13,7 @@ public sealed class PersonaBenchRealClientTests
     [Fact]
     public async Task EveryRoleTalksToTheServer_AndItsAnswersMakeTheReport()
     {
-        await using var server = new FakeLlmServer(FakeProtocol.OpenAI, Reply);
+        await using var server = await FakeLlmServer.StartAsync(FakeProtocol.OpenAI, Reply);
         var client = new OpenAIClient(new ApiKeyCredential("test-key"), new OpenAIClientOptions { Endpoint = new Uri(server.BaseAddress, "v1/") })
             .GetChatClient("gpt-test")
             .AsIChatClient();

@@ -23,7 +23,7 @@ public sealed class RealClientTests
     [MemberData(nameof(Cases))]
     public async Task PersonaTextIsInTheRequestBody_AndTheOptimizersJsonReplyIsApplied(FakeProtocol protocol, bool streaming)
     {
-        await using var server = new FakeLlmServer(protocol, body => FakeLlmServer.IsStructuredOutputRequest(body)
+        await using var server = await FakeLlmServer.StartAsync(protocol, body => FakeLlmServer.IsStructuredOutputRequest(body)
             ? """{"edits":[{"section":"preferences","field":"formats","action":"set","value":"Prefers answers as numbered steps","reason":"asked twice","sessions":["S1","S3"]}]}"""
             : "Sure, here you go.");
         var services = new ServiceCollection();

@@ -19,7 +19,7 @@ public sealed class ResponsesApiTests
     [InlineData(true)]
     public async Task ChainedConversation_IsOneSessionWithThePersonaOnce_AndAnUnchainedOneGetsItEveryTurn(bool streaming)
     {
-        await using var server = new FakeLlmServer(FakeProtocol.OpenAI, _ => "Noted.");
+        await using var server = await FakeLlmServer.StartAsync(FakeProtocol.OpenAI, _ => "Noted.");
         var services = new ServiceCollection();
         services.AddAiPersona(o => o.UpdateMode = PersonaUpdateMode.Inline);
         services.AddChatClient(new OpenAIClient(new ApiKeyCredential("test-key"), new OpenAIClientOptions { Endpoint = new Uri(server.BaseAddress, "v1/") })
