@@ -5,7 +5,8 @@ using Microsoft.Extensions.Options;
 namespace AiPersona;
 
 /// <summary>Runs persona updates when users are due: in the background by default (at most one update per user at a
-/// time), or inline. Work that a restart interrupted is found again from the session store.</summary>
+/// time, and at most <see cref="AiPersonaOptions.MaxConcurrentUpdates"/> in all), or inline. Work that a restart
+/// interrupted is found again from the session store.</summary>
 /// <remarks>
 /// Disposing the scheduler stops new work, lets running updates finish for up to
 /// <see cref="AiPersonaOptions.ShutdownTimeout"/> (asynchronous disposal) and then cancels them. A cancelled or failed
@@ -23,6 +24,8 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
     private readonly Dictionary<string, Work> _running = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _retryAfter = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
+    private readonly SemaphoreSlim _slots;
+    private int _waitingForSlot;
     private Task? _recovery;
     private bool _disposed;
 
@@ -40,7 +43,11 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger<PersonaUpdateScheduler>.Instance;
+        _slots = new SemaphoreSlim(options.CurrentValue.MaxConcurrentUpdates);
     }
+
+    /// <summary>Gets how many background updates are queued behind <see cref="AiPersonaOptions.MaxConcurrentUpdates"/>.</summary>
+    internal int UpdatesWaitingForSlot => Volatile.Read(ref _waitingForSlot);
 
     /// <summary>Runs the user's due updates: in the background (returns at once) or, in inline mode, before returning.</summary>
     /// <param name="userId">The user.</param>
@@ -211,7 +218,24 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
         {
             try
             {
-                await RunDueUpdatesAsync(userId, _shutdown.Token).ConfigureAwait(false);
+                Interlocked.Increment(ref _waitingForSlot);
+                try
+                {
+                    await _slots.WaitAsync(_shutdown.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _waitingForSlot);
+                }
+
+                try
+                {
+                    await RunDueUpdatesAsync(userId, _shutdown.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _slots.Release();
+                }
             }
             catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
             {

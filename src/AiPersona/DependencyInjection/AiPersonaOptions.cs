@@ -62,6 +62,14 @@ public sealed class AiPersonaOptions
     /// <value>Defaults to 1 minute. Must not be negative.</value>
     public TimeSpan UpdateRetryDelay { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>Gets or sets how many background persona updates may run at once in this process, across all users. Each
+    /// update makes one optimizer call, so the limit keeps a burst of users reaching k sessions together, or the recovery of
+    /// pending work after a restart, from sending that many requests to the model (and to the store) at once; further
+    /// updates wait their turn. Inline updates run inside the caller's call and are not limited. Read when the update
+    /// scheduler is created.</summary>
+    /// <value>Defaults to 4. Must be between 1 and 1,000.</value>
+    public int MaxConcurrentUpdates { get; set; } = 4;
+
     /// <summary>Gets or sets how long disposing the scheduler waits for running background updates before cancelling
     /// them. A cancelled update changes nothing; its sessions stay pending and are picked up after a restart.</summary>
     /// <value>Defaults to 10 seconds. Must not be negative.</value>

@@ -13,6 +13,7 @@ internal sealed class AiPersonaOptionsValidator : IValidateOptions<AiPersonaOpti
         CheckRange(failures, nameof(options.MaxValueLength), options.MaxValueLength, 10, 10_000);
         CheckRange(failures, nameof(options.MaxTranscriptCharacters), options.MaxTranscriptCharacters, 1_000, 1_000_000);
         CheckRange(failures, nameof(options.MaxSaveAttempts), options.MaxSaveAttempts, 1, 20);
+        CheckRange(failures, nameof(options.MaxConcurrentUpdates), options.MaxConcurrentUpdates, 1, 1_000);
         if (options.SessionIdleTimeout <= TimeSpan.Zero)
         {
             failures.Add($"AiPersonaOptions.{nameof(options.SessionIdleTimeout)} must be positive; it is {options.SessionIdleTimeout}.");

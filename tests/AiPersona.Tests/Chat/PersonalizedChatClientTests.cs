@@ -389,6 +389,54 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task BackgroundUpdates_OfManyUsers_RunAtMostMaxConcurrentUpdatesAtOnce()
+    {
+        var running = 0;
+        var maxRunning = 0;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var learning = _optimizerModel.GetResponseAsyncCallback!;
+        _optimizerModel.GetResponseAsyncCallback = async (m, o, ct) =>
+        {
+            InterlockedMax(ref maxRunning, Interlocked.Increment(ref running));
+            await release.Task.WaitAsync(ct);
+            Interlocked.Decrement(ref running);
+            return await learning(m, o, ct);
+        };
+        var client = Build(PersonaUpdateMode.Background, o => o.MaxConcurrentUpdates = 2);
+        var personalized = client.GetService<PersonalizedChatClient>()!;
+        var scheduler = _services!.GetRequiredService<PersonaUpdateScheduler>();
+        string[] users = [.. Enumerable.Range(1, 6).Select(static i => $"user{i}")];
+
+        // Six users complete their third session; each starts an update, and every update blocks inside the optimizer.
+        foreach (var user in users)
+        {
+            for (var s = 1; s <= 3; s++)
+            {
+                await ChatAsync(client, false, user, $"c{s}", $"I like thing{s}");
+                await personalized.EndSessionAsync(user);
+            }
+        }
+
+        // Wait until every update is either inside the optimizer or queued for a slot: two hold the slots, four wait.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (scheduler.UpdatesWaitingForSlot + Volatile.Read(ref running) < users.Length)
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+
+        Assert.Equal((2, 4), (Volatile.Read(ref maxRunning), scheduler.UpdatesWaitingForSlot));
+
+        release.SetResult();
+        await scheduler.WhenIdleAsync();
+        Assert.Equal(2, maxRunning);
+        Assert.Equal(6, _optimizerModel.Calls.Count);
+        foreach (var user in users)
+        {
+            Assert.Equal(1, (await _services!.GetRequiredService<IPersonaStore>().GetAsync(user)).Version);
+        }
+    }
+
+    [Fact]
     public async Task FailedUpdate_LeavesThePersonaUnchanged_AndIsRetriedAfterTheDelay()
     {
         var learning = _optimizerModel.GetResponseAsyncCallback!;

@@ -15,13 +15,14 @@ public sealed class AiPersonaOptionsValidatorTests
             MaxValueLength = 5,
             MaxTranscriptCharacters = 10,
             MaxSaveAttempts = 0,
+            MaxConcurrentUpdates = 0,
             OptimizerChatClientKey = " ",
         };
 
         var result = new AiPersonaOptionsValidator().Validate(null, options);
 
         Assert.True(result.Failed);
-        foreach (var name in new[] { "SessionsPerUpdate", "SessionIdleTimeout", "MaxValueLength", "MaxTranscriptCharacters", "MaxSaveAttempts", "OptimizerChatClientKey" })
+        foreach (var name in new[] { "SessionsPerUpdate", "SessionIdleTimeout", "MaxValueLength", "MaxTranscriptCharacters", "MaxSaveAttempts", "MaxConcurrentUpdates", "OptimizerChatClientKey" })
         {
             Assert.Contains(name, result.FailureMessage, StringComparison.Ordinal);
         }
