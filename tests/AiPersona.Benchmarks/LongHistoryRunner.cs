@@ -23,15 +23,23 @@ internal static class LongHistoryRunner
         Console.WriteLine($"Turns of new users (baseline) and of users with {learnedSessions} learned sessions, interleaved; {Rounds} rounds of {UsersPerGroup} turns per group.");
         Console.WriteLine("| Storage | New user, median per turn | User with history, median per turn | Ratio | Allocated per turn: new / history |");
         Console.WriteLine("|---|---:|---:|---:|---:|");
+        var postgres = Environment.GetEnvironmentVariable("AIPERSONA_POSTGRES");
         foreach (var store in Enum.GetValues<StoreKind>())
         {
-            await RunAsync(store, learnedSessions);
+            if (store == StoreKind.PostgreSql && string.IsNullOrWhiteSpace(postgres))
+            {
+                Console.WriteLine("| PostgreSql | not run: set AIPERSONA_POSTGRES to a connection string (see docs/storage.md) | | | |");
+                continue;
+            }
+
+            await RunAsync(store, learnedSessions, postgres);
         }
     }
 
-    private static async Task RunAsync(StoreKind store, int learnedSessions)
+    private static async Task RunAsync(StoreKind store, int learnedSessions, string? postgres)
     {
         var directory = Directory.CreateTempSubdirectory("aipersona-long-history-").FullName;
+        var schema = $"aipersona_bench_{Guid.NewGuid():N}";
         try
         {
             var services = new ServiceCollection();
@@ -43,6 +51,10 @@ internal static class LongHistoryRunner
             else if (store == StoreKind.Sqlite)
             {
                 persona.UseSqlite($"Data Source={Path.Combine(directory, "aipersona.db")}");
+            }
+            else if (store == StoreKind.PostgreSql)
+            {
+                persona.UsePostgreSql(postgres!, o => o.SchemaName = schema);
             }
 
             services.AddChatClient(new FixedReplyChatClient()).UsePersonalization();
@@ -98,6 +110,13 @@ internal static class LongHistoryRunner
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(directory, recursive: true);
+            if (store == StoreKind.PostgreSql)
+            {
+                await using var connection = new Npgsql.NpgsqlConnection(postgres);
+                await connection.OpenAsync();
+                await using var drop = new Npgsql.NpgsqlCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE;", connection);
+                await drop.ExecuteNonQueryAsync();
+            }
         }
     }
 

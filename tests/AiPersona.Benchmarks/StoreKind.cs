@@ -11,4 +11,7 @@ public enum StoreKind
 
     /// <summary>The SQLite stores, in a temporary database file.</summary>
     Sqlite,
+
+    /// <summary>The PostgreSQL stores, in a temporary schema of the server that <c>AIPERSONA_POSTGRES</c> names.</summary>
+    PostgreSql,
 }
