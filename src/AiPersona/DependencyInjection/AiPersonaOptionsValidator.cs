@@ -52,6 +52,11 @@ internal sealed class AiPersonaOptionsValidator : IValidateOptions<AiPersonaOpti
 
     private static void ValidateSchema(PersonaSchema schema, List<string> failures)
     {
+        if (schema.MaxUnknownFields is < 0 or > 1_000)
+        {
+            failures.Add($"AiPersonaOptions.Schema.{nameof(schema.MaxUnknownFields)} must be between 0 and 1000; it is {schema.MaxUnknownFields}.");
+        }
+
         if (schema.Sections.Count == 0)
         {
             failures.Add("AiPersonaOptions.Schema has no section.");

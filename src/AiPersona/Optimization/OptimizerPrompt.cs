@@ -74,7 +74,7 @@ internal sealed class OptimizerPrompt
         }
 
         text.AppendLine(schema.AllowUnknownFields
-            ? "You may add a new field to a section when the information fits no existing field."
+            ? $"You may add a new field to a section when the information fits no existing field (at most {schema.MaxUnknownFields} fields outside the schema in all)."
             : "Do not add fields that the schema does not define.");
         text.AppendLine();
     }

@@ -11,15 +11,23 @@ internal static class PersonaEditValidator
 
     /// <summary>Splits edits into the accepted ones (with section and field names in the schema's spelling, values with
     /// whitespace normalized) and the rejected ones with their reasons.</summary>
+    /// <param name="edits">The optimizer's edits.</param>
+    /// <param name="schema">The schema.</param>
+    /// <param name="sessionIds">The sessions the optimizer was given.</param>
+    /// <param name="maxValueLength">The longest value accepted.</param>
+    /// <param name="persona">The persona the edits apply to, for the cap on fields outside the schema
+    /// (<see cref="PersonaSchema.MaxUnknownFields"/>); <see langword="null"/> counts it as empty.</param>
     public static (List<PersonaEdit> Accepted, List<RejectedPersonaEdit> Rejected) Validate(
         IEnumerable<PersonaEdit> edits,
         PersonaSchema schema,
         IReadOnlyCollection<string> sessionIds,
-        int maxValueLength)
+        int maxValueLength,
+        Persona? persona = null)
     {
         var accepted = new List<PersonaEdit>();
         var rejected = new List<RejectedPersonaEdit>();
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var unknownFields = persona is null ? 0 : CountUnknownFields(persona, schema);
 
         foreach (var edit in edits)
         {
@@ -27,6 +35,19 @@ internal static class PersonaEditValidator
             if (result is not null && !seen.Add(result.Section + "\n" + result.Field))
             {
                 (result, why) = (null, "another edit of the same field came first");
+            }
+
+            if (result is { Operation: PersonaEditOperation.Set } && schema.FindField(result.Section, result.Field) is null
+                && persona?.GetValue(result.Section, result.Field) is null)
+            {
+                if (unknownFields >= schema.MaxUnknownFields)
+                {
+                    (result, why) = (null, $"the persona already holds {schema.MaxUnknownFields} fields outside the schema");
+                }
+                else
+                {
+                    unknownFields++;
+                }
             }
 
             if (result is null)
@@ -120,6 +141,9 @@ internal static class PersonaEditValidator
 
         return (edit with { Section = section, Field = field, Value = value, Reason = reason, SourceSessionIds = sources }, null);
     }
+
+    private static int CountUnknownFields(Persona persona, PersonaSchema schema)
+        => persona.Sections.Sum(section => section.Value.Keys.Count(field => schema.FindField(section.Key, field) is null));
 
     private static bool IsSafeName(string name)
     {

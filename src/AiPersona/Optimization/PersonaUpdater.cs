@@ -101,7 +101,7 @@ public sealed class PersonaUpdater : IDisposable
             }
 
             var sessionIds = pending.Select(static s => s.Id).ToHashSet(StringComparer.Ordinal);
-            var (accepted, rejected) = PersonaEditValidator.Validate(optimization.Edits, options.Schema, sessionIds, options.MaxValueLength);
+            var (accepted, rejected) = PersonaEditValidator.Validate(optimization.Edits, options.Schema, sessionIds, options.MaxValueLength, persona);
             ReportRejected(userId, userHash, rejected);
 
             for (var attempt = 1; ; attempt++)

@@ -16,6 +16,12 @@ public sealed class PersonaSchema
     /// <value>Defaults to <see langword="false"/>: edits to unknown fields are dropped.</value>
     public bool AllowUnknownFields { get; set; }
 
+    /// <summary>Gets or sets how many fields outside the schema one persona may hold when <see cref="AllowUnknownFields"/>
+    /// is on. Every update sends the whole persona to the optimizer, so without a cap a persona learned over months could
+    /// keep growing; at the cap the optimizer may still change or remove the fields it added, but not add more.</summary>
+    /// <value>Defaults to 20. Must be between 0 and 1,000.</value>
+    public int MaxUnknownFields { get; set; } = 20;
+
     /// <summary>Creates the schema of the AI PERSONA paper: Demographics, Personality, Patterns and Preferences.</summary>
     /// <returns>A new schema instance that the caller may change.</returns>
     public static PersonaSchema CreateDefault()

@@ -39,6 +39,17 @@ public sealed class AiPersonaOptionsValidatorTests
         Assert.Contains("LearnedSessionRetention", result.FailureMessage, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(1_001)]
+    public void MaxUnknownFields_OutOfRange_Fails(int value)
+    {
+        var options = new AiPersonaOptions();
+        options.Schema.MaxUnknownFields = value;
+
+        Assert.Contains("MaxUnknownFields", new AiPersonaOptionsValidator().Validate(null, options).FailureMessage, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void BrokenSchema_Fails()
     {

@@ -139,6 +139,33 @@ public sealed class PersonaEditValidatorTests
     }
 
     [Fact]
+    public void NewFieldsOutsideTheSchema_StopAtTheCap_WhileExistingOnesMayStillChange()
+    {
+        var schema = PersonaSchema.CreateDefault();
+        schema.AllowUnknownFields = true;
+        schema.MaxUnknownFields = 2;
+        var persona = Persona.CreateEmpty("ana").ApplyEdits(
+            [PersonaEdit.Set("hobbies", "chess_rating", "1500"), PersonaEdit.Set("demographics", "name", "Ana")],
+            DateTimeOffset.UnixEpoch).Updated;
+
+        var (accepted, rejected) = PersonaEditValidator.Validate(
+            [
+                PersonaEdit.Set("hobbies", "chess_rating", "1600", null, "s1"),
+                PersonaEdit.Set("hobbies", "favourite_opening", "Sicilian", null, "s1"),
+                PersonaEdit.Set("hobbies", "club", "Lisbon chess club", null, "s2"),
+                PersonaEdit.Set("demographics", "career", "Nurse", null, "s2"),
+            ],
+            schema,
+            Sessions,
+            300,
+            persona);
+
+        Assert.Equal(["chess_rating", "favourite_opening", "career"], accepted.Select(e => e.Field));
+        var refused = Assert.Single(rejected);
+        Assert.Equal(("club", "the persona already holds 2 fields outside the schema"), (refused.Edit.Field, refused.Reason));
+    }
+
+    [Fact]
     public void MissingNames_AreRejected()
         => Assert.Single(Validate(new PersonaEdit("", "name", PersonaEditOperation.Set, "Ana", null, ["s1"])).Rejected);
 
