@@ -216,30 +216,20 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
     {
         while (true)
         {
-            try
+            if (await TryTakeSlotAsync().ConfigureAwait(false))
             {
-                Interlocked.Increment(ref _waitingForSlot);
-                try
-                {
-                    await _slots.WaitAsync(_shutdown.Token).ConfigureAwait(false);
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref _waitingForSlot);
-                }
-
                 try
                 {
                     await RunDueUpdatesAsync(userId, _shutdown.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
+                {
+                    Log.UpdateCancelled(_logger, UserIdHash.Of(userId));
                 }
                 finally
                 {
                     _slots.Release();
                 }
-            }
-            catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
-            {
-                Log.UpdateCancelled(_logger, UserIdHash.Of(userId));
             }
 
             lock (_lock)
@@ -252,6 +242,26 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
 
                 work.Again = false;
             }
+        }
+    }
+
+    // Waits for one of the MaxConcurrentUpdates slots. False when shutdown came first: the update never started, its
+    // sessions stay pending, and there is nothing to report (a long queue would otherwise log one line per user).
+    private async Task<bool> TryTakeSlotAsync()
+    {
+        Interlocked.Increment(ref _waitingForSlot);
+        try
+        {
+            await _slots.WaitAsync(_shutdown.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
+        {
+            return false;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waitingForSlot);
         }
     }
 

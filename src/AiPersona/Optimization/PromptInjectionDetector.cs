@@ -5,7 +5,7 @@ namespace AiPersona;
 /// <summary>Recognizes persona values that read as instructions to a model rather than facts about a user. A persona is
 /// rendered into every later prompt, so a value like "ignore previous instructions" would be a stored prompt injection.</summary>
 /// <remarks>The pattern runs on the non-backtracking engine: its time is linear in the value's length, so it needs no match
-/// timeout. (A wall-clock timeout, which this had, fired now and then on a busy machine and failed the whole update.)</remarks>
+/// timeout. (The 200 ms wall-clock timeout it had fired once on a busy test machine and failed that update.)</remarks>
 internal static partial class PromptInjectionDetector
 {
     public static bool LooksLikeInstruction(string value) => InstructionPattern().IsMatch(value);

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using static AiPersona.Tests.TestData;
@@ -270,6 +272,59 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
         await provider.DisposeAsync();
 
         Assert.Equal(3, await sessions.CountSessionsAsync("ana", SessionState.Completed));
+    }
+
+    [Fact]
+    public async Task DisposingTheProvider_CancelsQueuedUpdatesQuietly_AndLeavesEveryonesSessionsPending()
+    {
+        var optimizerModel = new TestChatClient
+        {
+            GetResponseAsyncCallback = async (_, _, ct) =>
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+                throw new InvalidOperationException("unreachable");
+            },
+        };
+        var sessions = new InMemorySessionStore();
+        var logs = new FakeLogCollector();
+        var services = new ServiceCollection();
+        services.AddSingleton<ISessionStore>(sessions);
+        services.AddLogging(b => b.AddProvider(new FakeLoggerProvider(logs)));
+        services.AddAiPersona(o =>
+        {
+            o.ShutdownTimeout = TimeSpan.Zero;
+            o.MaxConcurrentUpdates = 1;
+        });
+        services.AddKeyedChatClient(AiPersonaOptions.DefaultOptimizerChatClientKey, optimizerModel);
+        services.AddChatClient(FakeModels.Chat()).UsePersonalization();
+        var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<IChatClient>();
+        var scheduler = provider.GetRequiredService<PersonaUpdateScheduler>();
+        string[] users = ["ana", "bob", "eve"];
+        foreach (var user in users)
+        {
+            for (var s = 1; s <= 4; s++)
+            {
+                await client.GetResponseAsync([User($"message {s}")], new ChatOptions { ConversationId = $"c{s}" }.WithPersonaUser(user));
+            }
+        }
+
+        // One update holds the only slot (blocked in the optimizer); the other two wait for it.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (optimizerModel.Calls.Count < 1 || scheduler.UpdatesWaitingForSlot < 2)
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+
+        await provider.DisposeAsync();
+
+        foreach (var user in users)
+        {
+            Assert.Equal(3, await sessions.CountSessionsAsync(user, SessionState.Completed));
+        }
+
+        Assert.Single(optimizerModel.Calls);
+        Assert.Single(logs.GetSnapshot(), r => r.Message.Contains("cancelled by shutdown", StringComparison.Ordinal));
     }
 
     [Fact]
