@@ -62,6 +62,14 @@ public sealed class AiPersonaOptions
     /// <value>Defaults to 1 minute. Must not be negative.</value>
     public TimeSpan UpdateRetryDelay { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>Gets or sets how long one optimizer call may take. A call that has not answered by then is cancelled and
+    /// the update fails like any optimizer failure: nothing changes, and its sessions stay pending for a retry after
+    /// <see cref="UpdateRetryDelay"/>. Without it, a model endpoint that never answers would hold one of the
+    /// <see cref="MaxConcurrentUpdates"/> slots, and the user's update lock, indefinitely. Keep it below the database
+    /// stores' update lease duration (5 minutes by default).</summary>
+    /// <value>Defaults to 2 minutes. Must be positive, or <see cref="Timeout.InfiniteTimeSpan"/> for no limit.</value>
+    public TimeSpan OptimizerTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Gets or sets how many background persona updates may run at once in this process, across all users. Each
     /// update makes one optimizer call, so the limit keeps a burst of users reaching k sessions together, or the recovery of
     /// pending work after a restart, from sending that many requests to the model (and to the store) at once; further

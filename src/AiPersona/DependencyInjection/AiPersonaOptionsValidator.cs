@@ -23,6 +23,10 @@ internal sealed class AiPersonaOptionsValidator : IValidateOptions<AiPersonaOpti
         CheckNotNegative(failures, nameof(options.PersonaCacheDuration), options.PersonaCacheDuration);
         CheckNotNegative(failures, nameof(options.UpdateRetryDelay), options.UpdateRetryDelay);
         CheckNotNegative(failures, nameof(options.ShutdownTimeout), options.ShutdownTimeout);
+        if (options.OptimizerTimeout <= TimeSpan.Zero && options.OptimizerTimeout != Timeout.InfiniteTimeSpan)
+        {
+            failures.Add($"AiPersonaOptions.{nameof(options.OptimizerTimeout)} must be positive, or Timeout.InfiniteTimeSpan for no limit; it is {options.OptimizerTimeout}.");
+        }
         if (options.LearnedSessionRetention is { } retention)
         {
             CheckNotNegative(failures, nameof(options.LearnedSessionRetention), retention);

@@ -157,11 +157,18 @@ public sealed class PersonaUpdater : IDisposable
         CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
+        var timeout = _options.CurrentValue.OptimizerTimeout;
+        using var deadline = new CancellationTokenSource(timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         PersonaOptimizationResult result;
         try
         {
-            result = await _optimizer.OptimizeAsync(new PersonaOptimizationRequest(persona, schema, pending), cancellationToken).ConfigureAwait(false)
+            result = await _optimizer.OptimizeAsync(new PersonaOptimizationRequest(persona, schema, pending), linked.Token).ConfigureAwait(false)
                 ?? PersonaOptimizationResult.Failure("The optimizer returned no result.");
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            result = PersonaOptimizationResult.Failure($"The optimizer did not answer within {timeout} (AiPersonaOptions.OptimizerTimeout).");
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

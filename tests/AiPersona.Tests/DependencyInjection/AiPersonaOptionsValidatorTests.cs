@@ -51,6 +51,15 @@ public sealed class AiPersonaOptionsValidatorTests
     }
 
     [Fact]
+    public void OptimizerTimeout_MustBePositiveOrInfinite()
+    {
+        var validator = new AiPersonaOptionsValidator();
+
+        Assert.True(validator.Validate(null, new AiPersonaOptions { OptimizerTimeout = Timeout.InfiniteTimeSpan }).Succeeded);
+        Assert.Contains("OptimizerTimeout", validator.Validate(null, new AiPersonaOptions { OptimizerTimeout = TimeSpan.Zero }).FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void BrokenSchema_Fails()
     {
         var options = new AiPersonaOptions();

@@ -101,6 +101,36 @@ public sealed class PersonaUpdaterTests : IDisposable
     }
 
     [Fact]
+    public async Task OptimizerThatNeverAnswers_TimesOut_ChangesNothing_AndLeavesTheSessionsPending()
+    {
+        await CompleteSessionsAsync(3);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var optimizer = new Mock<IPersonaOptimizer>();
+        optimizer.Setup(o => o.OptimizeAsync(It.IsAny<PersonaOptimizationRequest>(), It.IsAny<CancellationToken>()))
+            .Returns(async (PersonaOptimizationRequest _, CancellationToken ct) =>
+            {
+                entered.SetResult();
+                await Task.Delay(Timeout.Infinite, ct);
+                return PersonaOptimizationResult.Success([]);
+            });
+        using var updater = new PersonaUpdater(_store, _sessions, optimizer.Object, TestOptions.Create(o => o.OptimizerTimeout = TimeSpan.FromMinutes(2)), _time, _loggerFactory);
+        using var failures = new MetricCollector<long>(updater.Metrics.OptimizerFailures);
+
+        var update = updater.UpdateAsync(UserId);
+        await entered.Task;
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.False(update.IsCompleted);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var result = await update.WaitAsync(TimeSpan.FromSeconds(30)); // a guard, so a broken timeout fails instead of hanging
+
+        Assert.Equal(PersonaUpdateStatus.Failed, result.Status);
+        Assert.Contains("did not answer within 00:02:00", result.Error, StringComparison.Ordinal);
+        Assert.Equal(0, (await _store.GetAsync(UserId)).Version);
+        Assert.Equal(3, await _sessions.CountPendingSessionsAsync(UserId));
+        Assert.Equal(1, failures.GetMeasurementSnapshot().Sum(m => m.Value));
+    }
+
+    [Fact]
     public async Task OptimizerThatThrows_ChangesNothing_LogsAndCountsTheFailure_AndRetriesLater()
     {
         await CompleteSessionsAsync(3);
