@@ -253,6 +253,14 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
         try
         {
             await _slots.WaitAsync(_shutdown.Token).ConfigureAwait(false);
+
+            // A slot that an update cancelled by shutdown let go of can reach a waiter before the waiter's own cancellation.
+            if (_shutdown.IsCancellationRequested)
+            {
+                _slots.Release();
+                return false;
+            }
+
             return true;
         }
         catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
