@@ -14,7 +14,7 @@ namespace AiPersona.RealClients.Tests;
 /// <summary>A minimal HTTP server (Kestrel) on 127.0.0.1 speaking just enough of the OpenAI (chat completions and
 /// responses) or Ollama chat protocol for a real client library to talk to it. Every request body is kept for assertions.</summary>
 /// <remarks>Kestrel binds port 0 itself, so parallel tests never race for a port; the managed <c>HttpListener</c> used
-/// before re-bound its port while closing (Stop, then Close, on Unix) and failed now and then with "Address already in use"
+/// before re-bound its port while closing (Stop, then Close, on Unix) and once failed a run with "Address already in use"
 /// when another test had taken it.</remarks>
 public sealed class FakeLlmServer : IAsyncDisposable
 {

@@ -43,7 +43,9 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger<PersonaUpdateScheduler>.Instance;
-        _slots = new SemaphoreSlim(options.CurrentValue.MaxConcurrentUpdates);
+        var slots = options.CurrentValue.MaxConcurrentUpdates;
+        _slots = new SemaphoreSlim(slots);
+        updater.Metrics.ObserveScheduler(() => slots - _slots.CurrentCount, () => UpdatesWaitingForSlot);
     }
 
     /// <summary>Gets how many background updates are queued behind <see cref="AiPersonaOptions.MaxConcurrentUpdates"/>.</summary>

@@ -15,6 +15,8 @@ internal static class AiPersonaTelemetry
     public const string EditsRejectedCounter = "aipersona.edits.rejected";
     public const string OptimizerFailuresCounter = "aipersona.optimizer.failures";
     public const string OptimizerDurationHistogram = "aipersona.optimizer.duration";
+    public const string UpdatesRunningGauge = "aipersona.updates.running";
+    public const string UpdatesQueuedGauge = "aipersona.updates.queued";
 
     public const string UserTag = "aipersona.user.hash";
     public const string SessionCountTag = "aipersona.sessions.count";

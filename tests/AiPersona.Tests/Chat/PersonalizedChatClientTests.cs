@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
@@ -425,6 +426,12 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         }
 
         Assert.Equal((2, 4), (Volatile.Read(ref maxRunning), scheduler.UpdatesWaitingForSlot));
+        var metrics = _services!.GetRequiredService<PersonaUpdater>().Metrics;
+        using var runningGauge = new MetricCollector<int>(metrics.UpdatesRunning);
+        using var queuedGauge = new MetricCollector<int>(metrics.UpdatesQueued);
+        runningGauge.RecordObservableInstruments();
+        queuedGauge.RecordObservableInstruments();
+        Assert.Equal((2, 4), (runningGauge.LastMeasurement!.Value, queuedGauge.LastMeasurement!.Value));
 
         release.SetResult();
         await scheduler.WhenIdleAsync();
