@@ -7,7 +7,7 @@ namespace AiPersona;
 /// reloaded after <see cref="AiPersonaOptions.PersonaCacheDuration"/>, and replaced at once by updates of this process.</summary>
 internal sealed class PersonaCache
 {
-    private const int MaxEntries = 10_000;
+    internal const int MaxEntries = 10_000;
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly IPersonaStore _store;
     private readonly IPersonaRenderer _renderer;
@@ -65,12 +65,30 @@ internal sealed class PersonaCache
 
         if (_entries.Count >= MaxEntries)
         {
-            _entries.Clear();
+            MakeRoom(now, options.PersonaCacheDuration);
         }
 
         // A slow load of an older version never replaces a newer one saved meanwhile, and the newer one is what this
         // request gets.
         return _entries.AddOrUpdate(persona.UserId, entry, (_, existing) => existing.Version > entry.Version ? existing : entry);
+    }
+
+    // Entries past their duration are of no use and go first, so users chatting now keep theirs; only when every entry is
+    // fresh (more than MaxEntries users within one cache duration) is the cache emptied.
+    private void MakeRoom(DateTimeOffset now, TimeSpan duration)
+    {
+        foreach (var (userId, entry) in _entries)
+        {
+            if (now - entry.LoadedAt >= duration)
+            {
+                _entries.TryRemove(new KeyValuePair<string, Entry>(userId, entry));
+            }
+        }
+
+        if (_entries.Count >= MaxEntries)
+        {
+            _entries.Clear();
+        }
     }
 
     private sealed record Entry(long Version, string Text, DateTimeOffset LoadedAt);

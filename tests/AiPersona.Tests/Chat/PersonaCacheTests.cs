@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using Moq;
 
 namespace AiPersona.Tests.Chat;
 
@@ -41,5 +42,29 @@ public sealed class PersonaCacheTests
 
         Assert.Contains("Bea", text);
         Assert.DoesNotContain("Ana", text);
+    }
+
+    [Fact]
+    public async Task WhenFull_StaleEntriesGoFirst_SoAUserChattingNowKeepsTheirs()
+    {
+        var time = new FakeTimeProvider(Now);
+        var store = new Mock<IPersonaStore>();
+        store.Setup(s => s.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string userId, CancellationToken _) => Persona.CreateEmpty(userId).ApplyEdits([PersonaEdit.Set("demographics", "name", userId)], Now).Updated);
+        var cache = new PersonaCache(store.Object, new PersonaRenderer(), new TestOptions<AiPersonaOptions>(new() { PersonaCacheDuration = TimeSpan.FromMinutes(1) }), time);
+        var ct = TestContext.Current.CancellationToken;
+        for (var i = 0; i < PersonaCache.MaxEntries - 1; i++)
+        {
+            await cache.GetRenderedAsync($"earlier-{i}", ct);
+        }
+
+        time.Advance(TimeSpan.FromMinutes(2));
+        await cache.GetRenderedAsync("hot", ct);
+
+        // The cache is full: this load makes room.
+        await cache.GetRenderedAsync("newcomer", ct);
+        Assert.Contains("hot", await cache.GetRenderedAsync("hot", ct), StringComparison.Ordinal);
+
+        store.Verify(s => s.GetAsync("hot", It.IsAny<CancellationToken>()), Times.Once());
     }
 }
