@@ -164,17 +164,19 @@ public sealed class FileSystemSessionStore : ISessionStore
             return [];
         }
 
+        // Only the folders of users with open or completed sessions are opened further: a start-up recovery then reads
+        // one small file per user with work, not one per user ever seen.
         var users = new List<string>();
         foreach (var userFolder in Directory.EnumerateDirectories(folder))
         {
             var userFile = Path.Combine(userFolder, UserFileName);
-            if (!File.Exists(userFile))
+            if (!(HasSessionFiles(userFolder, SessionState.Open) || HasSessionFiles(userFolder, SessionState.Completed)) || !File.Exists(userFile))
             {
                 continue;
             }
 
             var userId = await ReadJsonAsync(userFile, AiPersonaJsonContext.Default.String, cancellationToken).ConfigureAwait(false);
-            if (userId is not null && (SessionFiles(userId, SessionState.Open).Any() || SessionFiles(userId, SessionState.Completed).Any()))
+            if (userId is not null)
             {
                 users.Add(userId);
             }
@@ -306,6 +308,12 @@ public sealed class FileSystemSessionStore : ISessionStore
         }
 
         return greatest;
+    }
+
+    private static bool HasSessionFiles(string userFolder, SessionState state)
+    {
+        var folder = Path.Combine(userFolder, state.ToString().ToLowerInvariant());
+        return Directory.Exists(folder) && Directory.EnumerateFiles(folder, "*.json").Any();
     }
 
     private IEnumerable<string> SessionFiles(string userId, SessionState state)
