@@ -10,7 +10,8 @@ namespace AiPersona;
 /// validated and applied, the persona is saved, and only then are the sessions marked learned.</summary>
 /// <remarks>
 /// Any failure before the save (optimizer error, malformed output, repeated concurrent changes) changes nothing and
-/// leaves the sessions pending for a later attempt. One update per user runs at a time (<see cref="IPersonaUpdateLock"/>);
+/// leaves the sessions pending for a later attempt. When someone else saved the persona while the optimizer ran, the
+/// edits are applied to their version, except edits of fields they changed, which keep their value. One update per user runs at a time (<see cref="IPersonaUpdateLock"/>);
 /// a call that finds the user busy returns <see cref="PersonaUpdateStatus.Busy"/> at once.
 /// </remarks>
 public sealed class PersonaUpdater : IDisposable
@@ -134,7 +135,19 @@ public sealed class PersonaUpdater : IDisposable
                         return PersonaUpdateResult.Busy();
                     }
 
-                    persona = await _store.GetAsync(userId, cancellationToken).ConfigureAwait(false);
+                    // A field someone else changed meanwhile (the application's EditPersonaAsync, say) keeps their value:
+                    // the optimizer never saw it, so its edit of that field is dropped.
+                    var current = await _store.GetAsync(userId, cancellationToken).ConfigureAwait(false);
+                    var superseded = accepted.Where(e => !SameValue(persona, current, e.Section, e.Field)).ToList();
+                    if (superseded.Count > 0)
+                    {
+                        var dropped = superseded.Select(static e => new RejectedPersonaEdit(e, "the field was changed concurrently; that value is kept")).ToList();
+                        ReportRejected(userId, userHash, dropped);
+                        rejected.AddRange(dropped);
+                        accepted = [.. accepted.Except(superseded)];
+                    }
+
+                    persona = current;
                 }
                 catch (PersonaConcurrencyException ex)
                 {
@@ -190,6 +203,9 @@ public sealed class PersonaUpdater : IDisposable
 
         return result;
     }
+
+    private static bool SameValue(Persona before, Persona after, string section, string field)
+        => string.Equals(before.GetValue(section, field)?.Value, after.GetValue(section, field)?.Value, StringComparison.Ordinal);
 
     private void ReportRejected(string userId, string userHash, List<RejectedPersonaEdit> rejected)
     {

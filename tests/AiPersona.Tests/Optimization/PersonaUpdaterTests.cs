@@ -101,6 +101,33 @@ public sealed class PersonaUpdaterTests : IDisposable
     }
 
     [Fact]
+    public async Task FieldTheAppChangedWhileTheOptimizerRan_KeepsTheAppsValue_AndTheOtherEditsApply()
+    {
+        var ids = await CompleteSessionsAsync(3);
+        var optimizer = new Mock<IPersonaOptimizer>();
+        optimizer.Setup(o => o.OptimizeAsync(It.IsAny<PersonaOptimizationRequest>(), It.IsAny<CancellationToken>()))
+            .Returns(async (PersonaOptimizationRequest request, CancellationToken ct) =>
+            {
+                // The user corrects their name in the app's settings while the optimizer is thinking.
+                await _store.SaveAsync(request.Persona.ApplyEdits([PersonaEdit.Set("demographics", "name", "Anabela", "set by the user")], _time.GetUtcNow()), ct);
+                return PersonaOptimizationResult.Success(
+                [
+                    PersonaEdit.Set("demographics", "name", "Ana", "introduced herself", ids[0]),
+                    PersonaEdit.Set("demographics", "career", "Nurse", "works night shifts", ids[1]),
+                ]);
+            });
+
+        var result = await CreateUpdater(optimizer.Object).UpdateAsync(UserId);
+
+        Assert.Equal(PersonaUpdateStatus.Applied, result.Status);
+        var persona = await _store.GetAsync(UserId);
+        Assert.Equal(("Anabela", "Nurse", 2L), (persona.GetValue("demographics", "name")!.Value, persona.GetValue("demographics", "career")!.Value, persona.Version));
+        var dropped = Assert.Single(result.RejectedEdits);
+        Assert.Equal(("name", "the field was changed concurrently; that value is kept"), (dropped.Edit.Field, dropped.Reason));
+        Assert.Equal(0, await _sessions.CountPendingSessionsAsync(UserId));
+    }
+
+    [Fact]
     public async Task OptimizerThatNeverAnswers_TimesOut_ChangesNothing_AndLeavesTheSessionsPending()
     {
         await CompleteSessionsAsync(3);
