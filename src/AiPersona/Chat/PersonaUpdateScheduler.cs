@@ -10,10 +10,13 @@ namespace AiPersona;
 /// <remarks>
 /// Disposing the scheduler stops new work, lets running updates finish for up to
 /// <see cref="AiPersonaOptions.ShutdownTimeout"/> (asynchronous disposal) and then cancels them. A cancelled or failed
-/// update changes nothing: its sessions stay pending and are retried after <see cref="AiPersonaOptions.UpdateRetryDelay"/>.
+/// update changes nothing: its sessions stay pending and are retried after <see cref="AiPersonaOptions.UpdateRetryDelay"/>,
+/// doubled for each further consecutive failure of the same user, up to 64 times that delay.
 /// </remarks>
 public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
 {
+    private const int MaxRetryDelayFactor = 64;
+
     private readonly PersonaUpdater _updater;
     private readonly ISessionManager _sessions;
     private readonly PersonaCache _cache;
@@ -22,7 +25,7 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Dictionary<string, Work> _running = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, DateTimeOffset> _retryAfter = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (DateTimeOffset After, int Failures)> _retryAfter = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _slots;
     private int _waitingForSlot;
@@ -279,7 +282,7 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
     {
         lock (_lock)
         {
-            if (_retryAfter.TryGetValue(userId, out var after) && _time.GetUtcNow() < after)
+            if (_retryAfter.TryGetValue(userId, out var retry) && _time.GetUtcNow() < retry.After)
             {
                 return;
             }
@@ -325,11 +328,15 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
         }
     }
 
+    // Each consecutive failure of the same user doubles the wait, up to MaxRetryDelayFactor times the configured delay: a
+    // model that is down for hours, or sessions the model keeps failing on, then cost a call an hour rather than a minute.
     private void DelayRetry(string userId)
     {
         lock (_lock)
         {
-            _retryAfter[userId] = _time.GetUtcNow() + _options.CurrentValue.UpdateRetryDelay;
+            var failures = _retryAfter.TryGetValue(userId, out var previous) ? previous.Failures + 1 : 1;
+            var delay = _options.CurrentValue.UpdateRetryDelay * Math.Min(1 << Math.Min(failures - 1, 6), MaxRetryDelayFactor);
+            _retryAfter[userId] = (_time.GetUtcNow() + delay, failures);
         }
     }
 

@@ -58,8 +58,11 @@ public sealed class AiPersonaOptions
     /// <value>Defaults to 1 minute. <see cref="TimeSpan.Zero"/> disables caching. Must not be negative.</value>
     public TimeSpan PersonaCacheDuration { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Gets or sets how long to wait after a failed update before the same user's update is tried again.</summary>
-    /// <value>Defaults to 1 minute. Must not be negative.</value>
+    /// <summary>Gets or sets how long to wait after a failed update before the same user's update is tried again. Each
+    /// further consecutive failure of that user doubles the wait, up to 64 times this value (about an hour by default), so
+    /// a long outage of the optimizer model, or sessions it keeps failing on, cost one call an hour rather than one a
+    /// minute; a success resets it.</summary>
+    /// <value>Defaults to 1 minute. Must be between zero and one day.</value>
     public TimeSpan UpdateRetryDelay { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Gets or sets how long one optimizer call may take. A call that has not answered by then is cancelled and

@@ -22,6 +22,10 @@ internal sealed class AiPersonaOptionsValidator : IValidateOptions<AiPersonaOpti
         CheckRange(failures, nameof(options.PersonaTokenBudget), options.PersonaTokenBudget, 50, 32_000);
         CheckNotNegative(failures, nameof(options.PersonaCacheDuration), options.PersonaCacheDuration);
         CheckNotNegative(failures, nameof(options.UpdateRetryDelay), options.UpdateRetryDelay);
+        if (options.UpdateRetryDelay > TimeSpan.FromDays(1))
+        {
+            failures.Add($"AiPersonaOptions.{nameof(options.UpdateRetryDelay)} must be at most one day (repeated failures wait up to 64 times as long); it is {options.UpdateRetryDelay}.");
+        }
         CheckNotNegative(failures, nameof(options.ShutdownTimeout), options.ShutdownTimeout);
         if (options.OptimizerTimeout <= TimeSpan.Zero && options.OptimizerTimeout != Timeout.InfiniteTimeSpan)
         {

@@ -471,6 +471,50 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task ConsecutiveFailures_DoubleTheRetryDelay_AndASuccessResetsIt()
+    {
+        var learning = _optimizerModel.GetResponseAsyncCallback!;
+        var failing = true;
+        _optimizerModel.GetResponseAsyncCallback = (m, o, ct) => Volatile.Read(ref failing)
+            ? throw new HttpRequestException("optimizer down")
+            : learning(m, o, ct);
+        var client = Build(PersonaUpdateMode.Inline, o => o.UpdateRetryDelay = TimeSpan.FromMinutes(1));
+        for (var s = 1; s <= 4; s++)
+        {
+            await ChatAsync(client, false, "ana", $"c{s}", $"I like thing{s}");
+        }
+
+        Assert.Single(_optimizerModel.Calls);
+
+        // Failure 1 waits 1 minute, failure 2 waits 2, failure 3 waits 4.
+        foreach (var (wait, callsAfter) in new[] { (1, 2), (1, 2), (1, 3), (3, 3), (1, 4) })
+        {
+            _time.Advance(TimeSpan.FromMinutes(wait));
+            await ChatAsync(client, false, "ana", "c4", $"after {wait} more minute(s)");
+            Assert.Equal(callsAfter, _optimizerModel.Calls.Count);
+        }
+
+        // Failure 4 would wait 8 minutes; the model is back by then and the success clears the backoff.
+        Volatile.Write(ref failing, false);
+        _time.Advance(TimeSpan.FromMinutes(8));
+        await ChatAsync(client, false, "ana", "c4", "model is back");
+        Assert.Equal(5, _optimizerModel.Calls.Count);
+        Assert.Equal(1, (await _services!.GetRequiredService<IPersonaStore>().GetAsync("ana")).Version);
+
+        // The next batch fails once more: back to a one-minute wait.
+        Volatile.Write(ref failing, true);
+        for (var s = 5; s <= 8; s++)
+        {
+            await ChatAsync(client, false, "ana", $"c{s}", $"I like thing{s}");
+        }
+
+        Assert.Equal(6, _optimizerModel.Calls.Count);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await ChatAsync(client, false, "ana", "c8", "a minute later");
+        Assert.Equal(7, _optimizerModel.Calls.Count);
+    }
+
+    [Fact]
     public async Task WithoutAUser_TheRequestPassesThroughUntouched()
     {
         var client = Build(PersonaUpdateMode.Inline);

@@ -16,13 +16,14 @@ public sealed class AiPersonaOptionsValidatorTests
             MaxTranscriptCharacters = 10,
             MaxSaveAttempts = 0,
             MaxConcurrentUpdates = 0,
+            UpdateRetryDelay = TimeSpan.FromDays(2),
             OptimizerChatClientKey = " ",
         };
 
         var result = new AiPersonaOptionsValidator().Validate(null, options);
 
         Assert.True(result.Failed);
-        foreach (var name in new[] { "SessionsPerUpdate", "SessionIdleTimeout", "MaxValueLength", "MaxTranscriptCharacters", "MaxSaveAttempts", "MaxConcurrentUpdates", "OptimizerChatClientKey" })
+        foreach (var name in new[] { "SessionsPerUpdate", "SessionIdleTimeout", "MaxValueLength", "MaxTranscriptCharacters", "MaxSaveAttempts", "MaxConcurrentUpdates", "UpdateRetryDelay", "OptimizerChatClientKey" })
         {
             Assert.Contains(name, result.FailureMessage, StringComparison.Ordinal);
         }
