@@ -15,7 +15,7 @@ namespace AiPersona;
 /// </remarks>
 public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
 {
-    private const int MaxRetryDelayFactor = 64;
+    private const int MaxRetryDoublings = 6; // the retry delay grows up to 2^6 = 64 times UpdateRetryDelay
 
     private readonly PersonaUpdater _updater;
     private readonly ISessionManager _sessions;
@@ -328,14 +328,14 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
         }
     }
 
-    // Each consecutive failure of the same user doubles the wait, up to MaxRetryDelayFactor times the configured delay: a
-    // model that is down for hours, or sessions the model keeps failing on, then cost a call an hour rather than a minute.
+    // Each consecutive failure of the same user doubles the wait, up to 64 times the configured delay: a model that is down
+    // for hours, or sessions the model keeps failing on, then cost a call an hour rather than a minute.
     private void DelayRetry(string userId)
     {
         lock (_lock)
         {
             var failures = _retryAfter.TryGetValue(userId, out var previous) ? previous.Failures + 1 : 1;
-            var delay = _options.CurrentValue.UpdateRetryDelay * Math.Min(1 << Math.Min(failures - 1, 6), MaxRetryDelayFactor);
+            var delay = _options.CurrentValue.UpdateRetryDelay * (1 << Math.Min(failures - 1, MaxRetryDoublings));
             _retryAfter[userId] = (_time.GetUtcNow() + delay, failures);
         }
     }

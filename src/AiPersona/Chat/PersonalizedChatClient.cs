@@ -163,8 +163,8 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
     /// a <see cref="FieldPolicy.NeverStore"/> field is refused. Each changed field gets a revision with the edit's reason.</para>
     /// <para>A concurrent change (a persona update saving at the same moment) is re-read and the edits applied again, up to
     /// <see cref="AiPersonaOptions.MaxSaveAttempts"/> times; a persona update that was running meanwhile drops its own edits
-    /// of the fields changed here, so the application's values win either way. Other app instances sharing the store see the change once
-    /// their cached copy is older than <see cref="AiPersonaOptions.PersonaCacheDuration"/>.</para>
+    /// of the fields changed here, so the application's values win either way. Other app instances sharing the store see
+    /// the change once their cached copy is older than <see cref="AiPersonaOptions.PersonaCacheDuration"/>.</para>
     /// </remarks>
     /// <param name="userId">The user.</param>
     /// <param name="edits">The edits, applied in order.</param>

@@ -11,8 +11,9 @@ namespace AiPersona;
 /// <remarks>
 /// Any failure before the save (optimizer error, malformed output, repeated concurrent changes) changes nothing and
 /// leaves the sessions pending for a later attempt. When someone else saved the persona while the optimizer ran, the
-/// edits are applied to their version, except edits of fields they changed, which keep their value. One update per user runs at a time (<see cref="IPersonaUpdateLock"/>);
-/// a call that finds the user busy returns <see cref="PersonaUpdateStatus.Busy"/> at once.
+/// edits are applied to their version, except edits of fields they changed, which keep their value. One update per user
+/// runs at a time (<see cref="IPersonaUpdateLock"/>); a call that finds the user busy returns
+/// <see cref="PersonaUpdateStatus.Busy"/> at once.
 /// </remarks>
 public sealed class PersonaUpdater : IDisposable
 {
