@@ -14,6 +14,7 @@ internal sealed class BenchArguments
           --user-model <name>          the simulated user's model
           --judge-model <name>         the judge's model
           --optimizer-model <name>     the persona optimizer's model
+          --embedding-model <name>     embedding model for Conversation RAG (default: word-overlap similarity)
           --endpoint <url>             OpenAI-compatible or Ollama endpoint (OPENAI_ENDPOINT / OLLAMA_ENDPOINT)
           --settings <list>            comma-separated: nopersona,goldenpersona,conversationrag,learning-k1,learning-k3,learning-k5
           --personas <n> --scenes <n>  run on the first n personas / scenes per persona
@@ -31,6 +32,8 @@ internal sealed class BenchArguments
     public string? JudgeModel { get; private set; }
 
     public string? OptimizerModel { get; private set; }
+
+    public string? EmbeddingModel { get; private set; }
 
     public string? Endpoint { get; private set; }
 
@@ -59,6 +62,7 @@ internal sealed class BenchArguments
                 case "--user-model": parsed.UserModel = Value(); break;
                 case "--judge-model": parsed.JudgeModel = Value(); break;
                 case "--optimizer-model": parsed.OptimizerModel = Value(); break;
+                case "--embedding-model": parsed.EmbeddingModel = Value(); break;
                 case "--endpoint": parsed.Endpoint = Value(); break;
                 case "--settings": parsed.Settings = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(BenchmarkSetting.Parse)]; break;
                 case "--personas": parsed.Personas = Positive(Value(), "--personas"); break;
@@ -78,6 +82,12 @@ internal sealed class BenchArguments
         if (parsed.Provider is not null && parsed.Model is null)
         {
             throw new ArgumentException("--provider needs --model.");
+        }
+
+        // Without a provider every role is scripted: a model or endpoint given there would be silently ignored.
+        if (parsed.Provider is null && (parsed.Model ?? parsed.UserModel ?? parsed.JudgeModel ?? parsed.OptimizerModel ?? parsed.EmbeddingModel ?? parsed.Endpoint) is not null)
+        {
+            throw new ArgumentException("--model, the role models, --embedding-model and --endpoint need --provider openai|ollama.");
         }
 
         return parsed;

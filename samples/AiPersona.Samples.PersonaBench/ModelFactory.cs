@@ -24,11 +24,20 @@ internal static class ModelFactory
             Judge = Client(arguments.JudgeModel),
             Optimizer = Client(arguments.OptimizerModel),
             ToolSimulator = Client(arguments.Model),
-            Description = $"{arguments.Provider}: assistant {arguments.Model}, user {arguments.UserModel ?? arguments.Model}, judge {arguments.JudgeModel ?? arguments.Model}, optimizer {arguments.OptimizerModel ?? arguments.Model}",
+            Embeddings = arguments.EmbeddingModel is { } embeddingModel
+                ? arguments.Provider == "openai" ? OpenAiEmbeddings(embeddingModel, arguments.Endpoint) : new OllamaApiClient(OllamaEndpoint(arguments.Endpoint), embeddingModel)
+                : null,
+            Description = $"{arguments.Provider}: assistant {arguments.Model}, user {arguments.UserModel ?? arguments.Model}, judge {arguments.JudgeModel ?? arguments.Model}, " +
+                $"optimizer {arguments.OptimizerModel ?? arguments.Model}, RAG similarity {(arguments.EmbeddingModel is null ? "word overlap" : "embeddings " + arguments.EmbeddingModel)}",
         };
     }
 
-    private static IChatClient OpenAi(string model, string? endpoint)
+    private static IChatClient OpenAi(string model, string? endpoint) => OpenAiClient(endpoint).GetChatClient(model).AsIChatClient();
+
+    private static IEmbeddingGenerator<string, Embedding<float>> OpenAiEmbeddings(string model, string? endpoint)
+        => OpenAiClient(endpoint).GetEmbeddingClient(model).AsIEmbeddingGenerator();
+
+    private static OpenAIClient OpenAiClient(string? endpoint)
     {
         var key = Environment.GetEnvironmentVariable("OPENAI_API_KEY")
             ?? throw new InvalidOperationException("--provider openai needs OPENAI_API_KEY in the environment.");
@@ -39,9 +48,11 @@ internal static class ModelFactory
             options.Endpoint = new Uri(endpoint);
         }
 
-        return new OpenAIClient(new ApiKeyCredential(key), options).GetChatClient(model).AsIChatClient();
+        return new OpenAIClient(new ApiKeyCredential(key), options);
     }
 
-    private static IChatClient Ollama(string model, string? endpoint)
-        => new OllamaApiClient(new Uri(endpoint ?? Environment.GetEnvironmentVariable("OLLAMA_ENDPOINT") ?? "http://localhost:11434"), model);
+    private static IChatClient Ollama(string model, string? endpoint) => new OllamaApiClient(OllamaEndpoint(endpoint), model);
+
+    private static Uri OllamaEndpoint(string? endpoint)
+        => new(endpoint ?? Environment.GetEnvironmentVariable("OLLAMA_ENDPOINT") ?? "http://localhost:11434");
 }

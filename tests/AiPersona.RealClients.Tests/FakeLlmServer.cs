@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
@@ -12,7 +13,8 @@ using Microsoft.Extensions.Logging;
 namespace AiPersona.RealClients.Tests;
 
 /// <summary>A minimal HTTP server (Kestrel) on 127.0.0.1 speaking just enough of the OpenAI (chat completions and
-/// responses) or Ollama chat protocol for a real client library to talk to it. Every request body is kept for assertions.</summary>
+/// responses, embeddings) or Ollama chat and embed protocol for a real client library to talk to it. Every request body is
+/// kept for assertions.</summary>
 /// <remarks>Kestrel binds port 0 itself, so parallel tests never race for a port; the managed <c>HttpListener</c> used
 /// before re-bound its port while closing (Stop, then Close, on Unix) and once failed a run with "Address already in use"
 /// when another test had taken it.</remarks>
@@ -21,12 +23,14 @@ public sealed class FakeLlmServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly FakeProtocol _protocol;
     private readonly Func<JsonObject, string> _reply;
+    private readonly Func<IReadOnlyList<string>, float[][]>? _embed;
     private int _responseCount;
 
-    private FakeLlmServer(FakeProtocol protocol, Func<JsonObject, string> reply)
+    private FakeLlmServer(FakeProtocol protocol, Func<JsonObject, string> reply, Func<IReadOnlyList<string>, float[][]>? embed)
     {
         _protocol = protocol;
         _reply = reply;
+        _embed = embed;
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         builder.Logging.ClearProviders();
@@ -39,9 +43,12 @@ public sealed class FakeLlmServer : IAsyncDisposable
     public List<(string Path, JsonObject Body)> Requests { get; } = [];
 
     /// <summary>Starts a server on a free port of 127.0.0.1.</summary>
-    public static async Task<FakeLlmServer> StartAsync(FakeProtocol protocol, Func<JsonObject, string> reply)
+    /// <param name="protocol">The protocol to speak.</param>
+    /// <param name="reply">The text of the reply to a chat request.</param>
+    /// <param name="embed">The vectors for the inputs of one embeddings request; without it such requests fail.</param>
+    public static async Task<FakeLlmServer> StartAsync(FakeProtocol protocol, Func<JsonObject, string> reply, Func<IReadOnlyList<string>, float[][]>? embed = null)
     {
-        var server = new FakeLlmServer(protocol, reply);
+        var server = new FakeLlmServer(protocol, reply, embed);
         await server._app.StartAsync();
         var address = server._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         server.BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
@@ -55,6 +62,16 @@ public sealed class FakeLlmServer : IAsyncDisposable
     /// <summary>The role and text of every input item of an OpenAI responses request.</summary>
     public static List<(string Role, string Content)> InputsOf(JsonObject body)
         => [.. body["input"]!.AsArray().Select(m => (m!["role"]!.GetValue<string>(), ContentOf(m!["content"])))];
+
+    /// <summary>The texts an embeddings request (OpenAI or Ollama) asked to embed.</summary>
+    public static List<string> EmbeddingInputsOf(JsonObject body) => body["input"] switch
+    {
+        JsonArray inputs => [.. inputs.Select(i => i!.GetValue<string>())],
+        JsonValue input => [input.GetValue<string>()],
+        _ => [],
+    };
+
+    public static bool IsEmbeddingsPath(string path) => path.EndsWith("/embeddings", StringComparison.Ordinal) || path.EndsWith("/api/embed", StringComparison.Ordinal);
 
     public static bool IsStructuredOutputRequest(JsonObject body)
         => body["response_format"]?["type"]?.GetValue<string>() == "json_schema"
@@ -84,9 +101,26 @@ public sealed class FakeLlmServer : IAsyncDisposable
             Requests.Add((path, body));
         }
 
+        var response = context.Response;
+        if (IsEmbeddingsPath(path))
+        {
+            if (_embed is null)
+            {
+                response.StatusCode = 404;
+                return;
+            }
+
+            response.StatusCode = 200;
+            response.ContentType = "application/json";
+            var vectors = _embed(EmbeddingInputsOf(body));
+            await response.WriteAsync(_protocol == FakeProtocol.OpenAI
+                ? OpenAIEmbeddings(vectors, body["encoding_format"]?.GetValue<string>() == "base64")
+                : new JsonObject { ["model"] = "embed-test", ["embeddings"] = new JsonArray([.. vectors.Select(Floats)]) }.ToJsonString());
+            return;
+        }
+
         var text = _reply(body);
         var stream = body["stream"]?.GetValue<bool>() ?? _protocol == FakeProtocol.Ollama;
-        var response = context.Response;
         response.StatusCode = 200;
         if (_protocol == FakeProtocol.OpenAI && path.EndsWith("/responses", StringComparison.Ordinal))
         {
@@ -107,6 +141,22 @@ public sealed class FakeLlmServer : IAsyncDisposable
             await response.WriteAsync(stream ? OllamaStream(text) : OllamaChunk(text, done: true) + "\n");
         }
     }
+
+    // The OpenAI client asks for base64 (little-endian float32) unless told otherwise.
+    private static string OpenAIEmbeddings(float[][] vectors, bool base64) => new JsonObject
+    {
+        ["object"] = "list",
+        ["data"] = new JsonArray([.. vectors.Select((vector, index) => new JsonObject
+        {
+            ["object"] = "embedding",
+            ["index"] = index,
+            ["embedding"] = base64 ? Convert.ToBase64String(MemoryMarshal.AsBytes(vector.AsSpan())) : Floats(vector),
+        })]),
+        ["model"] = "embed-test",
+        ["usage"] = new JsonObject { ["prompt_tokens"] = 10, ["total_tokens"] = 10 },
+    }.ToJsonString();
+
+    private static JsonArray Floats(float[] vector) => new([.. vector.Select(v => JsonValue.Create(v))]);
 
     private static string OpenAIResponse(string text) => new JsonObject
     {

@@ -36,11 +36,11 @@ public sealed class PersonaBenchRealClientTests
         }
 
         // Judges and the simulated user asked for JSON; the optimizer for a JSON schema.
-        Assert.All(requests.Where(r => Role(r.Body) is "judge" or "user"), r => Assert.Equal("json_object", r.Body["response_format"]?["type"]?.GetValue<string>()));
+        Assert.All(requests.Where(r => PersonaBenchRoles.Of(r.Body) is "judge" or "user"), r => Assert.Equal("json_object", r.Body["response_format"]?["type"]?.GetValue<string>()));
         Assert.Contains(requests, r => r.Body["response_format"]?["type"]?.GetValue<string>() == "json_schema");
 
         // The assistant got the scene's APIs as tools, and in the learning run the second scene carried the learned persona.
-        var assistantRequests = requests.Where(r => Role(r.Body) == "assistant").ToList();
+        var assistantRequests = requests.Where(r => PersonaBenchRoles.Of(r.Body) == "assistant").ToList();
         var apiNames = dataset.Personas[0].Scenes.SelectMany(s => s.Apis).Select(a => a.Name).ToHashSet();
         Assert.All(assistantRequests, r =>
         {
@@ -51,24 +51,11 @@ public sealed class PersonaBenchRealClientTests
         Assert.Contains(assistantRequests, r => FakeLlmServer.MessagesOf(r.Body).Any(m => m.Content.Contains("Prefers very short answers", StringComparison.Ordinal)));
     }
 
-    private static string Role(JsonObject body)
-    {
-        var text = string.Join("\n", FakeLlmServer.MessagesOf(body).Select(m => m.Content));
-        return text switch
-        {
-            _ when text.Contains("You are role-playing a user", StringComparison.Ordinal) => "user",
-            _ when text.Contains("You evaluate an AI assistant", StringComparison.Ordinal) || text.Contains("You compare a persona", StringComparison.Ordinal) => "judge",
-            _ when text.Contains("You simulate an API", StringComparison.Ordinal) => "tool",
-            _ when FakeLlmServer.IsStructuredOutputRequest(body) => "optimizer",
-            _ => "assistant",
-        };
-    }
-
     private static string Reply(JsonObject body)
     {
         var messages = FakeLlmServer.MessagesOf(body);
         var text = string.Join("\n", messages.Select(m => m.Content));
-        return Role(body) switch
+        return PersonaBenchRoles.Of(body) switch
         {
             // Unsatisfied with the first reply, satisfied with the second: two utterances per session.
             "user" => messages.Count(m => m.Role == "user") == 1 ? """{"satisfied": false, "reply": "Shorter, please."}""" : """{"satisfied": true}""",

@@ -3,19 +3,35 @@ using System.Reflection;
 
 namespace AiPersona.Tests.Shared;
 
-/// <summary>Runs the console sample as its own process, as a user would (linked into the test projects that do).</summary>
+/// <summary>Runs a sample app as its own process, as a user would (linked into the test projects that do). A test project
+/// names each sample it runs in an <c>AssemblyMetadata</c> item "&lt;sample&gt;.Path" holding the built sample's path.</summary>
 internal static class SampleProcess
 {
-    /// <summary>Runs the sample with arguments and environment variables (a <see langword="null"/> value removes one), types
+    /// <summary>The console sample, the README's "run" command.</summary>
+    public const string ConsoleSample = "AiPersona.Samples.Console";
+
+    /// <summary>The PersonaBench sample.</summary>
+    public const string PersonaBenchSample = "AiPersona.Samples.PersonaBench";
+
+    /// <summary>Runs the console sample; see the other overload.</summary>
+    public static Task<(int ExitCode, string Output)> RunAsync(
+        IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string?> environment,
+        IEnumerable<string>? input = null,
+        CancellationToken cancellationToken = default)
+        => RunAsync(ConsoleSample, arguments, environment, input, cancellationToken);
+
+    /// <summary>Runs a sample with arguments and environment variables (a <see langword="null"/> value removes one), types
     /// <paramref name="input"/> on its standard input, and waits up to two minutes for it to exit.</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(
+        string sampleName,
         IEnumerable<string> arguments,
         IReadOnlyDictionary<string, string?> environment,
         IEnumerable<string>? input = null,
         CancellationToken cancellationToken = default)
     {
         var sample = typeof(SampleProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "AiPersona.Samples.Console.Path").Value!;
+            .Single(a => a.Key == sampleName + ".Path").Value!;
         Assert.True(File.Exists(sample), $"The sample app is not built at {sample}.");
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {

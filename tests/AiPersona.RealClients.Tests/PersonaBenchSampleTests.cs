@@ -1,0 +1,78 @@
+using System.Text.Json.Nodes;
+using AiPersona.Evaluation;
+using AiPersona.Tests.Shared;
+
+namespace AiPersona.RealClients.Tests;
+
+/// <summary>The PersonaBench sample's real mode, run as a process against the fake server with the provider's real client:
+/// Conversation RAG with <c>--embedding-model</c> ranks past sessions by the embeddings the server returns.</summary>
+public sealed class PersonaBenchSampleTests : IDisposable
+{
+    private const int Scenes = 6;
+    private readonly string _output = Path.Combine(Path.GetTempPath(), "aipersona-bench-" + Guid.NewGuid().ToString("N"));
+
+    [Theory]
+    [InlineData(FakeProtocol.OpenAI)]
+    [InlineData(FakeProtocol.Ollama)]
+    public async Task ConversationRag_WithAnEmbeddingModel_RetrievesThePastSessionsTheEmbeddingsRankHighest(FakeProtocol protocol)
+    {
+        var assistantReplies = 0;
+        await using var server = await FakeLlmServer.StartAsync(
+            protocol,
+            body => PersonaBenchRoles.Of(body) switch
+            {
+                "user" => """{"satisfied": true}""",
+                "judge" => """{"helpfulness": 7, "personalization": 5, "rationale": "fine"}""",
+                "tool" => """{"status": "ok"}""",
+                _ => $"Here is a suggestion [reply {Interlocked.Increment(ref assistantReplies)}].",
+            },
+            // The query (always first) and the first session's transcript point one way, every other session the other:
+            // word overlap could not make this choice, only these vectors can.
+            inputs => [.. inputs.Select((text, i) => i == 0 || text.Contains("[reply 1]", StringComparison.Ordinal) ? new[] { 1f, 0f } : [0f, 1f])]);
+        var endpoint = protocol == FakeProtocol.OpenAI ? new Uri(server.BaseAddress, "v1/").ToString() : server.BaseAddress.ToString();
+
+        var (exitCode, output) = await SampleProcess.RunAsync(
+            SampleProcess.PersonaBenchSample,
+            [
+                "--provider", protocol == FakeProtocol.OpenAI ? "openai" : "ollama", "--model", "chat-test", "--embedding-model", "embed-test",
+                "--endpoint", endpoint, "--settings", "conversationrag", "--personas", "1", "--scenes", Scenes.ToString(), "--out", _output,
+            ],
+            new Dictionary<string, string?> { ["OPENAI_API_KEY"] = "test-key", ["OPENAI_ENDPOINT"] = null, ["OLLAMA_ENDPOINT"] = null },
+            cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(exitCode == 0, $"The sample exited with {exitCode}:\n{output}");
+        Assert.Contains("RAG similarity embeddings embed-test", output, StringComparison.Ordinal);
+        Assert.Contains("| Conversation RAG", output, StringComparison.Ordinal);
+        List<(string Path, JsonObject Body)> requests;
+        lock (server.Requests)
+        {
+            requests = [.. server.Requests];
+        }
+
+        // One embeddings call per session after the first: the query, then every earlier session.
+        var embeddingCalls = requests.Where(r => FakeLlmServer.IsEmbeddingsPath(r.Path)).ToList();
+        Assert.Equal(Scenes - 1, embeddingCalls.Count);
+        Assert.All(embeddingCalls, r => Assert.Equal("embed-test", r.Body["model"]?.GetValue<string>()));
+        var lastInputs = FakeLlmServer.EmbeddingInputsOf(embeddingCalls[^1].Body);
+        var scenes = BenchmarkDataset.LoadMini().Personas[0].Scenes;
+        Assert.Equal(scenes[Scenes - 1].NeutralizedQuery, lastInputs[0]);
+        Assert.Equal(Scenes, lastInputs.Count);
+
+        // The last scene's request carries three past sessions: the first (the embeddings' choice), then the newest two.
+        var lastAssistantRequest = requests.Last(r => !FakeLlmServer.IsEmbeddingsPath(r.Path) && PersonaBenchRoles.Of(r.Body) == "assistant").Body;
+        var context = Assert.Single(FakeLlmServer.MessagesOf(lastAssistantRequest), m => m.Content.StartsWith("Relevant past conversations", StringComparison.Ordinal)).Content;
+        Assert.Contains("[reply 1]", context, StringComparison.Ordinal);
+        Assert.Contains($"[reply {Scenes - 1}]", context, StringComparison.Ordinal);
+        Assert.Contains($"[reply {Scenes - 2}]", context, StringComparison.Ordinal);
+        Assert.DoesNotContain("[reply 2]", context, StringComparison.Ordinal);
+        Assert.DoesNotContain("[reply 3]", context, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_output))
+        {
+            Directory.Delete(_output, recursive: true);
+        }
+    }
+}
