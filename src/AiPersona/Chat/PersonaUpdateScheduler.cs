@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -190,6 +191,9 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
             {
                 _recovery = Task.Run(async () =>
                 {
+                    // Recovery serves every user with pending work: its updates are not part of the trace of the turn
+                    // that happened to start it.
+                    Activity.Current = null;
                     try
                     {
                         await RecoverAsync(_shutdown.Token).ConfigureAwait(false);

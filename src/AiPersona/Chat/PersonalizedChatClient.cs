@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -90,11 +91,13 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
+        using var activity = AiPersonaTelemetry.ActivitySource.StartActivity(AiPersonaTelemetry.ChatActivity);
         var turn = await PrepareAsync(messages, options, cancellationToken);
+        Describe(activity, turn);
         var response = await base.GetResponseAsync(turn.Messages, turn.Options, cancellationToken);
         if (turn.Record)
         {
-            await RecordAsync(turn, response, cancellationToken);
+            await RecordAsync(turn, response, activity, cancellationToken);
         }
 
         return response;
@@ -107,7 +110,9 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
+        using var activity = AiPersonaTelemetry.ActivitySource.StartActivity(AiPersonaTelemetry.ChatActivity);
         var turn = await PrepareAsync(messages, options, cancellationToken);
+        Describe(activity, turn);
         if (!turn.Record)
         {
             await foreach (var update in base.GetStreamingResponseAsync(turn.Messages, turn.Options, cancellationToken))
@@ -139,7 +144,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
             }
         }
 
-        await RecordAsync(turn, updates.ToChatResponse(), cancellationToken);
+        await RecordAsync(turn, updates.ToChatResponse(), activity, cancellationToken);
     }
 
     /// <summary>Ends the user's open session (for example when the user closes the chat) and starts a persona update if
@@ -310,7 +315,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
             }
         }
 
-        return new Turn(userId, innerMessages, innerOptions, callerMessages, options?.ConversationId, personaInHistory);
+        return new Turn(userId, innerMessages, innerOptions, callerMessages, options?.ConversationId, personaInHistory, PersonaSent: !ReferenceEquals(innerMessages, callerMessages));
     }
 
     // Personalization must not take the chat down: without the persona store the request goes out unpersonalized.
@@ -327,7 +332,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         }
     }
 
-    private async Task RecordAsync(Turn turn, ChatResponse response, CancellationToken cancellationToken)
+    private async Task RecordAsync(Turn turn, ChatResponse response, Activity? activity, CancellationToken cancellationToken)
     {
         if (turn.PersonaInHistory)
         {
@@ -345,10 +350,25 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
             return;
         }
 
+        activity?.SetTag(AiPersonaTelemetry.RecordedTag, true);
+        activity?.SetTag(AiPersonaTelemetry.PendingSessionsTag, pending);
         if (pending >= _options.CurrentValue.SessionsPerUpdate)
         {
             await _scheduler.RequestUpdateAsync(turn.UserId!, cancellationToken);
         }
+    }
+
+    // The turn's span (when something listens): whose turn it was, hashed, and whether the persona went with it. The inner
+    // client's own spans (the provider call, with OpenTelemetryChatClient) are its children.
+    private static void Describe(Activity? activity, Turn turn)
+    {
+        if (activity is null || turn.UserId is null)
+        {
+            return;
+        }
+
+        activity.SetTag(AiPersonaTelemetry.UserTag, UserIdHash.Of(turn.UserId));
+        activity.SetTag(AiPersonaTelemetry.PersonaSentTag, turn.PersonaSent);
     }
 
     // The persona goes after the caller's leading system messages: the app's own prompt stays first and unchanged.
@@ -407,7 +427,8 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         ChatOptions? Options,
         IReadOnlyList<ChatMessage> CallerMessages,
         string? ConversationId,
-        bool PersonaInHistory)
+        bool PersonaInHistory,
+        bool PersonaSent = false)
     {
         public bool Record => UserId is not null;
     }

@@ -8,6 +8,7 @@ internal static class AiPersonaTelemetry
     /// <summary>The name of the <see cref="ActivitySource"/> and the <c>Meter</c>.</summary>
     public const string SourceName = "AiPersona";
 
+    public const string ChatActivity = "aipersona.chat";
     public const string UpdateActivity = "aipersona.persona.update";
     public const string OptimizeActivity = "aipersona.persona.optimize";
 
@@ -20,6 +21,9 @@ internal static class AiPersonaTelemetry
 
     public const string UserTag = "aipersona.user.hash";
     public const string SessionCountTag = "aipersona.sessions.count";
+    public const string PersonaSentTag = "aipersona.persona.sent";
+    public const string RecordedTag = "aipersona.turn.recorded";
+    public const string PendingSessionsTag = "aipersona.sessions.pending";
 
     public static ActivitySource ActivitySource { get; } = new(SourceName);
 }
