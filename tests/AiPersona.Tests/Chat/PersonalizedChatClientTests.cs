@@ -37,6 +37,29 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task PeriodicRecovery_LearnsASessionThatEndedByIdling_BeforeTheUserComesBack()
+    {
+        var client = Build(PersonaUpdateMode.Background);
+        var scheduler = _services!.GetRequiredService<PersonaUpdateScheduler>();
+        await ChatAsync(client, false, "ana", "c1", "I like tennis");
+        await ChatAsync(client, false, "ana", "c2", "I like jazz");
+        await ChatAsync(client, false, "ana", "c3", "I like chess"); // the third session stays open: ana has left
+        await scheduler.WhenIdleAsync();
+
+        await scheduler.RecoverAsync();
+        await scheduler.WhenIdleAsync();
+        Assert.Empty(_optimizerModel.Calls); // still within the idle timeout: two completed sessions only
+
+        _time.Advance(TimeSpan.FromMinutes(31));
+        await scheduler.RecoverAsync();
+        await scheduler.WhenIdleAsync();
+
+        Assert.Single(_optimizerModel.Calls);
+        var persona = await _services!.GetRequiredService<IPersonaStore>().GetAsync("ana");
+        Assert.Equal("tennis, jazz, chess", persona.GetValue("personality", "values_and_interests")!.Value);
+    }
+
+    [Fact]
     public async Task OptimizerRunsExactlyOncePerKCompletedSessions()
     {
         var client = Build(PersonaUpdateMode.Inline);
