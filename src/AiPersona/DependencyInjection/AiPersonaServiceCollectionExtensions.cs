@@ -75,7 +75,8 @@ public static class AiPersonaServiceCollectionExtensions
     /// <summary>Registers AiPersona's services with options bound from a configuration section, then <paramref name="configure"/>.</summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The section, for example <c>configuration.GetSection("AiPersona")</c>. A <c>Schema</c>
-    /// child replaces the default schema entirely.</param>
+    /// child replaces the default schema entirely. A key that names no option fails at start-up (a misspelling must not
+    /// leave a default in place silently), so the section holds AiPersona's options only.</param>
     /// <param name="configure">Configures the options after binding.</param>
     /// <returns>A builder for further configuration.</returns>
     public static IAiPersonaBuilder AddAiPersona(this IServiceCollection services, IConfiguration configuration, Action<AiPersonaOptions>? configure = null)
@@ -90,7 +91,8 @@ public static class AiPersonaServiceCollectionExtensions
                 options.Schema = new PersonaSchema();
             }
 
-            configuration.Bind(options);
+            // A misspelt key ("SessionPerUpdate") would otherwise be ignored and its default used without a word.
+            configuration.Bind(options, static binder => binder.ErrorOnUnknownConfiguration = true);
         });
         return services.AddAiPersona(configure);
     }

@@ -88,6 +88,25 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
         Assert.Equal("seat", Assert.Single(options.Schema.Sections[0].Fields).Name);
     }
 
+    [Theory]
+    [InlineData("AiPersona:SessionPerUpdate", "5", "'SessionPerUpdate'")] // misspelt: would silently leave k = 3
+    [InlineData("AiPersona:Schema:Sections:0:Feilds:0:Name", "seat", "'Feilds'")]
+    [InlineData("AiPersona:UpdateMode", "Inlined", "'Inlined' at 'AiPersona:UpdateMode'")]
+    public void Options_FromConfiguration_WithAnUnknownKeyOrValue_FailAtStartUp_NamingIt(string key, string value, string named)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AiPersona:Schema:Sections:0:Name"] = "travel",
+            [key] = value,
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddAiPersona(configuration.GetSection("AiPersona"));
+        using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+        Assert.Contains(named, ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Optimizer_UsesTheKeyedChatClient_WhenOneIsRegistered()
     {
