@@ -12,10 +12,12 @@ public static class PostgreSqlAiPersonaBuilderExtensions
     /// <param name="connectionString">The Npgsql connection string.</param>
     /// <param name="configure">Configures further options (schema name, DDL on first use, lease duration).</param>
     /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentException">The connection string is empty or not an Npgsql connection string, or the
+    /// options are invalid (schema name, lease duration).</exception>
     public static IAiPersonaBuilder UsePostgreSql(this IAiPersonaBuilder builder, string connectionString, Action<PostgreSqlStorageOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        PostgreSqlDatabase.ThrowIfInvalidConnectionString(connectionString, nameof(connectionString));
         var options = new PostgreSqlStorageOptions { ConnectionString = connectionString };
         configure?.Invoke(options);
         PostgreSqlDatabase.Validate(options);

@@ -68,8 +68,11 @@ public static partial class PostgreSqlAiPersonaSchema
     /// <param name="schemaName">The schema name.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>A task that completes when the schema is at <see cref="LatestVersion"/>.</returns>
+    /// <exception cref="ArgumentException">The connection string or the schema name is not valid.</exception>
     public static async Task CreateAsync(string connectionString, string schemaName = "aipersona", CancellationToken cancellationToken = default)
     {
+        PostgreSqlDatabase.ThrowIfInvalidConnectionString(connectionString, nameof(connectionString));
+        ThrowIfInvalidName(schemaName);
         var database = new PostgreSqlDatabase(new PostgreSqlStorageOptions { ConnectionString = connectionString, SchemaName = schemaName });
         await using (database.ConfigureAwait(false))
         {

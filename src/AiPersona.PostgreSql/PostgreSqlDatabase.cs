@@ -21,15 +21,30 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
     public static void Validate(PostgreSqlStorageOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (string.IsNullOrWhiteSpace(options.ConnectionString))
-        {
-            throw new ArgumentException("PostgreSqlStorageOptions.ConnectionString must be set.", nameof(options));
-        }
-
+        ThrowIfInvalidConnectionString(options.ConnectionString, nameof(options), "PostgreSqlStorageOptions.ConnectionString");
         PostgreSqlAiPersonaSchema.ThrowIfInvalidName(options.SchemaName);
         if (options.UpdateLeaseDuration <= TimeSpan.Zero)
         {
             throw new ArgumentException("PostgreSqlStorageOptions.UpdateLeaseDuration must be positive.", nameof(options));
+        }
+    }
+
+    /// <summary>Throws when <paramref name="connectionString"/> is empty or not an Npgsql connection string.</summary>
+    public static void ThrowIfInvalidConnectionString(string? connectionString, string parameterName, string subject = "The PostgreSQL connection string")
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new ArgumentException($"{subject} must be set.", parameterName);
+        }
+
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            // The connection string is not echoed: it may hold a password.
+            throw new ArgumentException($"{subject} is not an Npgsql connection string (\"Host=…;Database=…;Username=…\"): {ex.Message}", parameterName, ex);
         }
     }
 

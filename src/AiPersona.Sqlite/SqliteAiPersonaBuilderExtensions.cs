@@ -13,16 +13,15 @@ public static class SqliteAiPersonaBuilderExtensions
     /// <param name="connectionString">The connection string, for example <c>Data Source=aipersona.db</c>.</param>
     /// <param name="configure">Configures further options.</param>
     /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentException">The connection string is empty or not a connection string (a bare file path,
+    /// say), or the options are invalid.</exception>
     public static IAiPersonaBuilder UseSqlite(this IAiPersonaBuilder builder, string connectionString, Action<SqliteStorageOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        SqliteDatabase.ThrowIfInvalidConnectionString(connectionString, nameof(connectionString));
         var options = new SqliteStorageOptions { ConnectionString = connectionString };
         configure?.Invoke(options);
-        if (options.UpdateLeaseDuration <= TimeSpan.Zero)
-        {
-            throw new ArgumentException("SqliteStorageOptions.UpdateLeaseDuration must be positive.", nameof(configure));
-        }
+        SqliteDatabase.Validate(options);
 
         var wrapped = Options.Options.Create(options);
         builder.Services.Replace(ServiceDescriptor.Singleton<IPersonaStore>(_ => new SqlitePersonaStore(wrapped)));

@@ -61,14 +61,42 @@ internal sealed class SqliteDatabase
 
     public SqliteDatabase(SqliteStorageOptions options)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        if (string.IsNullOrWhiteSpace(options.ConnectionString))
-        {
-            throw new ArgumentException("SqliteStorageOptions.ConnectionString must be set, for example \"Data Source=aipersona.db\".", nameof(options));
-        }
-
+        Validate(options);
         _connectionString = options.ConnectionString;
         Options = options;
+    }
+
+    /// <summary>Checks the options, so a mistake fails where the storage is configured rather than at first use.</summary>
+    public static void Validate(SqliteStorageOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ThrowIfInvalidConnectionString(options.ConnectionString, nameof(options), "SqliteStorageOptions.ConnectionString");
+        if (options.UpdateLeaseDuration <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("SqliteStorageOptions.UpdateLeaseDuration must be positive.", nameof(options));
+        }
+    }
+
+    /// <summary>Throws when <paramref name="connectionString"/> is empty or not a connection string (a bare file path, say).</summary>
+    public static void ThrowIfInvalidConnectionString(string? connectionString, string parameterName, string subject = "The SQLite connection string")
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new ArgumentException($"{subject} must be set, for example \"Data Source=aipersona.db\".", parameterName);
+        }
+
+        try
+        {
+            _ = new SqliteConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            // A bare file path is the usual mistake; anything else is not echoed, as it may hold a password.
+            var hint = connectionString.Contains('=', StringComparison.Ordinal)
+                ? "for example \"Data Source=aipersona.db\""
+                : $"for a file path write \"Data Source={connectionString}\"";
+            throw new ArgumentException($"{subject} is not a connection string ({hint}): {ex.Message}", parameterName, ex);
+        }
     }
 
     public SqliteStorageOptions Options { get; }

@@ -29,6 +29,29 @@ public sealed class ArgumentValidationTests
     }
 
     [Fact]
+    public async Task Storage_that_is_not_given_a_connection_string_fails_where_it_is_configured()
+    {
+        var builder = new ServiceCollection().AddAiPersona();
+
+        // A bare path is the usual slip: the message says how to write it.
+        var sqlite = AssertInvalid("connectionString", () => builder.UseSqlite("personas.db"));
+        Assert.Contains("\"Data Source=personas.db\"", sqlite.Message, StringComparison.Ordinal);
+
+        // Anything else is not echoed: it may hold a password.
+        var secret = AssertInvalid("connectionString", () => builder.UseSqlite("Data Source=x.db;Password=hunter2;;=oops"));
+        Assert.DoesNotContain("hunter2", secret.Message, StringComparison.Ordinal);
+        var postgres = AssertInvalid("connectionString", () => builder.UsePostgreSql("Host=db;Password=hunter2;=oops"));
+        Assert.DoesNotContain("hunter2", postgres.Message, StringComparison.Ordinal);
+        Assert.Contains("not an Npgsql connection string", postgres.Message, StringComparison.Ordinal);
+        AssertInvalid("connectionString", () => builder.UsePostgreSql("not a connection string"));
+        await AssertInvalidAsync("connectionString", () => PostgreSqlAiPersonaSchema.CreateAsync("not a connection string"));
+
+        // Options set in configure are checked too, before anything is registered.
+        AssertInvalid("options", () => builder.UseSqlite("Data Source=x.db", o => o.UpdateLeaseDuration = TimeSpan.Zero));
+        AssertInvalid("options", () => builder.UsePostgreSql("Host=db", o => o.ConnectionString = "oops"));
+    }
+
+    [Fact]
     public void Chat_client_and_options_extensions_name_the_null_argument()
     {
         using var provider = BuildProvider();
@@ -104,11 +127,12 @@ public sealed class ArgumentValidationTests
     private static void AssertNull(string parameter, Action action)
         => Assert.Equal(parameter, Assert.Throws<ArgumentNullException>(action).ParamName);
 
-    private static void AssertInvalid(string parameter, Action action)
+    private static ArgumentException AssertInvalid(string parameter, Action action)
     {
         var ex = Assert.ThrowsAny<ArgumentException>(action);
         Assert.IsNotType<ArgumentNullException>(ex);
         Assert.Equal(parameter, ex.ParamName);
+        return ex;
     }
 
     private static async Task AssertNullAsync(string parameter, Func<Task> action)
