@@ -11,14 +11,7 @@ public sealed class TelemetryTests
     [Fact]
     public async Task Update_EmitsAnActivityTaggedWithTheHashedUser_NotTheRawId()
     {
-        var activities = new List<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == "AiPersona",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = a => { lock (activities) { activities.Add(a); } },
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var collected = new StoppedActivities();
         var userId = "telemetry-" + Guid.NewGuid().ToString("N");
         var sessions = new SessionManager(new InMemorySessionStore(), TestOptions.Create());
         await sessions.RecordTurnAsync(userId, null, [User("hi")], [Assistant("hello")]);
@@ -29,11 +22,7 @@ public sealed class TelemetryTests
 
         await updater.UpdateAsync(userId);
 
-        Activity update;
-        lock (activities)
-        {
-            update = Assert.Single(activities, a => a.OperationName == "aipersona.persona.update" && (string?)a.GetTagItem("aipersona.user.hash") == UserIdHash.Of(userId));
-        }
+        var update = Assert.Single(collected.Snapshot(), a => a.OperationName == "aipersona.persona.update" && (string?)a.GetTagItem("aipersona.user.hash") == UserIdHash.Of(userId));
 
         Assert.Equal(1, update.GetTagItem("aipersona.sessions.count"));
         Assert.DoesNotContain(update.TagObjects, t => t.Value is string s && s.Contains(userId, StringComparison.Ordinal));
@@ -44,14 +33,7 @@ public sealed class TelemetryTests
     [InlineData(true)]
     public async Task ChatTurn_IsASpanAroundTheProviderCall_SayingWhetherThePersonaWentAlong(bool streaming)
     {
-        var activities = new List<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == "AiPersona",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = a => { lock (activities) { activities.Add(a); } },
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var collected = new StoppedActivities();
         var userId = "telemetry-" + Guid.NewGuid().ToString("N");
         var userHash = UserIdHash.Of(userId);
         var model = FakeModels.Chat();
@@ -78,12 +60,9 @@ public sealed class TelemetryTests
         var turns = currentAtProvider.Select(a => Assert.IsType<Activity>(a)).ToList();
         Assert.All(turns, a => Assert.Equal("aipersona.chat", a.OperationName));
         Assert.Equal(3, turns.Distinct().Count());
-        List<Activity> updates;
-        lock (activities)
-        {
-            Assert.All(turns, a => Assert.Contains(a, activities));
-            updates = [.. activities.Where(a => a.OperationName == "aipersona.persona.update" && (string?)a.GetTagItem("aipersona.user.hash") == userHash)];
-        }
+        var activities = collected.Snapshot();
+        Assert.All(turns, a => Assert.Contains(a, activities));
+        var updates = activities.Where(a => a.OperationName == "aipersona.persona.update" && (string?)a.GetTagItem("aipersona.user.hash") == userHash).ToList();
 
         Assert.Equal([(userHash, false, true, 0), (userHash, true, true, 0)], turns.Take(2).Select(a => (
             (string?)a.GetTagItem("aipersona.user.hash"), (bool?)a.GetTagItem("aipersona.persona.sent"), (bool?)a.GetTagItem("aipersona.turn.recorded"), (int?)a.GetTagItem("aipersona.sessions.pending"))));
@@ -98,14 +77,7 @@ public sealed class TelemetryTests
     [Fact]
     public async Task RecoveredUpdates_AreNotPartOfTheTraceOfTheTurnThatStartedRecovery()
     {
-        var activities = new List<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == "AiPersona",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = a => { lock (activities) { activities.Add(a); } },
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var collected = new StoppedActivities();
         var (ana, bob) = ("telemetry-" + Guid.NewGuid().ToString("N"), "telemetry-" + Guid.NewGuid().ToString("N"));
 
         // Three sessions of ana completed before this "process" started.
@@ -128,12 +100,9 @@ public sealed class TelemetryTests
         await provider.GetRequiredService<IChatClient>().GetResponseAsync([User("hi")], new ChatOptions().WithPersonaUser(bob));
         await provider.GetRequiredService<PersonaUpdateScheduler>().WhenIdleAsync();
 
-        Activity update;
-        lock (activities)
-        {
-            Assert.Single(activities, a => a.OperationName == "aipersona.chat" && (string?)a.GetTagItem("aipersona.user.hash") == UserIdHash.Of(bob));
-            update = Assert.Single(activities, a => a.OperationName == "aipersona.persona.update" && (string?)a.GetTagItem("aipersona.user.hash") == UserIdHash.Of(ana));
-        }
+        var activities = collected.Snapshot();
+        Assert.Single(activities, a => a.OperationName == "aipersona.chat" && (string?)a.GetTagItem("aipersona.user.hash") == UserIdHash.Of(bob));
+        var update = Assert.Single(activities, a => a.OperationName == "aipersona.persona.update" && (string?)a.GetTagItem("aipersona.user.hash") == UserIdHash.Of(ana));
 
         Assert.Null(update.Parent);
         Assert.Equal(1, (await provider.GetRequiredService<IPersonaStore>().GetAsync(ana)).Version);
@@ -149,5 +118,39 @@ public sealed class TelemetryTests
         {
             await client.GetResponseAsync([User(text)], options);
         }
+    }
+
+    // Every AiPersona activity that stops while it is alive (from any test running in parallel too: filter by user).
+    private sealed class StoppedActivities : IDisposable
+    {
+        private readonly List<Activity> _stopped = [];
+        private readonly ActivityListener _listener;
+
+        public StoppedActivities()
+        {
+            _listener = new ActivityListener
+            {
+                ShouldListenTo = s => s.Name == "AiPersona",
+                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+                ActivityStopped = a =>
+                {
+                    lock (_stopped)
+                    {
+                        _stopped.Add(a);
+                    }
+                },
+            };
+            ActivitySource.AddActivityListener(_listener);
+        }
+
+        public List<Activity> Snapshot()
+        {
+            lock (_stopped)
+            {
+                return [.. _stopped];
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
     }
 }
