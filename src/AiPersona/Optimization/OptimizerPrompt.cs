@@ -39,7 +39,7 @@ internal sealed class OptimizerPrompt
         var labels = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         var text = new StringBuilder();
         AppendSchema(text, request.Schema);
-        AppendPersona(text, request.Persona);
+        AppendPersona(text, request.Persona, request.Schema);
 
         text.AppendLine("## Sessions");
         var perSession = Math.Max(200, maxTranscriptCharacters / Math.Max(1, request.Sessions.Count));
@@ -79,20 +79,24 @@ internal sealed class OptimizerPrompt
         text.AppendLine();
     }
 
-    private static void AppendPersona(StringBuilder text, Persona persona)
+    // A value stored before the schema made its field never-store is not shown to the model (the update removes it).
+    private static void AppendPersona(StringBuilder text, Persona persona, PersonaSchema schema)
     {
         text.AppendLine("## Current persona");
-        if (persona.IsEmpty)
+        var shown = persona.Sections
+            .SelectMany(static s => s.Value.Select(f => (Section: s.Key, Field: f.Key, f.Value)))
+            .Where(v => schema.FindField(v.Section, v.Field)?.Policy != FieldPolicy.NeverStore)
+            .OrderBy(static v => v.Section, StringComparer.Ordinal)
+            .ThenBy(static v => v.Field, StringComparer.Ordinal)
+            .ToList();
+        if (shown.Count == 0)
         {
             text.AppendLine("(empty: nothing is known yet)");
         }
 
-        foreach (var (section, fields) in persona.Sections.OrderBy(static s => s.Key, StringComparer.Ordinal))
+        foreach (var (section, field, value) in shown)
         {
-            foreach (var (field, value) in fields.OrderBy(static f => f.Key, StringComparer.Ordinal))
-            {
-                text.Append("- ").Append(section).Append('.').Append(field).Append(": \"").Append(value.Value).AppendLine("\"");
-            }
+            text.Append("- ").Append(section).Append('.').Append(field).Append(": \"").Append(value.Value).AppendLine("\"");
         }
 
         text.AppendLine();

@@ -105,6 +105,7 @@ public sealed class PersonaUpdater : IDisposable
             var sessionIds = pending.Select(static s => s.Id).ToHashSet(StringComparer.Ordinal);
             var (accepted, rejected) = PersonaEditValidator.Validate(optimization.Edits, options.Schema, sessionIds, options.MaxValueLength, persona);
             ReportRejected(userId, userHash, rejected);
+            accepted.AddRange(NeverStoreRemovals(persona, options.Schema));
 
             for (var attempt = 1; ; attempt++)
             {
@@ -162,6 +163,15 @@ public sealed class PersonaUpdater : IDisposable
 
     /// <inheritdoc/>
     public void Dispose() => _metrics.Dispose();
+
+    // A value stored before the schema made its field never-store (or one an app saved straight through the store) must not
+    // stay: the update that comes next removes it.
+    private static List<PersonaEdit> NeverStoreRemovals(Persona persona, PersonaSchema schema)
+        => persona.Sections
+            .SelectMany(static s => s.Value.Keys.Select(field => (Section: s.Key, Field: field)))
+            .Where(f => schema.FindField(f.Section, f.Field)?.Policy == FieldPolicy.NeverStore)
+            .Select(static f => PersonaEdit.Remove(f.Section, f.Field, "the schema marks this field never-store"))
+            .ToList();
 
     private async Task<PersonaOptimizationResult> OptimizeAsync(
         Persona persona,

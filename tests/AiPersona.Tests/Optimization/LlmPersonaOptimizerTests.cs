@@ -67,6 +67,21 @@ public sealed class LlmPersonaOptimizerTests
     }
 
     [Fact]
+    public async Task AValueInANeverStoreField_IsNotShownToTheModel()
+    {
+        var schema = PersonaSchema.CreateDefault();
+        schema.FindField("demographics", "gender")!.Policy = FieldPolicy.NeverStore;
+        var persona = Persona.CreateEmpty("u").ApplyEdits([PersonaEdit.Set("demographics", "gender", "female"), PersonaEdit.Set("demographics", "career", "Nurse")], DateTimeOffset.UnixEpoch).Updated;
+        var client = TestChatClient.Replying(_ => """{"edits":[]}""");
+
+        await CreateOptimizer(client).OptimizeAsync(new PersonaOptimizationRequest(persona, schema, Sessions));
+
+        var prompt = client.Calls.Single().Messages[^1].Text;
+        Assert.DoesNotContain("female", prompt, StringComparison.Ordinal);
+        Assert.Contains("demographics.career: \"Nurse\"", prompt, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task JsonInACodeFence_IsStillParsed()
     {
         var client = TestChatClient.Replying(_ => "Here you go:\n```json\n{\"edits\":[{\"section\":\"demographics\",\"field\":\"name\",\"value\":\"Ana\",\"reason\":\"r\",\"sessions\":[\"S1\"]}]}\n```");

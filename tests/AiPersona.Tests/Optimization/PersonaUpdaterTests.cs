@@ -68,6 +68,26 @@ public sealed class PersonaUpdaterTests : IDisposable
     }
 
     [Fact]
+    public async Task AValueStoredBeforeItsFieldBecameNeverStore_IsRemovedByTheNextUpdate()
+    {
+        var before = await _store.GetAsync(UserId);
+        await _store.SaveAsync(before.ApplyEdits([PersonaEdit.Set("demographics", "gender", "female"), PersonaEdit.Set("demographics", "career", "nurse")], _time.GetUtcNow()));
+        var schema = PersonaSchema.CreateDefault();
+        schema.FindField("demographics", "gender")!.Policy = FieldPolicy.NeverStore; // the app's policy changed since
+        await CompleteSessionsAsync(3);
+        using var updater = new PersonaUpdater(_store, _sessions, Returning(), TestOptions.Create(o => o.Schema = schema), _time, _loggerFactory);
+
+        var result = await updater.UpdateAsync(UserId);
+
+        Assert.Equal(PersonaUpdateStatus.Applied, result.Status);
+        var persona = await _store.GetAsync(UserId);
+        Assert.Null(persona.GetValue("demographics", "gender"));
+        Assert.Equal("nurse", persona.GetValue("demographics", "career")!.Value);
+        var removal = Assert.Single(result.Revisions);
+        Assert.Equal(("gender", null, "the schema marks this field never-store"), (removal.Field, removal.NewValue, removal.Reason));
+    }
+
+    [Fact]
     public async Task SessionsAreMarkedLearnedOnlyAfterTheSave()
     {
         await CompleteSessionsAsync(3);
