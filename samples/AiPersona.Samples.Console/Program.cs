@@ -10,9 +10,31 @@ using OpenAI;
 // Usage: dotnet run --project samples/AiPersona.Samples.Console [-- --user <id>] [--data <directory>]
 // With OPENAI_API_KEY (optional OPENAI_ENDPOINT, OPENAI_MODEL) or OLLAMA_ENDPOINT (optional OLLAMA_MODEL) set, this is an
 // interactive chat; with neither, it runs an offline, clearly labelled simulation.
-var userId = Argument(args, "--user") ?? "demo-user";
-var dataDirectory = Path.GetFullPath(Argument(args, "--data") ?? ".aipersona-sample");
-var (model, provider) = CreateModel();
+const string Usage = "Usage: dotnet run --project samples/AiPersona.Samples.Console [-- --user <id>] [--data <directory>]";
+string? userArgument = null, dataArgument = null;
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--user" when i + 1 < args.Length:
+            userArgument = args[++i];
+            break;
+        case "--data" when i + 1 < args.Length:
+            dataArgument = args[++i];
+            break;
+        case "--help" or "-h":
+            Console.WriteLine(Usage);
+            return 0;
+        default:
+            Console.Error.WriteLine(args[i] is "--user" or "--data" ? $"{args[i]} needs a value." : $"Unknown option '{args[i]}'.");
+            Console.Error.WriteLine(Usage);
+            return 2;
+    }
+}
+
+var userId = userArgument ?? "demo-user";
+var dataDirectory = Path.GetFullPath(dataArgument ?? ".aipersona-sample");
+var (model, providerName) = CreateModel();
 
 var services = new ServiceCollection();
 services.AddLogging(logging => logging
@@ -24,10 +46,10 @@ services.AddAiPersona(options => options.UpdateMode = model is SimulatedModel ? 
     .UseSqlite($"Data Source={Path.Combine(dataDirectory, "aipersona.db")}");
 services.AddChatClient(model).UsePersonalization();
 
-await using var provider_ = services.BuildServiceProvider();
+await using var serviceProvider = services.BuildServiceProvider();
 return model is SimulatedModel
-    ? await OfflineDemo.RunAsync(provider_, userId, dataDirectory)
-    : await InteractiveChat.RunAsync(provider_, userId, provider);
+    ? await OfflineDemo.RunAsync(serviceProvider, userId, dataDirectory)
+    : await InteractiveChat.RunAsync(serviceProvider, userId, providerName);
 
 static (IChatClient Model, string Provider) CreateModel()
 {
@@ -53,10 +75,4 @@ static (IChatClient Model, string Provider) CreateModel()
     }
 
     return (new SimulatedModel(), "the simulated model");
-}
-
-static string? Argument(string[] args, string name)
-{
-    var index = Array.IndexOf(args, name);
-    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
 }

@@ -59,6 +59,19 @@ public sealed class InteractiveSampleTests : IDisposable
         Assert.Contains("Ana Test", persona, StringComparison.Ordinal); // the user's own correction, at once
     }
 
+    [Theory]
+    [InlineData("--usr", "Unknown option '--usr'.")]
+    [InlineData("--user", "--user needs a value.")]
+    public async Task AMistypedArgument_StopsWithTheUsage_InsteadOfBeingIgnored(string argument, string message)
+    {
+        var (exitCode, output) = await SampleProcess.RunAsync(["--data", _data, argument], new Dictionary<string, string?>(), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(message, output, StringComparison.Ordinal);
+        Assert.Contains("Usage:", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_data)); // nothing ran
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_data))
