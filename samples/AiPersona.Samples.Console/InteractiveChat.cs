@@ -51,8 +51,16 @@ internal static class InteractiveChat
                     PersonaPrinter.Why(await store.GetAsync(userId), path.Trim(), await sessions.GetSessionsAsync(userId));
                     continue;
                 case ["/set", var rest] when rest.Trim().Split(' ', 2) is [var path, var value] && SplitPath(path) is var (section, field):
-                    await personalized.EditPersonaAsync(userId, [PersonaEdit.Set(section, field, value.Trim(), "set by the user")]);
-                    System.Console.WriteLine($"{section}.{field} is now \"{value.Trim()}\"; your next message carries it.");
+                    try
+                    {
+                        await personalized.EditPersonaAsync(userId, [PersonaEdit.Set(section, field, value.Trim(), "set by the user")]);
+                        System.Console.WriteLine($"{section}.{field} is now \"{value.Trim()}\"; your next message carries it.");
+                    }
+                    catch (ArgumentException ex)
+                    {
+                        System.Console.WriteLine(ex.Message); // a never-store field, say
+                    }
+
                     continue;
                 case ["/unset", var path] when SplitPath(path) is var (section, field):
                     await personalized.EditPersonaAsync(userId, [PersonaEdit.Remove(section, field, "removed by the user")]);
