@@ -76,8 +76,7 @@ internal static class InteractiveChat
                     System.Console.WriteLine("Session ended; a new one starts with your next message.");
                     continue;
                 case ["/forget"]:
-                    await scheduler.WhenIdleAsync(); // an update still running could save after the deletion
-                    await personalized.ForgetUserAsync(userId);
+                    await personalized.ForgetUserAsync(userId); // waits for an update that is running
                     history.Clear();
                     conversation = Guid.NewGuid().ToString("N");
                     System.Console.WriteLine($"Everything stored about '{userId}' is deleted; the next message starts afresh.");

@@ -177,6 +177,11 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
         _shutdown.Dispose();
     }
 
+    /// <summary>Takes the user's update lock, waiting up to <see cref="AiPersonaOptions.OptimizerTimeout"/> for an update of
+    /// the user that is running (in this process or another instance) to finish; <see langword="null"/> when it did not.</summary>
+    internal Task<IAsyncDisposable?> WaitForUpdateLockAsync(string userId, CancellationToken cancellationToken)
+        => _updater.WaitForUpdateLockAsync(userId, _options.CurrentValue.OptimizerTimeout, cancellationToken);
+
     /// <summary>Starts recovery once, in the background, on first use (background mode only).</summary>
     internal void EnsureRecoveryStarted()
     {

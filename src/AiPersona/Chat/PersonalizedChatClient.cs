@@ -210,17 +210,36 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
 
     /// <summary>Deletes everything AiPersona holds about a user — persona, revision history and sessions — and drops the
     /// cached persona, so the next request carries nothing about them.</summary>
-    /// <remarks>An update of the user that is running at that moment may still save its result afterwards; call this
-    /// when the user is not chatting.</remarks>
+    /// <remarks>A persona update of the user that is running (in this process, or on another instance sharing the store)
+    /// is waited for, up to <see cref="AiPersonaOptions.OptimizerTimeout"/>, and the user's update lock is held while the
+    /// data is deleted, so no update can save a persona afterwards. Should the lock still be held after that wait (an
+    /// instance that died holding a lease), the data is deleted anyway and a warning is logged. Turns the user sends while
+    /// this runs may be recorded afresh.</remarks>
     /// <param name="userId">The user.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>A task that completes when the data is gone.</returns>
     public async Task ForgetUserAsync(string userId, CancellationToken cancellationToken = default)
     {
         UserIds.ThrowIfInvalid(userId);
-        await _sessions.DeleteUserAsync(userId, cancellationToken);
-        await _store.DeleteUserAsync(userId, cancellationToken);
-        _cache.Remove(userId);
+        var updateLock = await _scheduler.WaitForUpdateLockAsync(userId, cancellationToken);
+        if (updateLock is null)
+        {
+            Log.ForgetWithoutLock(_logger, UserIdHash.Of(userId), _options.CurrentValue.OptimizerTimeout);
+        }
+
+        try
+        {
+            await _sessions.DeleteUserAsync(userId, cancellationToken);
+            await _store.DeleteUserAsync(userId, cancellationToken);
+            _cache.Remove(userId);
+        }
+        finally
+        {
+            if (updateLock is not null)
+            {
+                await updateLock.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>Lets running persona updates finish, for up to <see cref="AiPersonaOptions.ShutdownTimeout"/>, then

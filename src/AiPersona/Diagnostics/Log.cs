@@ -67,4 +67,7 @@ internal static partial class Log
 
     [LoggerMessage(21, LogLevel.Debug, "The response stream of user {UserHash} ended before it completed (failed, cancelled or abandoned by the caller); the turn is not recorded.")]
     public static partial void StreamNotRecorded(ILogger logger, string userHash);
+
+    [LoggerMessage(22, LogLevel.Warning, "An update of user {UserHash} still held the update lock after {Waited}; the user's data is deleted anyway, and that update may save a persona afterwards.")]
+    public static partial void ForgetWithoutLock(ILogger logger, string userHash, TimeSpan waited);
 }

@@ -17,6 +17,8 @@ namespace AiPersona;
 /// </remarks>
 public sealed class PersonaUpdater : IDisposable
 {
+    private static readonly TimeSpan LockPollInterval = TimeSpan.FromMilliseconds(100);
+
     private readonly IPersonaStore _store;
     private readonly ISessionManager _sessions;
     private readonly IPersonaOptimizer _optimizer;
@@ -163,6 +165,24 @@ public sealed class PersonaUpdater : IDisposable
 
     /// <inheritdoc/>
     public void Dispose() => _metrics.Dispose();
+
+    /// <summary>Takes the user's update lock, waiting while an update of the user runs (here or on another instance), for
+    /// up to <paramref name="maxWait"/>.</summary>
+    /// <returns>The lock, or <see langword="null"/> when it was still held after <paramref name="maxWait"/>.</returns>
+    internal async Task<IAsyncDisposable?> WaitForUpdateLockAsync(string userId, TimeSpan maxWait, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        while (true)
+        {
+            var handle = await _updateLock.TryAcquireAsync(userId, cancellationToken).ConfigureAwait(false);
+            if (handle is not null || (maxWait != Timeout.InfiniteTimeSpan && _time.GetElapsedTime(started) >= maxWait))
+            {
+                return handle;
+            }
+
+            await Task.Delay(LockPollInterval, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     // A value stored before the schema made its field never-store (or one an app saved straight through the store) must not
     // stay: the update that comes next removes it.

@@ -65,11 +65,20 @@ public sealed class FileSystemPersonaStore : IPersonaStore
             File.Delete(lockPath);
             File.Delete(StoragePaths.Combine(_root, FolderName, StoragePaths.GetLegacyUserKey(userId) + ".json"));
             File.Delete(StoragePaths.Combine(_root, FolderName, StoragePaths.GetLegacyUserKey(userId) + ".lock"));
-            var updateLockPath = FileSystemPersonaUpdateLock.LockPath(_root, userId);
-            if (File.Exists(updateLockPath))
-            {
-                File.Delete(updateLockPath);
-            }
+            DeleteUpdateLockFile(FileSystemPersonaUpdateLock.LockPath(_root, userId));
+        }
+    }
+
+    // ForgetUserAsync holds the user's update lock while it deletes. Unix unlinks the open lock file; Windows refuses to
+    // delete a file open without sharing, and the empty file is then left for the next forget.
+    private static void DeleteUpdateLockFile(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
         }
     }
 

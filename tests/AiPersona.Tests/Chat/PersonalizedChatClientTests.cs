@@ -608,6 +608,86 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         Assert.Equal(["hello again", "reply 5"], (await _services!.GetRequiredService<ISessionManager>().GetSessionsAsync("ana")).Single().Messages.Select(m => m.Text));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ForgetUser_WaitsForTheRunningUpdate_SoItCannotSaveAfterTheDeletion(bool fileSystem)
+    {
+        using var root = new TempDirectory();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var learning = FakeModels.Optimizer();
+        var answer = learning.GetResponseAsyncCallback!;
+        var gated = new TestChatClient
+        {
+            GetResponseAsyncCallback = async (messages, options, ct) =>
+            {
+                entered.TrySetResult();
+                await release.Task.WaitAsync(ct);
+                return await answer(messages, options, ct);
+            },
+        };
+        var client = Build(PersonaUpdateMode.Background, configureServices: services =>
+        {
+            services.AddKeyedSingleton<IChatClient>(AiPersonaOptions.DefaultOptimizerChatClientKey, gated);
+            if (fileSystem)
+            {
+                services.AddAiPersona().UseFileSystemStorage(root.Path);
+            }
+        });
+        for (var s = 1; s <= 4; s++)
+        {
+            await ChatAsync(client, false, "ana", $"c{s}", $"I like thing{s}");
+        }
+
+        await entered.Task.WaitAsync(TimeSpan.FromMinutes(1)); // the update of sessions 1-3 is inside the optimizer call
+        var forget = client.GetService<PersonalizedChatClient>()!.ForgetUserAsync("ana");
+        await Task.Delay(200);
+        Assert.False(forget.IsCompleted); // it waits for the update rather than deleting under it
+
+        release.SetResult();
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (!forget.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100)); // the forget polls the lock on the (fake) clock
+            await Task.Delay(10);
+        }
+
+        Assert.True(forget.IsCompleted, "ForgetUserAsync did not finish after the update was released.");
+        await forget;
+        await _services!.GetRequiredService<PersonaUpdateScheduler>().WhenIdleAsync();
+
+        var store = _services!.GetRequiredService<IPersonaStore>();
+        Assert.Equal(0, (await store.GetAsync("ana")).Version); // the update saved first, then everything went
+        Assert.Empty(await store.GetHistoryAsync("ana"));
+        Assert.Empty(await _services!.GetRequiredService<ISessionManager>().GetSessionsAsync("ana"));
+    }
+
+    [Fact]
+    public async Task ForgetUser_WhenTheUpdateLockIsNeverFreed_DeletesAnywayAfterTheOptimizerTimeout_AndWarns()
+    {
+        var logs = new FakeLogCollector();
+        var heldElsewhere = new Mock<IPersonaUpdateLock>(); // as a lease of an instance that died
+        heldElsewhere.Setup(l => l.TryAcquireAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync((IAsyncDisposable?)null);
+        var client = Build(PersonaUpdateMode.Inline, o => o.OptimizerTimeout = TimeSpan.FromSeconds(5), services => services
+            .AddSingleton(heldElsewhere.Object)
+            .AddLogging(b => b.AddProvider(new FakeLoggerProvider(logs))));
+        await ChatAsync(client, false, "ana", "c1", "I like tennis");
+
+        var forget = client.GetService<PersonalizedChatClient>()!.ForgetUserAsync("ana");
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (!forget.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(500));
+            await Task.Delay(10);
+        }
+
+        Assert.True(forget.IsCompleted, "ForgetUserAsync kept waiting past the optimizer timeout.");
+        await forget;
+        Assert.Empty(await _services!.GetRequiredService<ISessionManager>().GetSessionsAsync("ana"));
+        Assert.Contains(logs.GetSnapshot(), r => r.Level == LogLevel.Warning && r.Message.Contains("still held the update lock", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task EditPersona_ShowsInTheNextRequest_WithoutWaitingForTheCache()
     {
