@@ -441,9 +441,12 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
             }
         }
 
-        // Wait until every update is either inside the optimizer or queued for a slot: two hold the slots, four wait.
+        // Wait for the state it must settle in: two updates inside the optimizer (and counted in maxRunning, which each
+        // updates just after entering), four queued for a slot; or for the limit to be broken. The sum of running and
+        // waiting alone is no signal: an update that was just handed a slot still counts as waiting until its
+        // continuation runs, and one holding a slot is not in the optimizer yet.
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (scheduler.UpdatesWaitingForSlot + Volatile.Read(ref running) < users.Length)
+        while (!(Volatile.Read(ref running) == 2 && Volatile.Read(ref maxRunning) == 2 && scheduler.UpdatesWaitingForSlot == 4) && Volatile.Read(ref maxRunning) <= 2)
         {
             await Task.Delay(10, timeout.Token);
         }
