@@ -55,6 +55,18 @@ public sealed class SessionManagerTests
     }
 
     [Fact]
+    public async Task AfterAnEmptyReply_TheUserRepeatingThemself_IsStored()
+    {
+        // The model's reply was empty (nothing to store), so the user says the same thing again; the client resends all.
+        await _manager.RecordTurnAsync("u", null, [User("continue")], [Assistant("")]);
+
+        var result = await _manager.RecordTurnAsync("u", null, [User("continue"), Assistant(""), User("continue")], [Assistant("Here is more")]);
+
+        Assert.Equal(2, result.AddedMessageCount);
+        Assert.Equal(["continue", "continue", "Here is more"], (await _manager.GetSessionsAsync("u")).Single().Messages.Select(m => m.Text));
+    }
+
+    [Fact]
     public async Task ClientSendingOnlyTheNewMessage_IsStoredInFull()
     {
         await _manager.RecordTurnAsync("u", "c1", [User("yes")], [Assistant("ok")]);
