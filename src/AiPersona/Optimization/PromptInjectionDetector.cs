@@ -15,7 +15,10 @@ internal static partial class PromptInjectionDetector
         \b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instruction|instructions|prompt|prompts|rules|guidelines|directions|guardrails)\b
         | \b(system|developer)\s+(prompt|message|instruction|instructions)\b
         | \byou\s+(are|must|should|will|shall)\s+(now|always|never|no\s+longer)\b
-        | \b(from\s+now\s+on|new\s+instructions?|act\s+as|pretend\s+(to\s+be|you\s+are)|jailbreak|do\s+anything\s+now)\b
+        | \b(new\s+instructions?|pretend\s+(to\s+be|you\s+are)|jailbreak|do\s+anything\s+now)\b
+        | \bfrom\s+now\s+on\b[\s,:]*(you|always|never|only|respond|answer|reply|ignore|act|do|must|pretend|behave|speak|talk|say|treat|call)\b
+        | \b(you|now|please|must|will|shall)\s+act\s+as\b
+        | \bact\s+as\s+(if\s+)?(an?\s+|the\s+)?(unrestricted|unfiltered|uncensored|jailbroken|evil|dan|ai|assistant|chatbot|language\s+model|system|developer|admin|administrator|root)\b
         | \b(reveal|print|output|repeat|leak|show)\b.{0,30}\b(system\s+prompt|instructions|api\s+keys?|passwords?|secrets?)\b
         | <\|?\s*(im_start|im_end|system|endoftext|assistant)\s*\|?>
         | \[/?(INST|SYS)\]
