@@ -349,7 +349,8 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
         }
     }
 
-    private void ClearRetry(string userId)
+    /// <summary>Forgets the user's failed updates, so the retry delay they earned does not hold back a fresh start.</summary>
+    internal void ClearRetry(string userId)
     {
         lock (_lock)
         {

@@ -232,6 +232,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
             await _sessions.DeleteUserAsync(userId, cancellationToken);
             await _store.DeleteUserAsync(userId, cancellationToken);
             _cache.Remove(userId);
+            _scheduler.ClearRetry(userId);
         }
         finally
         {

@@ -692,6 +692,32 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task ForgetUser_AlsoForgetsTheRetryDelayOfFailedUpdates()
+    {
+        var learning = _optimizerModel.GetResponseAsyncCallback!;
+        var failures = 1;
+        _optimizerModel.GetResponseAsyncCallback = (m, o, ct) =>
+            Interlocked.Decrement(ref failures) >= 0 ? throw new HttpRequestException("model down") : learning(m, o, ct);
+        var client = Build(PersonaUpdateMode.Inline);
+        for (var s = 1; s <= 4; s++)
+        {
+            await ChatAsync(client, false, "ana", $"c{s}", $"I like thing{s}");
+        }
+
+        Assert.Single(_optimizerModel.Calls); // failed: ana's next update waits UpdateRetryDelay
+
+        await client.GetService<PersonalizedChatClient>()!.ForgetUserAsync("ana");
+        for (var s = 5; s <= 8; s++)
+        {
+            await ChatAsync(client, false, "ana", $"c{s}", $"I like thing{s}");
+        }
+
+        // A fresh start: her new sessions are learned at once, not after the old failure's delay (the clock has not moved).
+        Assert.Equal(2, _optimizerModel.Calls.Count);
+        Assert.Equal("thing5, thing6, thing7", (await _services!.GetRequiredService<IPersonaStore>().GetAsync("ana")).GetValue("personality", "values_and_interests")!.Value);
+    }
+
+    [Fact]
     public async Task EditPersona_ShowsInTheNextRequest_WithoutWaitingForTheCache()
     {
         var client = Build(PersonaUpdateMode.Inline, o => o.PersonaCacheDuration = TimeSpan.FromHours(1));
