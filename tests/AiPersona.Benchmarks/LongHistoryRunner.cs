@@ -38,86 +38,57 @@ internal static class LongHistoryRunner
 
     private static async Task RunAsync(StoreKind store, int learnedSessions, string? postgres)
     {
-        var directory = Directory.CreateTempSubdirectory("aipersona-long-history-").FullName;
-        var schema = $"aipersona_bench_{Guid.NewGuid():N}";
-        try
+        await using var storage = new BenchmarkStorage(store, postgres);
+        var services = new ServiceCollection();
+        storage.Use(services.AddAiPersona(o => o.PersonaCacheDuration = TimeSpan.FromHours(1)));
+        services.AddChatClient(new FixedReplyChatClient()).UsePersonalization();
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<IChatClient>();
+        var sessions = provider.GetRequiredService<ISessionStore>();
+        var personas = provider.GetRequiredService<IPersonaStore>();
+
+        string[][] groups = [Users("new"), Users("long")];
+        var conversations = new Dictionary<string, List<ChatMessage>>(StringComparer.Ordinal);
+        for (var g = 0; g < groups.Length; g++)
         {
-            var services = new ServiceCollection();
-            var persona = services.AddAiPersona(o => o.PersonaCacheDuration = TimeSpan.FromHours(1));
-            if (store == StoreKind.FileSystem)
+            for (var i = 0; i < UsersPerGroup; i++)
             {
-                persona.UseFileSystemStorage(directory);
-            }
-            else if (store == StoreKind.Sqlite)
-            {
-                persona.UseSqlite($"Data Source={Path.Combine(directory, "aipersona.db")}");
-            }
-            else if (store == StoreKind.PostgreSql)
-            {
-                persona.UsePostgreSql(postgres!, o => o.SchemaName = schema);
-            }
-
-            services.AddChatClient(new FixedReplyChatClient()).UsePersonalization();
-            await using var provider = services.BuildServiceProvider();
-            var client = provider.GetRequiredService<IChatClient>();
-            var sessions = provider.GetRequiredService<ISessionStore>();
-            var personas = provider.GetRequiredService<IPersonaStore>();
-
-            string[][] groups = [Users("new"), Users("long")];
-            var conversations = new Dictionary<string, List<ChatMessage>>(StringComparer.Ordinal);
-            for (var g = 0; g < groups.Length; g++)
-            {
-                for (var i = 0; i < UsersPerGroup; i++)
+                var userId = groups[g][i];
+                await personas.SaveAsync(Persona.CreateEmpty(userId).ApplyEdits(BenchmarkPersonas.Edits(i), HistorySeeder.Start));
+                if (g == 1)
                 {
-                    var userId = groups[g][i];
-                    await personas.SaveAsync(Persona.CreateEmpty(userId).ApplyEdits(BenchmarkPersonas.Edits(i), HistorySeeder.Start));
-                    if (g == 1)
-                    {
-                        await HistorySeeder.SeedLearnedSessionsAsync(sessions, userId, learnedSessions);
-                    }
-
-                    conversations[userId] = [];
-                    await TurnAsync(client, conversations[userId], userId, "Which museums open late on Fridays near the river?");
+                    await HistorySeeder.SeedLearnedSessionsAsync(sessions, userId, learnedSessions);
                 }
-            }
 
-            await provider.GetRequiredService<PersonaUpdateScheduler>().WhenIdleAsync();
-
-            var times = new[] { new List<double>(Rounds), new List<double>(Rounds) };
-            var allocated = new long[2];
-            for (var round = 0; round < Rounds; round++)
-            {
-                foreach (var g in round % 2 == 0 ? [0, 1] : new[] { 1, 0 })
-                {
-                    var bytesBefore = GC.GetTotalAllocatedBytes(precise: true);
-                    var started = Stopwatch.GetTimestamp();
-                    foreach (var userId in groups[g])
-                    {
-                        await TurnAsync(client, conversations[userId], userId, $"Follow-up question {round} about my trip.");
-                    }
-
-                    times[g].Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds / UsersPerGroup);
-                    allocated[g] += GC.GetTotalAllocatedBytes(precise: true) - bytesBefore;
-                }
-            }
-
-            var baseline = Median(times[0]);
-            var history = Median(times[1]);
-            var turns = (double)Rounds * UsersPerGroup;
-            Console.WriteLine($"| {store} | {baseline:F1} µs | {history:F1} µs | {history / baseline:F2} | {allocated[0] / turns / 1024:F1} KB / {allocated[1] / turns / 1024:F1} KB |");
-        }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(directory, recursive: true);
-            if (store == StoreKind.PostgreSql)
-            {
-                await using var connection = new Npgsql.NpgsqlConnection(postgres);
-                await connection.OpenAsync();
-                await using var drop = new Npgsql.NpgsqlCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE;", connection);
-                await drop.ExecuteNonQueryAsync();
+                conversations[userId] = [];
+                await TurnAsync(client, conversations[userId], userId, "Which museums open late on Fridays near the river?");
             }
         }
+
+        await provider.GetRequiredService<PersonaUpdateScheduler>().WhenIdleAsync();
+
+        var times = new[] { new List<double>(Rounds), new List<double>(Rounds) };
+        var allocated = new long[2];
+        for (var round = 0; round < Rounds; round++)
+        {
+            foreach (var g in round % 2 == 0 ? [0, 1] : new[] { 1, 0 })
+            {
+                var bytesBefore = GC.GetTotalAllocatedBytes(precise: true);
+                var started = Stopwatch.GetTimestamp();
+                foreach (var userId in groups[g])
+                {
+                    await TurnAsync(client, conversations[userId], userId, $"Follow-up question {round} about my trip.");
+                }
+
+                times[g].Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds / UsersPerGroup);
+                allocated[g] += GC.GetTotalAllocatedBytes(precise: true) - bytesBefore;
+            }
+        }
+
+        var baseline = Measurements.Median(times[0]);
+        var history = Measurements.Median(times[1]);
+        var turns = (double)Rounds * UsersPerGroup;
+        Console.WriteLine($"| {store} | {baseline:F1} µs | {history:F1} µs | {history / baseline:F2} | {allocated[0] / turns / 1024:F1} KB / {allocated[1] / turns / 1024:F1} KB |");
     }
 
     private static string[] Users(string prefix) => [.. Enumerable.Range(0, UsersPerGroup).Select(i => $"{prefix}-{i:D2}")];
@@ -127,11 +98,5 @@ internal static class LongHistoryRunner
         conversation.Add(new ChatMessage(ChatRole.User, text));
         var response = await client.GetResponseAsync(conversation, new ChatOptions { ConversationId = "trip-planning" }.WithPersonaUser(userId));
         conversation.AddRange(response.Messages);
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
     }
 }

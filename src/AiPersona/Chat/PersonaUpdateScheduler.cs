@@ -89,14 +89,21 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
         return Task.CompletedTask;
     }
 
-    /// <summary>Requests an update for every user with unlearned sessions, so work interrupted by a restart resumes.</summary>
+    /// <summary>Requests an update for every user with k sessions pending, counting an open session that has been idle
+    /// past <see cref="AiPersonaOptions.SessionIdleTimeout"/> (which this completes): work a restart interrupted resumes,
+    /// and, called now and then, users who left after their k-th session are learned before they come back.</summary>
+    /// <remarks>Users with unlearned sessions but nothing due, most of them in a periodic sweep, cost a count (and, one
+    /// session short of k, a read of their latest session); no update lock is taken for them.</remarks>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>A task that completes when the requests are made (and, in inline mode, done).</returns>
     public async Task RecoverAsync(CancellationToken cancellationToken = default)
     {
         foreach (var userId in await _sessions.GetUsersWithUnlearnedSessionsAsync(cancellationToken).ConfigureAwait(false))
         {
-            await RequestUpdateAsync(userId, cancellationToken).ConfigureAwait(false);
+            if (await IsDueAsync(userId, cancellationToken).ConfigureAwait(false))
+            {
+                await RequestUpdateAsync(userId, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
@@ -210,6 +217,20 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
                 });
             }
         }
+    }
+
+    // Whether k completed sessions are pending. One short of k, the open session may have idled out: the boundaries a
+    // turn would apply (no conversation id: only the idle timeout) complete it if so.
+    private async Task<bool> IsDueAsync(string userId, CancellationToken cancellationToken)
+    {
+        var k = _options.CurrentValue.SessionsPerUpdate;
+        var pending = await _sessions.CountPendingSessionsAsync(userId, cancellationToken).ConfigureAwait(false);
+        if (pending == k - 1)
+        {
+            pending = await _sessions.BeginTurnAsync(userId, conversationId: null, cancellationToken).ConfigureAwait(false);
+        }
+
+        return pending >= k;
     }
 
     private bool StopAccepting()

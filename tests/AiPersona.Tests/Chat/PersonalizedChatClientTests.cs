@@ -60,6 +60,56 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Recovery_TakesTheUpdateLockOnlyOfUsersWithAnUpdateDue()
+    {
+        // Sessions recorded before this "process" started, on the store it shares.
+        var store = new InMemorySessionStore();
+        var earlier = new SessionManager(store, TestOptions.Create(), _time);
+        async Task CompletedAsync(string user, int count)
+        {
+            for (var s = 1; s <= count; s++)
+            {
+                await earlier.RecordTurnAsync(user, $"{user}-c{s}", [User($"I like {user}{s}")], [Assistant("ok")]);
+                await earlier.EndSessionAsync(user);
+            }
+        }
+
+        await CompletedAsync("due", 3);
+        await CompletedAsync("idled", 2);
+        await earlier.RecordTurnAsync("idled", "idled-open", [User("I like idling")], [Assistant("ok")]);
+        await earlier.RecordTurnAsync("fresh", "fresh-open", [User("I like starting")], [Assistant("ok")]);
+        _time.Advance(TimeSpan.FromMinutes(31)); // the open sessions above are idle now
+        await CompletedAsync("active", 2);
+        await earlier.RecordTurnAsync("active", "active-open", [User("I like talking")], [Assistant("ok")]);
+
+        var locked = new List<string>();
+        var updateLock = new Mock<IPersonaUpdateLock>();
+        var inner = new InProcessPersonaUpdateLock();
+        updateLock.Setup(l => l.TryAcquireAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Returns((string user, CancellationToken ct) =>
+            {
+                lock (locked)
+                {
+                    locked.Add(user);
+                }
+
+                return inner.TryAcquireAsync(user, ct);
+            });
+        Build(PersonaUpdateMode.Background, configureServices: services => services.AddSingleton<ISessionStore>(store).AddSingleton(updateLock.Object));
+        var scheduler = _services!.GetRequiredService<PersonaUpdateScheduler>();
+
+        await scheduler.RecoverAsync();
+        await scheduler.WhenIdleAsync();
+
+        // "idled" had two completed sessions and an idle open one: due. "fresh" (one idle session) and "active" (two
+        // completed, one still open) are not, and cost no lock.
+        Assert.Equal(["due", "idled"], locked.Distinct().Order());
+        var personas = _services!.GetRequiredService<IPersonaStore>();
+        var versions = await Task.WhenAll(new[] { "due", "idled", "fresh", "active" }.Select(async u => (await personas.GetAsync(u)).Version));
+        Assert.Equal([1L, 1L, 0L, 0L], versions);
+    }
+
+    [Fact]
     public async Task OptimizerRunsExactlyOncePerKCompletedSessions()
     {
         var client = Build(PersonaUpdateMode.Inline);

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AiPersona.Benchmarks;
+
+/// <summary>The storage of one runner's measurement: a temporary folder (file system, SQLite) or a temporary schema of
+/// the PostgreSQL server that <c>AIPERSONA_POSTGRES</c> names, removed when disposed.</summary>
+internal sealed class BenchmarkStorage(StoreKind kind, string? postgres) : IAsyncDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("aipersona-bench-").FullName;
+    private readonly string _schema = $"aipersona_bench_{Guid.NewGuid():N}";
+
+    public StoreKind Kind => kind;
+
+    /// <summary>Points AiPersona at this storage (the in-memory stores need nothing).</summary>
+    public void Use(IAiPersonaBuilder builder)
+    {
+        switch (kind)
+        {
+            case StoreKind.FileSystem:
+                builder.UseFileSystemStorage(_directory);
+                break;
+            case StoreKind.Sqlite:
+                builder.UseSqlite($"Data Source={Path.Combine(_directory, "aipersona.db")}");
+                break;
+            case StoreKind.PostgreSql:
+                builder.UsePostgreSql(postgres ?? throw new InvalidOperationException("PostgreSQL needs AIPERSONA_POSTGRES."), o => o.SchemaName = _schema);
+                break;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+        if (kind == StoreKind.PostgreSql)
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(postgres);
+            await connection.OpenAsync();
+            await using var drop = new Npgsql.NpgsqlCommand($"DROP SCHEMA IF EXISTS {_schema} CASCADE;", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AiPersona.Benchmarks;
+
+/// <summary>What a periodic sweep (<see cref="PersonaUpdateScheduler.RecoverAsync"/>) costs when almost nobody has an
+/// update due, against the baseline of the same process requesting an update for every user with unlearned sessions
+/// (what RecoverAsync did before it checked first). Rounds alternate the two, so the machine's noise falls on both.</summary>
+internal static class SweepRunner
+{
+    private const int Rounds = 10;
+
+    /// <summary>Runs the comparison on every store and prints one line per store.</summary>
+    /// <param name="users">How many users have an open session (and a tenth of them, two completed sessions too).</param>
+    /// <returns>A task that completes when every store was measured.</returns>
+    public static async Task RunAsync(int users)
+    {
+        Console.WriteLine($"Sweeps over {users} users with an open session, {users / 10} of them one session short of k = 3; nothing is due. Median of {Rounds} sweeps each, interleaved.");
+        Console.WriteLine("| Storage | Request every user (baseline) | RecoverAsync | Ratio | Optimizer calls |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
+        var postgres = Environment.GetEnvironmentVariable("AIPERSONA_POSTGRES");
+        foreach (var store in Enum.GetValues<StoreKind>())
+        {
+            if (store == StoreKind.PostgreSql && string.IsNullOrWhiteSpace(postgres))
+            {
+                Console.WriteLine("| PostgreSql | not run: set AIPERSONA_POSTGRES to a connection string (see docs/storage.md) | | | |");
+                continue;
+            }
+
+            await RunAsync(store, users, postgres);
+        }
+    }
+
+    private static async Task RunAsync(StoreKind store, int users, string? postgres)
+    {
+        await using var storage = new BenchmarkStorage(store, postgres);
+        var services = new ServiceCollection();
+        storage.Use(services.AddAiPersona(o => o.UpdateMode = PersonaUpdateMode.Background));
+        var optimizer = new CountingChatClient();
+        services.AddKeyedSingleton<IChatClient>(AiPersonaOptions.DefaultOptimizerChatClientKey, optimizer);
+        await using var provider = services.BuildServiceProvider();
+        var sessions = provider.GetRequiredService<ISessionManager>();
+        var scheduler = provider.GetRequiredService<PersonaUpdateScheduler>();
+
+        for (var i = 0; i < users; i++)
+        {
+            var userId = $"user-{i:D5}";
+            if (i % 10 == 0)
+            {
+                for (var s = 0; s < 2; s++)
+                {
+                    await sessions.RecordTurnAsync(userId, $"done-{s}", [new ChatMessage(ChatRole.User, "A finished question")], [new ChatMessage(ChatRole.Assistant, "An answer")]);
+                    await sessions.EndSessionAsync(userId);
+                }
+            }
+
+            await sessions.RecordTurnAsync(userId, "open", [new ChatMessage(ChatRole.User, "Which museums open late on Fridays?")], [new ChatMessage(ChatRole.Assistant, "Several do.")]);
+        }
+
+        var times = new[] { new List<double>(Rounds), new List<double>(Rounds) };
+        for (var round = 0; round < Rounds; round++)
+        {
+            foreach (var way in round % 2 == 0 ? [0, 1] : new[] { 1, 0 })
+            {
+                var started = Stopwatch.GetTimestamp();
+                if (way == 0)
+                {
+                    foreach (var userId in await sessions.GetUsersWithUnlearnedSessionsAsync())
+                    {
+                        await scheduler.RequestUpdateAsync(userId);
+                    }
+                }
+                else
+                {
+                    await scheduler.RecoverAsync();
+                }
+
+                await scheduler.WhenIdleAsync();
+                times[way].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        }
+
+        var baseline = Measurements.Median(times[0]);
+        var recover = Measurements.Median(times[1]);
+        Console.WriteLine($"| {store} | {baseline:F1} ms | {recover:F1} ms | {recover / baseline:F2} | {optimizer.Calls} |");
+    }
+
+    // Nothing is due, so the optimizer must never be asked: the count shows the comparison measured no updates.
+    private sealed class CountingChatClient : IChatClient
+    {
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _calls);
+            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, """{"edits":[]}""")));
+        }
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+            => throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
+}
