@@ -13,6 +13,7 @@ internal sealed class PersonaCache
     private readonly IPersonaRenderer _renderer;
     private readonly IOptionsMonitor<AiPersonaOptions> _options;
     private readonly TimeProvider _time;
+    private long _removals;
 
     public PersonaCache(IPersonaStore store, IPersonaRenderer renderer, IOptionsMonitor<AiPersonaOptions> options, TimeProvider? timeProvider = null)
     {
@@ -35,8 +36,13 @@ internal sealed class PersonaCache
             return cached.Text;
         }
 
+        var removals = Interlocked.Read(ref _removals);
         var persona = await _store.GetAsync(userId, cancellationToken).ConfigureAwait(false);
-        return Put(persona, cached, now).Text;
+
+        // A user forgotten while this read was on its way: this request may still get what it read, but it is not kept.
+        return removals == Interlocked.Read(ref _removals)
+            ? Put(persona, cached, now).Text
+            : Render(persona, cached, _options.CurrentValue);
     }
 
     /// <summary>Replaces the cached persona after this process saved a newer version.</summary>
@@ -47,17 +53,17 @@ internal sealed class PersonaCache
         Put(persona, cached, _time.GetUtcNow());
     }
 
-    public void Remove(string userId) => _entries.TryRemove(userId, out _);
+    public void Remove(string userId)
+    {
+        Interlocked.Increment(ref _removals);
+        _entries.TryRemove(userId, out _);
+    }
 
     private Entry Put(Persona persona, Entry? cached, DateTimeOffset now)
     {
         var options = _options.CurrentValue;
 
-        // The same version renders the same text: keep it rather than render again.
-        var text = cached is not null && cached.Version == persona.Version
-            ? cached.Text
-            : _renderer.Render(persona, options.Schema, options.PersonaTokenBudget);
-        var entry = new Entry(persona.Version, text, now);
+        var entry = new Entry(persona.Version, persona.UpdatedAt, Render(persona, cached, options), now);
         if (options.PersonaCacheDuration <= TimeSpan.Zero)
         {
             return entry;
@@ -68,10 +74,20 @@ internal sealed class PersonaCache
             MakeRoom(now, options.PersonaCacheDuration);
         }
 
-        // A slow load of an older version never replaces a newer one saved meanwhile, and the newer one is what this
-        // request gets.
-        return _entries.AddOrUpdate(persona.UserId, entry, (_, existing) => existing.Version > entry.Version ? existing : entry);
+        return _entries.AddOrUpdate(persona.UserId, entry, (_, existing) => Supersedes(existing, entry) ? existing : entry);
     }
+
+    // A slow load of an older version (or a lagging read replica) never replaces a newer one saved meanwhile, and the newer
+    // one is what the request gets. But a version that went back because the user was forgotten (perhaps by another
+    // instance: nothing stored, version 0) or forgotten and learned anew (a lower version, changed later) is the truth.
+    private static bool Supersedes(Entry existing, Entry loaded)
+        => existing.Version > loaded.Version && loaded.Version > 0 && existing.UpdatedAt > loaded.UpdatedAt;
+
+    // The same version renders the same text: keep it rather than render again.
+    private string Render(Persona persona, Entry? cached, AiPersonaOptions options)
+        => cached is not null && cached.Version == persona.Version && cached.UpdatedAt == persona.UpdatedAt
+            ? cached.Text
+            : _renderer.Render(persona, options.Schema, options.PersonaTokenBudget);
 
     // Entries past their duration are of no use and go first, so users chatting now keep theirs; only when every entry is
     // fresh (more than MaxEntries users within one cache duration) is the cache emptied.
@@ -91,5 +107,5 @@ internal sealed class PersonaCache
         }
     }
 
-    private sealed record Entry(long Version, string Text, DateTimeOffset LoadedAt);
+    private sealed record Entry(long Version, DateTimeOffset UpdatedAt, string Text, DateTimeOffset LoadedAt);
 }

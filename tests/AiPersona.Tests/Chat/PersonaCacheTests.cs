@@ -33,8 +33,9 @@ public sealed class PersonaCacheTests
         var first = Persona.CreateEmpty("u1").ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now);
         await store.SaveAsync(first, TestContext.Current.CancellationToken);
 
-        // This process saved version 2 and cached it; a later load still sees version 1 (a lagging read replica, say).
-        var newer = first.Updated.ApplyEdits([PersonaEdit.Set("demographics", "name", "Bea")], Now).Updated;
+        // This process saved version 2 (a minute later) and cached it; a later load still sees version 1 (a lagging read
+        // replica, say).
+        var newer = first.Updated.ApplyEdits([PersonaEdit.Set("demographics", "name", "Bea")], Now.AddMinutes(1)).Updated;
         cache.Set(newer);
         time.Advance(TimeSpan.FromMinutes(2));
 
@@ -42,6 +43,55 @@ public sealed class PersonaCacheTests
 
         Assert.Contains("Bea", text);
         Assert.DoesNotContain("Ana", text);
+    }
+
+    [Fact]
+    public async Task AUserForgottenByAnotherInstance_IsForgottenHereAfterTheCacheDuration()
+    {
+        var time = new FakeTimeProvider(Now);
+        var store = new InMemoryPersonaStore();
+        var cache = new PersonaCache(store, new PersonaRenderer(), new TestOptions<AiPersonaOptions>(new() { PersonaCacheDuration = TimeSpan.FromMinutes(1) }), time);
+        var ct = TestContext.Current.CancellationToken;
+        var first = (await store.SaveAsync(Persona.CreateEmpty("u1").ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now), ct));
+        await store.SaveAsync(first.ApplyEdits([PersonaEdit.Set("demographics", "career", "Nurse")], Now.AddMinutes(1)), ct);
+        Assert.Contains("Nurse", await cache.GetRenderedAsync("u1", ct)); // version 2, cached here
+
+        await store.DeleteUserAsync("u1", ct); // ForgetUserAsync on another instance: the version starts again from 0
+        time.Advance(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(string.Empty, await cache.GetRenderedAsync("u1", ct));
+
+        // Learned anew there: version 1 again, with other content.
+        await store.SaveAsync(Persona.CreateEmpty("u1").ApplyEdits([PersonaEdit.Set("demographics", "name", "Cleo")], Now.AddMinutes(3)), ct);
+        time.Advance(TimeSpan.FromMinutes(2));
+        var text = await cache.GetRenderedAsync("u1", ct);
+        Assert.Contains("Cleo", text);
+        Assert.DoesNotContain("Ana", text);
+    }
+
+    [Fact]
+    public async Task ARead_ThatWasOnItsWayWhenTheUserWasForgotten_IsNotCached()
+    {
+        var time = new FakeTimeProvider(Now);
+        var stored = Persona.CreateEmpty("u1").ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now).Updated;
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var store = new Mock<IPersonaStore>();
+        store.SetupSequence(s => s.GetAsync("u1", It.IsAny<CancellationToken>()))
+            .Returns(async () =>
+            {
+                await gate.Task;
+                return stored;
+            })
+            .ReturnsAsync(Persona.CreateEmpty("u1"));
+        var cache = new PersonaCache(store.Object, new PersonaRenderer(), new TestOptions<AiPersonaOptions>(new() { PersonaCacheDuration = TimeSpan.FromMinutes(1) }), time);
+        var ct = TestContext.Current.CancellationToken;
+
+        var inFlight = cache.GetRenderedAsync("u1", ct); // reads the persona as it was...
+        cache.Remove("u1");                               // ...while the user is forgotten
+        gate.SetResult();
+        await inFlight;
+
+        Assert.Equal(string.Empty, await cache.GetRenderedAsync("u1", ct)); // read again, not served from the old read
     }
 
     [Fact]

@@ -45,6 +45,40 @@ public sealed class PostgreSqlForgetUserTests : IAsyncDisposable
         }
     }
 
+    [Fact]
+    public async Task AUserForgottenOnOneInstance_IsNoLongerPersonalizedOnAnother_OnceItsCacheExpires()
+    {
+        ServiceProvider Instance(TestChatClient model)
+        {
+            var services = new ServiceCollection();
+            services.AddAiPersona(o =>
+            {
+                o.UpdateMode = PersonaUpdateMode.Inline;
+                o.PersonaCacheDuration = TimeSpan.FromMilliseconds(200);
+            }).UsePostgreSql(Schema.ConnectionString, o => o.SchemaName = Schema.Name);
+            services.AddKeyedSingleton<IChatClient>(AiPersonaOptions.DefaultOptimizerChatClientKey, FakeModels.Optimizer());
+            services.AddChatClient(model).UsePersonalization();
+            return services.BuildServiceProvider();
+        }
+
+        var modelOfA = FakeModels.Chat();
+        await using var a = Instance(modelOfA);
+        await using var b = Instance(FakeModels.Chat());
+        var chatA = a.GetRequiredService<IChatClient>();
+        for (var s = 1; s <= 4; s++)
+        {
+            await chatA.GetResponseAsync([User($"I like thing{s}")], new ChatOptions { ConversationId = $"c{s}" }.WithPersonaUser("ana"));
+        }
+
+        Assert.Contains(modelOfA.Calls[^1].Messages, m => m.Text.Contains("<user_persona>", StringComparison.Ordinal)); // learned, cached on A
+
+        await b.GetRequiredService<IChatClient>().GetService<PersonalizedChatClient>()!.ForgetUserAsync("ana");
+        await Task.Delay(TimeSpan.FromMilliseconds(400)); // longer than A's PersonaCacheDuration
+        await chatA.GetResponseAsync([User("Anything for tonight?")], new ChatOptions { ConversationId = "c5" }.WithPersonaUser("ana"));
+
+        Assert.DoesNotContain(modelOfA.Calls[^1].Messages, m => m.Text.Contains("<user_persona>", StringComparison.Ordinal));
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_schema is not null)
