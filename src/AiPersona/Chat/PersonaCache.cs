@@ -63,7 +63,7 @@ internal sealed class PersonaCache
     {
         var options = _options.CurrentValue;
 
-        var entry = new Entry(persona.Version, persona.UpdatedAt, Render(persona, cached, options), now);
+        var entry = new Entry(persona.Version, persona.UpdatedAt, options, Render(persona, cached, options), now);
         if (options.PersonaCacheDuration <= TimeSpan.Zero)
         {
             return entry;
@@ -83,9 +83,10 @@ internal sealed class PersonaCache
     private static bool Supersedes(Entry existing, Entry loaded)
         => existing.Version > loaded.Version && loaded.Version > 0 && existing.UpdatedAt > loaded.UpdatedAt;
 
-    // The same version renders the same text: keep it rather than render again.
+    // The same version renders the same text with the same options: keep it rather than render again. Options reloaded
+    // from configuration (a field made never-store, a smaller budget) come as a new instance and render anew.
     private string Render(Persona persona, Entry? cached, AiPersonaOptions options)
-        => cached is not null && cached.Version == persona.Version && cached.UpdatedAt == persona.UpdatedAt
+        => cached is not null && cached.Version == persona.Version && cached.UpdatedAt == persona.UpdatedAt && ReferenceEquals(cached.RenderedWith, options)
             ? cached.Text
             : _renderer.Render(persona, options.Schema, options.PersonaTokenBudget);
 
@@ -107,5 +108,5 @@ internal sealed class PersonaCache
         }
     }
 
-    private sealed record Entry(long Version, DateTimeOffset UpdatedAt, string Text, DateTimeOffset LoadedAt);
+    private sealed record Entry(long Version, DateTimeOffset UpdatedAt, AiPersonaOptions RenderedWith, string Text, DateTimeOffset LoadedAt);
 }

@@ -95,6 +95,28 @@ public sealed class PersonaCacheTests
     }
 
     [Fact]
+    public async Task OptionsReloadedFromConfiguration_RenderTheSamePersonaAnew_WhenTheCacheDurationPasses()
+    {
+        var time = new FakeTimeProvider(Now);
+        var store = new InMemoryPersonaStore();
+        var ct = TestContext.Current.CancellationToken;
+        await store.SaveAsync(Persona.CreateEmpty("u1").ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana"), PersonaEdit.Set("demographics", "gender", "female")], Now), ct);
+        var options = new ReloadableOptions(new AiPersonaOptions { PersonaCacheDuration = TimeSpan.FromMinutes(1) });
+        var cache = new PersonaCache(store, new PersonaRenderer(), options, time);
+        Assert.Contains("female", await cache.GetRenderedAsync("u1", ct));
+
+        // appsettings.json edited while the app runs: gender is never-store from now on (a new options instance).
+        var reloaded = new AiPersonaOptions { PersonaCacheDuration = TimeSpan.FromMinutes(1) };
+        reloaded.Schema.FindField("demographics", "gender")!.Policy = FieldPolicy.NeverStore;
+        options.CurrentValue = reloaded;
+        time.Advance(TimeSpan.FromMinutes(1));
+
+        var text = await cache.GetRenderedAsync("u1", ct); // the persona itself has not changed version
+        Assert.Contains("Ana", text);
+        Assert.DoesNotContain("female", text);
+    }
+
+    [Fact]
     public async Task WhenFull_StaleEntriesGoFirst_SoAUserChattingNowKeepsTheirs()
     {
         var time = new FakeTimeProvider(Now);
@@ -116,5 +138,14 @@ public sealed class PersonaCacheTests
         Assert.Contains("hot", await cache.GetRenderedAsync("hot", ct), StringComparison.Ordinal);
 
         store.Verify(s => s.GetAsync("hot", It.IsAny<CancellationToken>()), Times.Once());
+    }
+
+    private sealed class ReloadableOptions(AiPersonaOptions value) : Microsoft.Extensions.Options.IOptionsMonitor<AiPersonaOptions>
+    {
+        public AiPersonaOptions CurrentValue { get; set; } = value;
+
+        public AiPersonaOptions Get(string? name) => CurrentValue;
+
+        public IDisposable? OnChange(Action<AiPersonaOptions, string?> listener) => null;
     }
 }
