@@ -54,6 +54,11 @@ catch (OperationCanceledException)
 {
     return 130;
 }
+catch (InvalidOperationException ex) when (ex.Message.StartsWith("The output directory", StringComparison.Ordinal))
+{
+    Console.Error.WriteLine(ex.Message);
+    return 1;
+}
 
 Console.WriteLine();
 Console.WriteLine();

@@ -49,6 +49,44 @@ internal sealed class ResultsStore
         return store;
     }
 
+    /// <summary>Records what the results in the directory are produced with, or checks that a resumed run matches it.</summary>
+    /// <exception cref="InvalidOperationException">The directory holds results of another configuration.</exception>
+    public async Task CheckOrWriteManifestAsync(RunManifest manifest, CancellationToken cancellationToken)
+    {
+        if (_directory is null)
+        {
+            return;
+        }
+
+        var path = Path.Combine(_directory, "run.json");
+        if (File.Exists(path))
+        {
+            RunManifest? earlier;
+            await using (var stream = File.OpenRead(path))
+            {
+                earlier = await JsonSerializer.DeserializeAsync(stream, EvaluationJsonContext.Default.RunManifest, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (earlier != manifest)
+            {
+                throw new InvalidOperationException(
+                    $"The output directory '{_directory}' holds results of another run ({earlier?.Models}; dataset {earlier?.Dataset}, " +
+                    $"{earlier?.MaxUserTurns} user turns, {earlier?.RagSessions} RAG sessions), which this one ({manifest.Models}; dataset " +
+                    $"{manifest.Dataset}, {manifest.MaxUserTurns} user turns, {manifest.RagSessions} RAG sessions) would mix with its own. " +
+                    "Choose another output directory, or delete that one (the sample's --fresh) to start over.");
+            }
+
+            return;
+        }
+
+        if (_sessions.Count > 0 || _personas.Count > 0)
+        {
+            return; // results from before run.json existed: nothing to compare them with
+        }
+
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(manifest, EvaluationJsonContext.Default.RunManifest), cancellationToken).ConfigureAwait(false);
+    }
+
     public bool HasSession(BenchmarkSetting setting, string personaId, string sceneId)
     {
         lock (_lock)

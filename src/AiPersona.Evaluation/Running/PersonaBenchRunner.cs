@@ -30,6 +30,8 @@ public sealed class PersonaBenchRunner
     /// <param name="progress">Receives a report after every finished session.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests. Cancelling keeps what finished.</param>
     /// <returns>The report over every record of the output directory, including ones from earlier interrupted runs.</returns>
+    /// <exception cref="InvalidOperationException">The output directory holds results produced with other models or another
+    /// protocol (its <c>run.json</c> says which).</exception>
     public async Task<PersonaBenchReport> RunAsync(
         BenchmarkDataset dataset,
         IReadOnlyList<BenchmarkSetting> settings,
@@ -45,6 +47,7 @@ public sealed class PersonaBenchRunner
         }
 
         var results = await ResultsStore.OpenAsync(_options.OutputDirectory, cancellationToken).ConfigureAwait(false);
+        await results.CheckOrWriteManifestAsync(new RunManifest(_models.Description, dataset.Name, _options.MaxUserTurns, _options.RagSessions), cancellationToken).ConfigureAwait(false);
         var total = settings.Count * dataset.Personas.Sum(p => p.Scenes.Count);
         var completed = settings.Sum(s => dataset.Personas.Sum(p => p.Scenes.Count(scene => results.HasSession(s, p.Id, scene.Id))));
         var units = settings.SelectMany(s => dataset.Personas.Select(p => (Setting: s, Persona: p))).ToList();

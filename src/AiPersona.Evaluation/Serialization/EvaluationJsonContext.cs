@@ -14,5 +14,6 @@ namespace AiPersona.Evaluation;
 [JsonSerializable(typeof(SessionRecord))]
 [JsonSerializable(typeof(PersonaRecord))]
 [JsonSerializable(typeof(ReportDocument))]
+[JsonSerializable(typeof(RunManifest))]
 [JsonSerializable(typeof(string))]
 internal sealed partial class EvaluationJsonContext : JsonSerializerContext;

@@ -193,6 +193,30 @@ public sealed class PersonaBenchRunnerTests : IDisposable
         Assert.NotEqual(string.Empty, learned.LearnedPersona);
     }
 
+    [Fact]
+    public async Task ResumingIntoResultsOfOtherModels_IsRefused_SoTheyAreNeverMixed()
+    {
+        var dataset = BenchmarkDataset.LoadMini().Take(1, 2);
+        var options = new PersonaBenchOptions { OutputDirectory = _output.Path };
+        await new PersonaBenchRunner(Scripted().Models, options).RunAsync(dataset, [BenchmarkSetting.NoPersona]);
+
+        var other = Scripted().Models;
+        var otherModels = new PersonaBenchModels
+        {
+            Assistant = other.Assistant, UserSimulator = other.UserSimulator, Judge = other.Judge, Optimizer = other.Optimizer, ToolSimulator = other.ToolSimulator,
+            Description = "openai: assistant gpt-test, judge gpt-judge",
+        };
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => new PersonaBenchRunner(otherModels, options).RunAsync(dataset, [BenchmarkSetting.NoPersona]));
+        Assert.Contains("gpt-judge", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("SIMULATION", refused.Message, StringComparison.Ordinal); // what the directory holds
+        await Assert.ThrowsAsync<InvalidOperationException>(() => new PersonaBenchRunner(Scripted().Models, new PersonaBenchOptions { OutputDirectory = _output.Path, MaxUserTurns = 2 })
+            .RunAsync(dataset, [BenchmarkSetting.NoPersona]));
+
+        // The same configuration resumes, here with one more setting.
+        var report = await new PersonaBenchRunner(Scripted().Models, options).RunAsync(dataset, [BenchmarkSetting.NoPersona, BenchmarkSetting.GoldenPersona]);
+        Assert.Equal(4, report.Sessions.Count);
+    }
+
     public void Dispose() => _output.Dispose();
 
     private static (PersonaBenchModels Models, RecordingChatClient Assistant) Scripted()
