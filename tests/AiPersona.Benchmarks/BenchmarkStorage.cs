@@ -11,6 +11,27 @@ internal sealed class BenchmarkStorage(StoreKind kind, string? postgres) : IAsyn
 
     public StoreKind Kind => kind;
 
+    /// <summary>Measures on every store, each in fresh storage: PostgreSQL when <c>AIPERSONA_POSTGRES</c> holds a connection
+    /// string, else a table row saying how to include it.</summary>
+    /// <param name="measure">Measures on one store and prints its table row.</param>
+    /// <param name="emptyCells">How many more cells the "not run" row needs to fill the table.</param>
+    /// <returns>A task that completes when every store was measured.</returns>
+    public static async Task ForEachStoreAsync(Func<BenchmarkStorage, Task> measure, int emptyCells)
+    {
+        var postgres = Environment.GetEnvironmentVariable("AIPERSONA_POSTGRES");
+        foreach (var store in Enum.GetValues<StoreKind>())
+        {
+            if (store == StoreKind.PostgreSql && string.IsNullOrWhiteSpace(postgres))
+            {
+                Console.WriteLine("| PostgreSql | not run: set AIPERSONA_POSTGRES to a connection string (see docs/storage.md) |" + string.Concat(Enumerable.Repeat(" |", emptyCells)));
+                continue;
+            }
+
+            await using var storage = new BenchmarkStorage(store, postgres);
+            await measure(storage);
+        }
+    }
+
     /// <summary>Points AiPersona at this storage (the in-memory stores need nothing).</summary>
     public void Use(IAiPersonaBuilder builder)
     {

@@ -23,22 +23,11 @@ internal static class LongHistoryRunner
         Console.WriteLine($"Turns of new users (baseline) and of users with {learnedSessions} learned sessions, interleaved; {Rounds} rounds of {UsersPerGroup} turns per group.");
         Console.WriteLine("| Storage | New user, median per turn | User with history, median per turn | Ratio | Allocated per turn: new / history |");
         Console.WriteLine("|---|---:|---:|---:|---:|");
-        var postgres = Environment.GetEnvironmentVariable("AIPERSONA_POSTGRES");
-        foreach (var store in Enum.GetValues<StoreKind>())
-        {
-            if (store == StoreKind.PostgreSql && string.IsNullOrWhiteSpace(postgres))
-            {
-                Console.WriteLine("| PostgreSql | not run: set AIPERSONA_POSTGRES to a connection string (see docs/storage.md) | | | |");
-                continue;
-            }
-
-            await RunAsync(store, learnedSessions, postgres);
-        }
+        await BenchmarkStorage.ForEachStoreAsync(storage => RunAsync(storage, learnedSessions), emptyCells: 3);
     }
 
-    private static async Task RunAsync(StoreKind store, int learnedSessions, string? postgres)
+    private static async Task RunAsync(BenchmarkStorage storage, int learnedSessions)
     {
-        await using var storage = new BenchmarkStorage(store, postgres);
         var services = new ServiceCollection();
         storage.Use(services.AddAiPersona(o => o.PersonaCacheDuration = TimeSpan.FromHours(1)));
         services.AddChatClient(new FixedReplyChatClient()).UsePersonalization();
@@ -88,7 +77,7 @@ internal static class LongHistoryRunner
         var baseline = Measurements.Median(times[0]);
         var history = Measurements.Median(times[1]);
         var turns = (double)Rounds * UsersPerGroup;
-        Console.WriteLine($"| {store} | {baseline:F1} µs | {history:F1} µs | {history / baseline:F2} | {allocated[0] / turns / 1024:F1} KB / {allocated[1] / turns / 1024:F1} KB |");
+        Console.WriteLine($"| {storage.Kind} | {baseline:F1} µs | {history:F1} µs | {history / baseline:F2} | {allocated[0] / turns / 1024:F1} KB / {allocated[1] / turns / 1024:F1} KB |");
     }
 
     private static string[] Users(string prefix) => [.. Enumerable.Range(0, UsersPerGroup).Select(i => $"{prefix}-{i:D2}")];

@@ -19,22 +19,11 @@ internal static class SweepRunner
         Console.WriteLine($"Sweeps over {users} users with an open session, {users / 10} of them one session short of k = 3; nothing is due. Median of {Rounds} sweeps each, interleaved.");
         Console.WriteLine("| Storage | Request every user (baseline) | RecoverAsync | Ratio | Optimizer calls |");
         Console.WriteLine("|---|---:|---:|---:|---:|");
-        var postgres = Environment.GetEnvironmentVariable("AIPERSONA_POSTGRES");
-        foreach (var store in Enum.GetValues<StoreKind>())
-        {
-            if (store == StoreKind.PostgreSql && string.IsNullOrWhiteSpace(postgres))
-            {
-                Console.WriteLine("| PostgreSql | not run: set AIPERSONA_POSTGRES to a connection string (see docs/storage.md) | | | |");
-                continue;
-            }
-
-            await RunAsync(store, users, postgres);
-        }
+        await BenchmarkStorage.ForEachStoreAsync(storage => RunAsync(storage, users), emptyCells: 3);
     }
 
-    private static async Task RunAsync(StoreKind store, int users, string? postgres)
+    private static async Task RunAsync(BenchmarkStorage storage, int users)
     {
-        await using var storage = new BenchmarkStorage(store, postgres);
         var services = new ServiceCollection();
         storage.Use(services.AddAiPersona(o => o.UpdateMode = PersonaUpdateMode.Background));
         var optimizer = new CountingChatClient();
@@ -83,7 +72,7 @@ internal static class SweepRunner
 
         var baseline = Measurements.Median(times[0]);
         var recover = Measurements.Median(times[1]);
-        Console.WriteLine($"| {store} | {baseline:F1} ms | {recover:F1} ms | {recover / baseline:F2} | {optimizer.Calls} |");
+        Console.WriteLine($"| {storage.Kind} | {baseline:F1} ms | {recover:F1} ms | {recover / baseline:F2} | {optimizer.Calls} |");
     }
 
     // Nothing is due, so the optimizer must never be asked: the count shows the comparison measured no updates.
