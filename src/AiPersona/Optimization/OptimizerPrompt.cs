@@ -8,6 +8,8 @@ namespace AiPersona;
 /// cut to a character budget. Sessions are shown under short labels (S1, S2, …) that the answer cites.</summary>
 internal sealed class OptimizerPrompt
 {
+    private const int MinSessionBudget = 200;
+
     private const string Instructions = """
         You maintain a persona: a small profile of one user that a personal assistant reads before every answer.
         You receive the persona schema, the current persona and recent conversation sessions between the user and the assistant.
@@ -42,14 +44,14 @@ internal sealed class OptimizerPrompt
         AppendPersona(text, request.Persona, request.Schema);
 
         text.AppendLine("## Sessions");
-        var perSession = Math.Max(200, maxTranscriptCharacters / Math.Max(1, request.Sessions.Count));
+        var budgets = ShareBudget([.. request.Sessions.Select(TranscriptLength)], maxTranscriptCharacters);
         for (var i = 0; i < request.Sessions.Count; i++)
         {
             var session = request.Sessions[i];
             var label = "S" + (i + 1).ToString(CultureInfo.InvariantCulture);
             labels[label] = session.Id;
             text.Append("### ").Append(label).Append(" (").Append(session.StartedAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).AppendLine(")");
-            AppendTranscript(text, session, perSession);
+            AppendTranscript(text, session, budgets[i]);
         }
 
         return new OptimizerPrompt([new ChatMessage(ChatRole.System, Instructions), new ChatMessage(ChatRole.User, text.ToString())], labels);
@@ -101,6 +103,27 @@ internal sealed class OptimizerPrompt
 
         text.AppendLine();
     }
+
+    // The budget is shared so that what a short session leaves goes to the longer ones: shortest first, each gets all it
+    // needs or an equal part of what is left. Every session keeps at least MinSessionBudget characters, so a forced update
+    // of very many sessions (more than the budget / 200) can exceed the budget.
+    private static int[] ShareBudget(IReadOnlyList<int> lengths, int total)
+    {
+        var budgets = new int[lengths.Count];
+        var left = total;
+        var order = Enumerable.Range(0, lengths.Count).OrderBy(i => lengths[i]).ToList();
+        for (var n = 0; n < order.Count; n++)
+        {
+            var share = Math.Max(MinSessionBudget, left / (order.Count - n));
+            budgets[order[n]] = Math.Min(lengths[order[n]], share);
+            left = Math.Max(0, left - budgets[order[n]]);
+        }
+
+        return budgets;
+    }
+
+    private static int TranscriptLength(ConversationSession session)
+        => session.Messages.Sum(static m => m.Role.Length + 2 + m.Text.Length);
 
     private static void AppendTranscript(StringBuilder text, ConversationSession session, int budget)
     {

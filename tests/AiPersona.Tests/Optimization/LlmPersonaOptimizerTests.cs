@@ -125,6 +125,25 @@ public sealed class LlmPersonaOptimizerTests
         Assert.Contains("cut to fit the transcript budget", transcript, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task WhatAShortSessionLeaves_GoesToTheLongerOne()
+    {
+        var shortSession = TestData.CompletedSession("short", "u", "Call me Ana.");
+        var longSession = TestData.CompletedSession("long", "u", [.. Enumerable.Range(0, 200).Select(i => $"message {i} " + new string('x', 200))]);
+        var client = TestChatClient.Replying(_ => """{"edits":[]}""");
+
+        await CreateOptimizer(client).OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), [shortSession, longSession]));
+
+        // 24,000 characters in all: the short session takes what it needs and the long one nearly all the rest, rather than
+        // half (which would end around message 55).
+        var prompt = client.Calls.Single().Messages[^1].Text;
+        var transcript = prompt[prompt.IndexOf("### S2", StringComparison.Ordinal)..];
+        Assert.Contains("Call me Ana.", prompt, StringComparison.Ordinal);
+        Assert.Contains("message 100 ", transcript, StringComparison.Ordinal);
+        Assert.DoesNotContain("message 150 ", transcript, StringComparison.Ordinal);
+        Assert.InRange(transcript.Length, 22_000, 24_500);
+    }
+
     private static LlmPersonaOptimizer CreateOptimizer(IChatClient client, int maxTranscript = 24_000)
         => new(client, TestOptions.Create(o => o.MaxTranscriptCharacters = maxTranscript));
 }
