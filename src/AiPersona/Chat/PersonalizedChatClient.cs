@@ -335,7 +335,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
             }
         }
 
-        return new Turn(userId, innerMessages, innerOptions, callerMessages, options?.ConversationId, personaInHistory, PersonaSent: !ReferenceEquals(innerMessages, callerMessages));
+        return new Turn(userId, innerMessages, innerOptions, callerMessages, options?.ConversationId, personaInHistory);
     }
 
     // Personalization must not take the chat down: without the persona store the request goes out unpersonalized.
@@ -447,9 +447,11 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         ChatOptions? Options,
         IReadOnlyList<ChatMessage> CallerMessages,
         string? ConversationId,
-        bool PersonaInHistory,
-        bool PersonaSent = false)
+        bool PersonaInHistory)
     {
         public bool Record => UserId is not null;
+
+        // The persona goes along exactly when the request is a new list with it added.
+        public bool PersonaSent => !ReferenceEquals(Messages, CallerMessages);
     }
 }
