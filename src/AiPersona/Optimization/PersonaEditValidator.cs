@@ -134,12 +134,36 @@ internal static class PersonaEditValidator
             return (null, "the value contains control characters");
         }
 
-        if (PromptInjectionDetector.LooksLikeInstruction(value))
+        if (HasLoneSurrogate(value))
+        {
+            return (null, "the value is not valid Unicode text");
+        }
+
+        // The raw value too: a line break it had, now a space, may be what made "system:" a role marker.
+        if (PromptInjectionDetector.LooksLikeInstruction(value) || PromptInjectionDetector.LooksLikeInstruction(edit.Value!))
         {
             return (null, "the value reads as an instruction to a model");
         }
 
         return (edit with { Section = section, Field = field, Value = value, Reason = reason, SourceSessionIds = sources }, null);
+    }
+
+    // Half of a surrogate pair is no character at all: it cannot be normalized, and a store or a provider would mangle it.
+    private static bool HasLoneSurrogate(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(value[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static int CountUnknownFields(Persona persona, PersonaSchema schema)
@@ -152,7 +176,8 @@ internal static class PersonaEditValidator
             && trimmed.All(static c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or ' ');
     }
 
-    // Line breaks and tabs would let a value pose as a new line of the rendered prompt; they become single spaces.
+    // Line breaks (the Unicode line and paragraph separators too) and tabs would let a value pose as a new line of the
+    // rendered prompt: every run of white space becomes a single space.
     private static string NormalizeWhitespace(string? value)
     {
         if (string.IsNullOrWhiteSpace(value))
@@ -164,7 +189,7 @@ internal static class PersonaEditValidator
         var pendingSpace = false;
         foreach (var c in value.Trim())
         {
-            if (c is ' ' or '\t' or '\r' or '\n')
+            if (char.IsWhiteSpace(c))
             {
                 pendingSpace = true;
                 continue;

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace AiPersona;
@@ -8,7 +10,46 @@ namespace AiPersona;
 /// timeout. (The 200 ms wall-clock timeout it had fired once on a busy test machine and failed that update.)</remarks>
 internal static partial class PromptInjectionDetector
 {
-    public static bool LooksLikeInstruction(string value) => InstructionPattern().IsMatch(value);
+    public static bool LooksLikeInstruction(string value) => InstructionPattern().IsMatch(Fold(value));
+
+    // What a model reads past, the pattern must read past too: compatibility forms ("ｉｇｎｏｒｅ", ligatures) become plain
+    // letters, invisible format characters (zero-width spaces, soft hyphens, direction marks) go, and the Unicode line and
+    // paragraph separators count as line breaks.
+    private static string Fold(string value)
+    {
+        string text;
+        try
+        {
+            text = value.IsNormalized(NormalizationForm.FormKC) ? value : value.Normalize(NormalizationForm.FormKC);
+        }
+        catch (ArgumentException)
+        {
+            text = value; // half a surrogate pair: not normalizable, and the validator rejects such values anyway
+        }
+
+        StringBuilder? folded = null;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            var category = CharUnicodeInfo.GetUnicodeCategory(c);
+            var replacement = category switch
+            {
+                UnicodeCategory.Format => "",
+                UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator => "\n",
+                _ => null,
+            };
+            if (replacement is null)
+            {
+                folded?.Append(c);
+                continue;
+            }
+
+            folded ??= new StringBuilder(text, 0, i, text.Length);
+            folded.Append(replacement);
+        }
+
+        return folded?.ToString() ?? text;
+    }
 
     [GeneratedRegex(
         """

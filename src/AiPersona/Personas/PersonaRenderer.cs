@@ -93,7 +93,8 @@ internal sealed class PersonaRenderer(ITokenCounter? tokenCounter = null) : IPer
         return lines;
     }
 
-    // Values are quoted; characters that could end the quote, the line or the block are escaped.
+    // Values are quoted; characters that could end the quote, the line (the Unicode line and paragraph separators too) or
+    // the block are escaped.
     private static string Format(string section, string field, string value)
     {
         var text = new StringBuilder(section.Length + field.Length + value.Length + 8);
@@ -106,6 +107,7 @@ internal sealed class PersonaRenderer(ITokenCounter? tokenCounter = null) : IPer
                 '\\' => "\\\\",
                 '<' => "‹",
                 '>' => "›",
+                '\u2028' or '\u2029' => " ",
                 _ when char.IsControl(c) => " ",
                 _ => c.ToString(),
             });
@@ -114,7 +116,7 @@ internal sealed class PersonaRenderer(ITokenCounter? tokenCounter = null) : IPer
         return text.Append('"').ToString();
     }
 
-    private static string Clean(string name) => new([.. name.Select(static c => char.IsControl(c) || c is '<' or '>' or '"' ? '_' : c)]);
+    private static string Clean(string name) => new([.. name.Select(static c => char.IsControl(c) || c is '<' or '>' or '"' or '\u2028' or '\u2029' ? '_' : c)]);
 
     private sealed class Line(string text, int importance, int position)
     {
