@@ -70,4 +70,7 @@ internal static partial class Log
 
     [LoggerMessage(22, LogLevel.Warning, "An update of user {UserHash} still held the update lock after {Waited}; the user's data is deleted anyway, and that update may save a persona afterwards.")]
     public static partial void ForgetWithoutLock(ILogger logger, string userHash, TimeSpan waited);
+
+    [LoggerMessage(23, LogLevel.Warning, "The persona of user {UserHash} already cites {Sessions} session(s) still pending (an update saved it but did not mark them learned); they are marked learned now, not learned again.")]
+    public static partial void CitedSessionsMarkedLearned(ILogger logger, string userHash, int sessions);
 }

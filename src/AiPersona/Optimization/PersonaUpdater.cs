@@ -13,7 +13,9 @@ namespace AiPersona;
 /// leaves the sessions pending for a later attempt. When someone else saved the persona while the optimizer ran, the
 /// edits are applied to their version, except edits of fields they changed, which keep their value. One update per user
 /// runs at a time (<see cref="IPersonaUpdateLock"/>); a call that finds the user busy returns
-/// <see cref="PersonaUpdateStatus.Busy"/> at once.
+/// <see cref="PersonaUpdateStatus.Busy"/> at once. Pending sessions that the persona already cites as the source of a
+/// value (an update saved but failed to mark them learned; or the application cited them in its own edits) are marked
+/// learned without going to the optimizer again.
 /// </remarks>
 public sealed class PersonaUpdater : IDisposable
 {
@@ -87,16 +89,30 @@ public sealed class PersonaUpdater : IDisposable
                 return PersonaUpdateResult.NotEnough();
             }
 
+            var userHash = UserIdHash.Of(userId);
+            var persona = await _store.GetAsync(userId, cancellationToken).ConfigureAwait(false);
+
+            // An update that saved but never marked its sessions learned (the process stopped between the two writes, or
+            // the session store failed) left them pending: those the persona cites are learned already, not learned twice.
+            var cited = CitedSessionIds(persona, allPending);
+            if (cited.Count > 0)
+            {
+                await _sessions.MarkLearnedAsync(userId, cited, cancellationToken).ConfigureAwait(false);
+                Log.CitedSessionsMarkedLearned(_logger, userHash, cited.Count);
+                allPending = [.. allPending.Where(s => !cited.Contains(s.Id))];
+                if (allPending.Count == 0 || (!force && allPending.Count < options.SessionsPerUpdate))
+                {
+                    return new PersonaUpdateResult(PersonaUpdateStatus.NoChanges, persona, [], [], [.. cited]);
+                }
+            }
+
             // One update learns from the oldest k sessions, as the paper does every k sessions; a backlog is worked off by
             // further updates. A forced update learns from everything pending.
             var pending = force ? allPending : [.. allPending.Take(options.SessionsPerUpdate)];
 
-            var userHash = UserIdHash.Of(userId);
             using var activity = AiPersonaTelemetry.ActivitySource.StartActivity(AiPersonaTelemetry.UpdateActivity);
             activity?.SetTag(AiPersonaTelemetry.UserTag, userHash);
             activity?.SetTag(AiPersonaTelemetry.SessionCountTag, pending.Count);
-
-            var persona = await _store.GetAsync(userId, cancellationToken).ConfigureAwait(false);
             var optimization = await OptimizeAsync(persona, options.Schema, pending, userHash, cancellationToken).ConfigureAwait(false);
             if (!optimization.Succeeded)
             {
@@ -233,6 +249,16 @@ public sealed class PersonaUpdater : IDisposable
         }
 
         return result;
+    }
+
+    private static HashSet<string> CitedSessionIds(Persona persona, IReadOnlyList<ConversationSession> pending)
+    {
+        var pendingIds = pending.Select(static s => s.Id).ToHashSet(StringComparer.Ordinal);
+        return persona.Sections.Values
+            .SelectMany(static fields => fields.Values)
+            .SelectMany(static value => value.SourceSessionIds)
+            .Where(pendingIds.Contains)
+            .ToHashSet(StringComparer.Ordinal);
     }
 
     private static bool SameValue(Persona before, Persona after, string section, string field)

@@ -121,6 +121,49 @@ public sealed class PersonaUpdaterTests : IDisposable
     }
 
     [Fact]
+    public async Task SessionsASavedUpdateFailedToMarkLearned_AreMarkedLearnedNext_NotLearnedAgain()
+    {
+        var ids = await CompleteSessionsAsync(3);
+        var sessions = SessionsFailingToMarkLearnedOnce();
+        var optimizer = new Mock<IPersonaOptimizer>();
+        optimizer.Setup(o => o.OptimizeAsync(It.IsAny<PersonaOptimizationRequest>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((PersonaOptimizationRequest r, CancellationToken _) =>
+                PersonaOptimizationResult.Success([PersonaEdit.Set("demographics", "name", "Ana", "introduced herself", r.Sessions[0].Id)]));
+        using var updater = new PersonaUpdater(_store, sessions, optimizer.Object, TestOptions.Create(), _time, _loggerFactory);
+        await Assert.ThrowsAsync<IOException>(() => updater.UpdateAsync(UserId));
+        Assert.Equal(3, await _sessions.CountPendingSessionsAsync(UserId)); // saved, but still pending
+
+        var next = await updater.UpdateAsync(UserId);
+
+        Assert.Equal(PersonaUpdateStatus.NoChanges, next.Status);
+        Assert.Equal([ids[0]], next.LearnedSessionIds);
+        optimizer.Verify(o => o.OptimizeAsync(It.IsAny<PersonaOptimizationRequest>(), It.IsAny<CancellationToken>()), Times.Once());
+        Assert.Equal(1, (await _store.GetAsync(UserId)).Version);
+        Assert.Equal(ids[1..], (await _sessions.GetPendingSessionsAsync(UserId)).Select(s => s.Id)); // nothing cites them
+        Assert.Contains(_logs.GetSnapshot(), r => r.Id.Id == 23 && r.Level == LogLevel.Warning);
+    }
+
+    [Fact]
+    public async Task PendingSessionsThePersonaCites_AreLeftOutOfTheNextUpdate()
+    {
+        var ids = await CompleteSessionsAsync(3);
+        var persona = await _store.GetAsync(UserId);
+        await _store.SaveAsync(persona.ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana", "introduced herself", ids[1])], _time.GetUtcNow()));
+        ids.AddRange(await CompleteSessionsAsync(1));
+        PersonaOptimizationRequest? seen = null;
+        var optimizer = new Mock<IPersonaOptimizer>();
+        optimizer.Setup(o => o.OptimizeAsync(It.IsAny<PersonaOptimizationRequest>(), It.IsAny<CancellationToken>()))
+            .Callback((PersonaOptimizationRequest r, CancellationToken _) => seen = r)
+            .ReturnsAsync(PersonaOptimizationResult.Success([]));
+
+        var result = await CreateUpdater(optimizer.Object).UpdateAsync(UserId);
+
+        Assert.Equal(PersonaUpdateStatus.NoChanges, result.Status);
+        Assert.Equal([ids[0], ids[2], ids[3]], seen!.Sessions.Select(s => s.Id));
+        Assert.Empty(await _sessions.GetPendingSessionsAsync(UserId));
+    }
+
+    [Fact]
     public async Task FieldTheAppChangedWhileTheOptimizerRan_KeepsTheAppsValue_AndTheOtherEditsApply()
     {
         var ids = await CompleteSessionsAsync(3);
@@ -344,6 +387,27 @@ public sealed class PersonaUpdaterTests : IDisposable
             .ReturnsAsync((PersonaOptimizationRequest r, CancellationToken _) =>
                 PersonaOptimizationResult.Success([PersonaEdit.Set("demographics", "name", "Ana", "introduced herself", r.Sessions[0].Id)]));
         return optimizer.Object;
+    }
+
+    // The session manager of this test class, except that marking sessions learned fails the first time.
+    private ISessionManager SessionsFailingToMarkLearnedOnce()
+    {
+        var failed = false;
+        var sessions = new Mock<ISessionManager>(MockBehavior.Strict);
+        sessions.Setup(s => s.GetPendingSessionsAsync(UserId, It.IsAny<CancellationToken>()))
+            .Returns((string user, CancellationToken ct) => _sessions.GetPendingSessionsAsync(user, ct));
+        sessions.Setup(s => s.MarkLearnedAsync(UserId, It.IsAny<IEnumerable<string>>(), It.IsAny<CancellationToken>()))
+            .Returns((string user, IEnumerable<string> ids, CancellationToken ct) =>
+            {
+                if (failed)
+                {
+                    return _sessions.MarkLearnedAsync(user, ids, ct);
+                }
+
+                failed = true;
+                return Task.FromException(new IOException("session store unreachable"));
+            });
+        return sessions.Object;
     }
 
     private static IPersonaOptimizer Returning(params PersonaEdit[] edits)
