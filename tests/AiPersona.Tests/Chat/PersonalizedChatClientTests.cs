@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
 using static AiPersona.Tests.TestData;
@@ -520,6 +521,45 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task SessionsThatCompleteAsARunningUpdateFinds_TooFewLeft_AreLearnedByThatWorkerRightAfter()
+    {
+        HookedSessions? sessions = null;
+        var learning = _optimizerModel.GetResponseAsyncCallback!;
+        _optimizerModel.GetResponseAsyncCallback = (m, o, ct) =>
+        {
+            // The update is running: arm the hook for its last look at the pending count.
+            sessions!.BeforeCountReturns ??= async () =>
+            {
+                // Three sessions complete and ask for an update just after that look found fewer than k.
+                for (var s = 1; s <= 3; s++)
+                {
+                    await sessions.Inner.RecordTurnAsync("ana", $"late{s}", [User($"I like late{s}")], [Assistant("ok")]);
+                    await sessions.Inner.EndSessionAsync("ana");
+                }
+
+                await _services!.GetRequiredService<PersonaUpdateScheduler>().RequestUpdateAsync("ana");
+            };
+            return learning(m, o, ct);
+        };
+        var client = Build(PersonaUpdateMode.Background, configureServices: s => s.AddSingleton<ISessionManager>(sp => sessions = new HookedSessions(
+            new SessionManager(sp.GetRequiredService<ISessionStore>(), sp.GetRequiredService<IOptionsMonitor<AiPersonaOptions>>(), _time))));
+        var personalized = client.GetService<PersonalizedChatClient>()!;
+
+        for (var s = 1; s <= 3; s++)
+        {
+            await ChatAsync(client, false, "ana", $"c{s}", $"I like thing{s}");
+            await personalized.EndSessionAsync("ana");
+        }
+
+        await _services!.GetRequiredService<PersonaUpdateScheduler>().WhenIdleAsync();
+
+        Assert.NotNull(sessions!.BeforeCountReturns); // the hook ran inside the first update
+        Assert.Equal(2, _optimizerModel.Calls.Count);
+        Assert.Equal(0, await sessions.CountPendingSessionsAsync("ana"));
+        Assert.Contains("late3", (await _services!.GetRequiredService<IPersonaStore>().GetAsync("ana")).GetValue("personality", "values_and_interests")!.Value, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task FailedUpdate_LeavesThePersonaUnchanged_AndIsRetriedAfterTheDelay()
     {
         var learning = _optimizerModel.GetResponseAsyncCallback!;
@@ -887,6 +927,49 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     private sealed class FixedUser(string userId) : IChatUserResolver
     {
         public ValueTask<string?> ResolveUserIdAsync(ChatOptions? options, CancellationToken cancellationToken) => ValueTask.FromResult<string?>(userId);
+    }
+
+    // The session manager, with a hook that runs (once) after a pending count is read and before it is returned.
+    private sealed class HookedSessions(ISessionManager inner) : ISessionManager
+    {
+        private int _hookRan;
+
+        public ISessionManager Inner => inner;
+
+        public Func<Task>? BeforeCountReturns { get; set; }
+
+        public async Task<int> CountPendingSessionsAsync(string userId, CancellationToken cancellationToken = default)
+        {
+            var count = await inner.CountPendingSessionsAsync(userId, cancellationToken);
+            if (BeforeCountReturns is { } hook && Interlocked.Exchange(ref _hookRan, 1) == 0)
+            {
+                await hook();
+            }
+
+            return count;
+        }
+
+        public Task<int> BeginTurnAsync(string userId, string? conversationId, CancellationToken cancellationToken = default)
+            => inner.BeginTurnAsync(userId, conversationId, cancellationToken);
+
+        public Task<SessionTurnResult> RecordTurnAsync(string userId, string? conversationId, IEnumerable<ChatMessage> requestMessages, IEnumerable<ChatMessage> responseMessages, string? responseConversationId = null, CancellationToken cancellationToken = default)
+            => inner.RecordTurnAsync(userId, conversationId, requestMessages, responseMessages, responseConversationId, cancellationToken);
+
+        public Task<int> EndSessionAsync(string userId, CancellationToken cancellationToken = default) => inner.EndSessionAsync(userId, cancellationToken);
+
+        public Task<IReadOnlyList<ConversationSession>> GetPendingSessionsAsync(string userId, CancellationToken cancellationToken = default)
+            => inner.GetPendingSessionsAsync(userId, cancellationToken);
+
+        public Task MarkLearnedAsync(string userId, IEnumerable<string> sessionIds, CancellationToken cancellationToken = default)
+            => inner.MarkLearnedAsync(userId, sessionIds, cancellationToken);
+
+        public Task<IReadOnlyList<ConversationSession>> GetSessionsAsync(string userId, CancellationToken cancellationToken = default)
+            => inner.GetSessionsAsync(userId, cancellationToken);
+
+        public Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(CancellationToken cancellationToken = default)
+            => inner.GetUsersWithUnlearnedSessionsAsync(cancellationToken);
+
+        public Task DeleteUserAsync(string userId, CancellationToken cancellationToken = default) => inner.DeleteUserAsync(userId, cancellationToken);
     }
 
     // Lets a test save a concurrent change right before the code under test saves.

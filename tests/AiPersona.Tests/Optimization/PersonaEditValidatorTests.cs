@@ -73,6 +73,14 @@ public sealed class PersonaEditValidatorTests
     }
 
     [Fact]
+    public void AnOverlongReason_IsCutTo500Characters_AndTheEditKept()
+    {
+        var edit = Assert.Single(Validate(PersonaEdit.Set("demographics", "name", "Ana", new string('r', 2_000), "s1")).Accepted);
+
+        Assert.Equal(new string('r', 500), edit.Reason);
+    }
+
+    [Fact]
     public void ValueAtTheCap_IsAccepted()
         => Assert.Single(Validate(PersonaEdit.Set("demographics", "career", new string('a', 300), null, "s1")).Accepted);
 

@@ -58,6 +58,21 @@ public sealed class PersonaRendererTests
     }
 
     [Fact]
+    public void OverBudget_AmongEquallyImportantFields_TheOneLaterInTheSchemaGoesFirst()
+    {
+        var persona = Make(
+            ("personality", "judging_perceiving", "Likes flexible plans"),   // importance 35, last of the four MBTI axes
+            ("personality", "extraversion_introversion", "Recharges alone")); // importance 35, first of them
+        var schema = PersonaSchema.CreateDefault();
+        var full = _renderer.Render(persona, schema, 10_000);
+
+        var text = _renderer.Render(persona, schema, CharacterTokenCounter.Instance.CountTokens(full) - 2);
+
+        Assert.Contains("Recharges alone", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("judging_perceiving", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheBudgetIsCheckedWithTheGivenTokenCounter()
     {
         // A counter of one token per character stands in for a tokenizer of Chinese text, which the estimate undercounts.
