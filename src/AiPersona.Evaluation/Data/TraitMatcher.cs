@@ -15,6 +15,6 @@ public static class TraitMatcher
         ArgumentNullException.ThrowIfNull(keywords);
         return !string.IsNullOrEmpty(text)
             && keywords.Any(k => !string.IsNullOrWhiteSpace(k)
-                && Regex.IsMatch(text, @"\b" + Regex.Escape(k.Trim()), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)));
+                && Regex.IsMatch(text, @"\b" + Regex.Escape(k.Trim()), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant));
     }
 }

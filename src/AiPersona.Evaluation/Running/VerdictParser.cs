@@ -40,7 +40,8 @@ public static partial class VerdictParser
 
         foreach (var name in names.Where(n => !scores.ContainsKey(n)))
         {
-            var match = Regex.Match(text, $@"\b{Regex.Escape(name)}\b[""']?\s*[:=]\s*[""']?(-?\d+(?:\.\d+)?)", RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1));
+            // No nested quantifiers, so no catastrophic backtracking: no match timeout, which a busy machine could trip.
+            var match = Regex.Match(text, $@"\b{Regex.Escape(name)}\b[""']?\s*[:=]\s*[""']?(-?\d+(?:\.\d+)?)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
             if (match.Success)
             {
                 scores[name] = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
