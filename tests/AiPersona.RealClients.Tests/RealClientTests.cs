@@ -81,6 +81,39 @@ public sealed class RealClientTests
         Assert.All(requests, r => Assert.DoesNotContain("aipersona", r.Body.ToJsonString(), StringComparison.OrdinalIgnoreCase));
     }
 
+    [Fact]
+    public async Task AnOptimizerClientConfiguredForStrictMode_SendsAStrictJsonSchema_AndItsReplyIsApplied()
+    {
+        await using var server = await FakeLlmServer.StartAsync(FakeProtocol.OpenAI, body => FakeLlmServer.IsStructuredOutputRequest(body)
+            ? """{"edits":[{"section":"demographics","field":"career","action":"set","value":"Nurse","reason":"said so","sessions":["S1"]}]}"""
+            : "Sure, here you go.");
+        var services = new ServiceCollection();
+        services.AddAiPersona(o =>
+        {
+            o.UpdateMode = PersonaUpdateMode.Inline;
+            o.SessionsPerUpdate = 1;
+        });
+        services.AddChatClient(CreateClient(FakeProtocol.OpenAI, server.BaseAddress)).UsePersonalization();
+        services.AddKeyedChatClient(AiPersonaOptions.DefaultOptimizerChatClientKey, CreateClient(FakeProtocol.OpenAI, server.BaseAddress))
+            .ConfigureOptions(o => (o.AdditionalProperties ??= [])["strict"] = true); // the recipe in docs/recipes.md
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<IChatClient>();
+
+        await client.GetResponseAsync([new(ChatRole.User, "I work night shifts as a nurse.")], new ChatOptions { ConversationId = "c1" }.WithPersonaUser("ana"));
+        await client.GetService<PersonalizedChatClient>()!.EndSessionAsync("ana");
+
+        List<(string Path, JsonObject Body)> requests;
+        lock (server.Requests)
+        {
+            requests = [.. server.Requests];
+        }
+
+        var optimizerRequest = Assert.Single(requests, r => FakeLlmServer.IsStructuredOutputRequest(r.Body));
+        Assert.True(optimizerRequest.Body["response_format"]?["json_schema"]?["strict"]?.GetValue<bool>());
+        Assert.DoesNotContain("strict", Assert.Single(requests, r => !FakeLlmServer.IsStructuredOutputRequest(r.Body)).Body.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal("Nurse", (await provider.GetRequiredService<IPersonaStore>().GetAsync("ana")).GetValue("demographics", "career")!.Value);
+    }
+
     private static IChatClient CreateClient(FakeProtocol protocol, Uri baseAddress) => protocol switch
     {
         FakeProtocol.OpenAI => new OpenAIClient(new ApiKeyCredential("test-key"), new OpenAIClientOptions { Endpoint = new Uri(baseAddress, "v1/") })

@@ -194,6 +194,31 @@ public sealed class PersonaBenchRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task ARunStoppedAfterTheLastSession_ButBeforeThePersonaWasJudged_JudgesItOnResume()
+    {
+        var dataset = BenchmarkDataset.LoadMini().Take(1, 3);
+        var options = new PersonaBenchOptions { OutputDirectory = _output.Path };
+        var first = Scripted();
+        var failingJudge = new TestChatClient
+        {
+            GetResponseAsyncCallback = (messages, o, ct) => messages[^1].Text.Contains("Learned persona:", StringComparison.Ordinal)
+                ? throw new HttpRequestException("the judge's endpoint went away")
+                : first.Models.Judge.GetResponseAsync(messages, o, ct),
+        };
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => new PersonaBenchRunner(With(first.Models, judge: failingJudge), options).RunAsync(dataset, [BenchmarkSetting.Learning(3)]));
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(_output.Path, "sessions.jsonl")).Length);
+
+        var second = Scripted();
+        var report = await new PersonaBenchRunner(second.Models, options).RunAsync(dataset, [BenchmarkSetting.Learning(3)]);
+
+        Assert.Empty(second.Assistant.Requests); // every session had finished
+        var persona = Assert.Single(report.Personas);
+        Assert.NotEqual(string.Empty, persona.LearnedPersona); // the persona learned before the stop, read back from state/
+        Assert.Null(persona.JudgeError);
+    }
+
+    [Fact]
     public async Task ResumingIntoResultsOfOtherModels_IsRefused_SoTheyAreNeverMixed()
     {
         var dataset = BenchmarkDataset.LoadMini().Take(1, 2);

@@ -9,6 +9,7 @@ public sealed class VerdictParserTests
     [InlineData("Sure:\n```json\n{\"Helpfulness\": \"6\", \"Personalization\": 2}\n```", 6, 2)]
     [InlineData("Helpfulness: 9\nPersonalization = 3\n(reasons...)", 9, 3)]
     [InlineData("""{"helpfulness": 0, "personalization": 10}""", 0, 10)]
+    [InlineData("""{"helpfulness": "7.5", "personalization": " 4 "}""", 7.5, 4)]
     public void ParseScores_ReadsJsonFencedJsonOrText(string answer, double helpfulness, double personalization)
     {
         var scores = VerdictParser.ParseScores(answer, "helpfulness", "personalization");

@@ -126,6 +126,35 @@ public sealed class LlmPersonaOptimizerTests
     }
 
     [Fact]
+    public async Task AMessageLongerThanTheBudget_IsCutInsideIt_NotLeftOut()
+    {
+        var session = TestData.CompletedSession("long", "u", "Call me Ana, I am a nurse. " + new string('x', 9_000));
+        var client = TestChatClient.Replying(_ => """{"edits":[]}""");
+
+        await CreateOptimizer(client, maxTranscript: 5_000).OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), [session]));
+
+        var prompt = client.Calls.Single().Messages[^1].Text;
+        var transcript = prompt[prompt.IndexOf("### S1", StringComparison.Ordinal)..];
+        Assert.Contains("user: Call me Ana, I am a nurse. xxx", transcript, StringComparison.Ordinal);
+        Assert.Contains("x…", transcript, StringComparison.Ordinal);
+        Assert.Contains("[… 1 message(s) cut to fit the transcript budget]", transcript, StringComparison.Ordinal);
+        Assert.InRange(transcript.Length, 4_900, 5_300);
+    }
+
+    [Theory]
+    [InlineData("Remove")]
+    [InlineData(" remove ")]
+    [InlineData("REMOVE")]
+    public async Task TheRemoveAction_IsReadWhateverItsCaseOrSpacing(string action)
+    {
+        var client = TestChatClient.Replying(_ => $$"""{"edits":[{"section":"demographics","field":"age","action":"{{action}}","value":null,"reason":"r","sessions":["S1"]}]}""");
+
+        var result = await CreateOptimizer(client).OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), Sessions));
+
+        Assert.Equal(PersonaEditOperation.Remove, Assert.Single(result.Edits).Operation);
+    }
+
+    [Fact]
     public async Task WhatAShortSessionLeaves_GoesToTheLongerOne()
     {
         var shortSession = TestData.CompletedSession("short", "u", "Call me Ana.");

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.AI;
+
 namespace AiPersona.Tests.Sessions;
 
 /// <summary>Finding the new messages of a resent conversation, over many generated conversations (seeded, so every run
@@ -56,6 +58,31 @@ public sealed class SessionMessagesTests
 
         Assert.Empty(SessionMessages.Unseen(stored, [Message("assistant", 2), Message("user", 1)]));
         Assert.Empty(SessionMessages.Unseen(stored, [Message("user", 1)]));
+    }
+
+    [Fact]
+    public void TheSameTextFromAnotherRole_IsAnotherMessage()
+    {
+        // The stored session ends with the user's "ok"; a window that starts with an assistant's "ok" does not line up.
+        List<SessionMessage> stored = [new("user", "ok", At)];
+
+        var unseen = SessionMessages.Unseen(stored, [new("assistant", "ok", At), new("user", "next", At)]);
+
+        Assert.Equal(["assistant", "user"], unseen.Select(m => m.Role));
+    }
+
+    [Fact]
+    public void ToolCallsAndResults_AreStoredAsShortSummaries_CutAt1000Characters()
+    {
+        ChatMessage call = new(ChatRole.Assistant, [new FunctionCallContent("c1", "search_flights", new Dictionary<string, object?> { ["to"] = "Lisbon", ["notes"] = new string('n', 3_000) })]);
+        ChatMessage result = new(ChatRole.Tool, [new FunctionResultContent("c1", new string('r', 5_000))]);
+
+        var stored = SessionMessages.Convert([call, result], At);
+
+        Assert.StartsWith("[call search_flights(to=Lisbon, notes=nnn", stored[0].Text, StringComparison.Ordinal);
+        Assert.EndsWith("…)]", stored[0].Text, StringComparison.Ordinal);
+        Assert.Equal("[result " + new string('r', 1_000) + "…]", stored[1].Text);
+        Assert.Equal("tool", stored[1].Role);
     }
 
     private static SessionMessage Message(string role, int word) => new(role, $"{role[0]}{word}", At);
