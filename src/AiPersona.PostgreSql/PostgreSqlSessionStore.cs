@@ -269,7 +269,6 @@ public sealed class PostgreSqlSessionStore : ISessionStore, IAsyncDisposable, ID
         var rows = await _database.Command(connection, "SELECT session_id, role, text, created_at FROM {schema}.session_messages WHERE user_key = @key AND session_id = ANY(@ids) ORDER BY session_id, seq;", null, ("key", key), ("ids", sessionIds))
             .ReadAllAsync(static reader => (SessionId: reader.GetString(0), Message: new SessionMessage(reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3))), cancellationToken)
             .ConfigureAwait(false);
-        return rows.GroupBy(static r => r.SessionId, StringComparer.Ordinal)
-            .ToDictionary(static g => g.Key, static g => g.Select(static r => r.Message).ToList(), StringComparer.Ordinal);
+        return rows.BySession();
     }
 }

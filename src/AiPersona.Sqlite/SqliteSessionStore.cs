@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
@@ -217,18 +218,41 @@ public sealed class SqliteSessionStore : ISessionStore
                     []),
                 cancellationToken).ConfigureAwait(false);
 
-            for (var i = 0; i < sessions.Count; i++)
+            if (sessions.Count == 1)
             {
-                sessions[i] = sessions[i] with { Messages = await MessagesAsync(connection, key, sessions[i].Id, cancellationToken).ConfigureAwait(false) };
+                sessions[0] = sessions[0] with { Messages = await MessagesAsync(connection, key, sessions[0].Id, cancellationToken).ConfigureAwait(false) };
+            }
+            else if (sessions.Count > 1)
+            {
+                var messages = await MessagesAsync(connection, key, [.. sessions.Select(static s => s.Id)], cancellationToken).ConfigureAwait(false);
+                for (var i = 0; i < sessions.Count; i++)
+                {
+                    sessions[i] = sessions[i] with { Messages = messages.TryGetValue(sessions[i].Id, out var list) ? list : [] };
+                }
             }
 
             return sessions;
         }
     }
 
+    // The latest session alone (read on every turn): its messages in order.
     private static async Task<IReadOnlyList<SessionMessage>> MessagesAsync(SqliteConnection connection, string key, string sessionId, CancellationToken cancellationToken)
         => await SqliteDatabase.Command(connection, "SELECT role, text, created_at FROM session_messages WHERE user_key = $key AND session_id = $id ORDER BY seq;", null, ("$key", key), ("$id", sessionId))
             .ReadAllAsync(static reader => new SessionMessage(reader.GetString(0), reader.GetString(1), SqliteDatabase.Time(reader.GetString(2))), cancellationToken).ConfigureAwait(false);
+
+    // Several sessions: one query for all their messages (the ids passed as a JSON array), grouped by session.
+    private static async Task<Dictionary<string, List<SessionMessage>>> MessagesAsync(SqliteConnection connection, string key, string[] sessionIds, CancellationToken cancellationToken)
+    {
+        var rows = await SqliteDatabase.Command(
+                connection,
+                "SELECT session_id, role, text, created_at FROM session_messages WHERE user_key = $key AND session_id IN (SELECT value FROM json_each($ids)) ORDER BY session_id, seq;",
+                null,
+                ("$key", key),
+                ("$ids", JsonSerializer.Serialize(sessionIds, AiPersonaJsonContext.Default.IReadOnlyListString)))
+            .ReadAllAsync(static reader => (SessionId: reader.GetString(0), Message: new SessionMessage(reader.GetString(1), reader.GetString(2), SqliteDatabase.Time(reader.GetString(3)))), cancellationToken)
+            .ConfigureAwait(false);
+        return rows.BySession();
+    }
 
     private async Task InTransactionAsync(Func<SqliteConnection, SqliteTransaction, Task> work, CancellationToken cancellationToken)
     {

@@ -25,6 +25,11 @@ internal static class DbCommandReads
         }
     }
 
+    /// <summary>Groups message rows, read in session and position order, by session id.</summary>
+    public static Dictionary<string, List<SessionMessage>> BySession(this IEnumerable<(string SessionId, SessionMessage Message)> rows)
+        => rows.GroupBy(static r => r.SessionId, StringComparer.Ordinal)
+            .ToDictionary(static g => g.Key, static g => g.Select(static r => r.Message).ToList(), StringComparer.Ordinal);
+
     /// <summary>Maps a row whose first column is a revision's JSON document.</summary>
     public static PersonaRevision Revision(DbDataReader reader)
         => JsonSerializer.Deserialize(reader.GetString(0), AiPersonaJsonContext.Default.PersonaRevision)!;

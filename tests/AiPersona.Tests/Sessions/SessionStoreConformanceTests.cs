@@ -82,6 +82,40 @@ public abstract class SessionStoreConformanceTests
     }
 
     [Fact]
+    public async Task EverySessionRead_CarriesItsOwnMessagesInOrder()
+    {
+        var user = NewUser();
+        var other = NewUser();
+        var ids = new List<string>();
+        for (var s = 0; s < 3; s++)
+        {
+            var at = T0.AddHours(s);
+            var id = NewSessionId(at);
+            ids.Add(id);
+            await Store.CreateAsync(Open(id, user, at, $"s{s} m0"));
+            await Store.AppendMessagesAsync(user, id, [new SessionMessage("assistant", $"s{s} m1", at), new SessionMessage("user", $"s{s} m2", at)], at);
+            await Store.CompleteAsync(user, id, at.AddMinutes(5));
+            await Store.CreateAsync(Open(NewSessionId(at.AddMinutes(1)), other, at, $"other {s}"));
+        }
+
+        await Store.MarkLearnedAsync(user, [ids[0]], T0.AddHours(4));
+
+        foreach (var sessions in new[] { await Store.GetSessionsAsync(user), await Store.GetSessionsAsync(user, SessionState.Completed) })
+        {
+            Assert.All(sessions, session =>
+            {
+                var s = ids.IndexOf(session.Id);
+                Assert.Equal([$"s{s} m0", $"s{s} m1", $"s{s} m2"], session.Messages.Select(m => m.Text));
+                Assert.Equal(["user", "assistant", "user"], session.Messages.Select(m => m.Role));
+            });
+        }
+
+        Assert.Equal(ids, (await Store.GetSessionsAsync(user)).Select(s => s.Id));
+        Assert.Equal(ids[1..], (await Store.GetSessionsAsync(user, SessionState.Completed)).Select(s => s.Id));
+        Assert.Equal(["s2 m0", "s2 m1", "s2 m2"], (await Store.GetLatestSessionAsync(user))!.Messages.Select(m => m.Text));
+    }
+
+    [Fact]
     public async Task GetLatest_WithNoOpenSession_IsTheNewestCompletedOrLearnedSession()
     {
         var user = NewUser();
