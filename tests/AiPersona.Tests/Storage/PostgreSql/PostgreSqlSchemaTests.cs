@@ -128,12 +128,17 @@ public sealed class PostgreSqlSchemaTests : IAsyncDisposable
         Assert.NotNull(await instanceB.TryAcquireAsync("another user"));
 
         await held.DisposeAsync();
-        Assert.NotNull(await instanceB.TryAcquireAsync("u"));
+        var taken = await instanceB.TryAcquireAsync("u");
+        Assert.NotNull(taken);
 
-        // B dies holding the lease: after the lease duration, A takes the work over.
+        // B stalls holding the lease: after the lease duration, A takes the work over.
         Assert.Null(await instanceA.TryAcquireAsync("u"));
         time.Advance(Schema.Options.Value.UpdateLeaseDuration + TimeSpan.FromSeconds(1));
         Assert.NotNull(await instanceA.TryAcquireAsync("u"));
+
+        // B comes back and lets go of the lease it lost: A's lease stays.
+        await taken.DisposeAsync();
+        Assert.Null(await instanceB.TryAcquireAsync("u"));
     }
 
     [Fact]

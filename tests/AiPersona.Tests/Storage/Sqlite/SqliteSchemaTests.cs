@@ -65,10 +65,14 @@ public sealed class SqliteSchemaTests : IDisposable
         var taken = await processB.TryAcquireAsync("u");
         Assert.NotNull(taken);
 
-        // B dies without releasing: after the lease duration, A takes over.
+        // B stalls without releasing: after the lease duration, A takes over.
         Assert.Null(await processA.TryAcquireAsync("u"));
         time.Advance(_database.Options.Value.UpdateLeaseDuration + TimeSpan.FromSeconds(1));
         Assert.NotNull(await processA.TryAcquireAsync("u"));
+
+        // B comes back and lets go of the lease it lost: A's lease stays.
+        await taken.DisposeAsync();
+        Assert.Null(await processB.TryAcquireAsync("u"));
     }
 
     [Fact]
