@@ -320,16 +320,29 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
 
         try
         {
+            HashSet<string>? learnedBefore = null;
             while (true)
             {
                 var result = await _updater.UpdateAsync(userId, force: false, cancellationToken).ConfigureAwait(false);
                 switch (result.Status)
                 {
                     case PersonaUpdateStatus.Applied:
-                        _cache.Set(result.Persona!);
-                        ClearRetry(userId);
-                        continue;
                     case PersonaUpdateStatus.NoChanges:
+                        if (result.Status == PersonaUpdateStatus.Applied)
+                        {
+                            _cache.Set(result.Persona!);
+                        }
+
+                        // Sessions learned again right after being learned: the session store keeps listing them as pending
+                        // after marking them learned, and looping on would call the optimizer for ever.
+                        if (learnedBefore is not null && result.LearnedSessionIds.Any(learnedBefore.Contains))
+                        {
+                            Log.SessionsStillPending(_logger, UserIdHash.Of(userId));
+                            DelayRetry(userId);
+                            return;
+                        }
+
+                        learnedBefore = [.. result.LearnedSessionIds];
                         ClearRetry(userId);
                         continue;
                     case PersonaUpdateStatus.Failed:

@@ -73,4 +73,7 @@ internal static partial class Log
 
     [LoggerMessage(23, LogLevel.Warning, "The persona of user {UserHash} already cites {Sessions} session(s) still pending (an update saved it but did not mark them learned); they are marked learned now, not learned again.")]
     public static partial void CitedSessionsMarkedLearned(ILogger logger, string userHash, int sessions);
+
+    [LoggerMessage(24, LogLevel.Error, "Sessions of user {UserHash} were still pending after they were marked learned; the user's updates pause for the retry delay. Check that the ISessionStore's MarkLearnedAsync changes their state.")]
+    public static partial void SessionsStillPending(ILogger logger, string userHash);
 }

@@ -559,6 +559,26 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         Assert.Contains("late3", (await _services!.GetRequiredService<IPersonaStore>().GetAsync("ana")).GetValue("personality", "values_and_interests")!.Value, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 60_000)] // the failure this guards against is an endless loop
+    public async Task ASessionStoreThatNeverMarksSessionsLearned_StopsTheUpdateLoop_WithAnError()
+    {
+        var logs = new FakeLogCollector();
+        var client = Build(PersonaUpdateMode.Inline, configureServices: s => s
+            .AddSingleton<ISessionManager>(sp => new HookedSessions(
+                new SessionManager(sp.GetRequiredService<ISessionStore>(), sp.GetRequiredService<IOptionsMonitor<AiPersonaOptions>>(), _time)) { IgnoreMarkLearned = true })
+            .AddLogging(b => b.AddProvider(new FakeLoggerProvider(logs))));
+        var personalized = client.GetService<PersonalizedChatClient>()!;
+
+        for (var s = 1; s <= 3; s++)
+        {
+            await ChatAsync(client, false, "ana", $"c{s}", $"I like thing{s}");
+            await personalized.EndSessionAsync("ana", TestContext.Current.CancellationToken);
+        }
+
+        Assert.Single(_optimizerModel.Calls);
+        Assert.Single(logs.GetSnapshot(), r => r.Id.Id == 24 && r.Level == LogLevel.Error);
+    }
+
     [Fact]
     public async Task FailedUpdate_LeavesThePersonaUnchanged_AndIsRetriedAfterTheDelay()
     {
@@ -929,7 +949,8 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         public ValueTask<string?> ResolveUserIdAsync(ChatOptions? options, CancellationToken cancellationToken) => ValueTask.FromResult<string?>(userId);
     }
 
-    // The session manager, with a hook that runs (once) after a pending count is read and before it is returned.
+    // The session manager, with a hook that runs (once) after a pending count is read and before it is returned, and
+    // optionally a MarkLearnedAsync that does nothing (a broken store).
     private sealed class HookedSessions(ISessionManager inner) : ISessionManager
     {
         private int _hookRan;
@@ -960,8 +981,10 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         public Task<IReadOnlyList<ConversationSession>> GetPendingSessionsAsync(string userId, CancellationToken cancellationToken = default)
             => inner.GetPendingSessionsAsync(userId, cancellationToken);
 
+        public bool IgnoreMarkLearned { get; init; }
+
         public Task MarkLearnedAsync(string userId, IEnumerable<string> sessionIds, CancellationToken cancellationToken = default)
-            => inner.MarkLearnedAsync(userId, sessionIds, cancellationToken);
+            => IgnoreMarkLearned ? Task.CompletedTask : inner.MarkLearnedAsync(userId, sessionIds, cancellationToken);
 
         public Task<IReadOnlyList<ConversationSession>> GetSessionsAsync(string userId, CancellationToken cancellationToken = default)
             => inner.GetSessionsAsync(userId, cancellationToken);
