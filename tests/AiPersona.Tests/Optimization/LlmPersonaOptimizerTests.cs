@@ -112,12 +112,9 @@ public sealed class LlmPersonaOptimizerTests
     public async Task Transcripts_AreCutToTheBudget()
     {
         var longSession = TestData.CompletedSession("long", "u", [.. Enumerable.Range(0, 200).Select(i => $"message {i} " + new string('x', 200))]);
-        var client = TestChatClient.Replying(_ => """{"edits":[]}""");
-        var optimizer = CreateOptimizer(client, maxTranscript: 5_000);
 
-        await optimizer.OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), [longSession]));
+        var prompt = await PromptSentAsync(5_000, longSession);
 
-        var prompt = client.Calls.Single().Messages[^1].Text;
         var transcript = prompt[prompt.IndexOf("### S1", StringComparison.Ordinal)..];
         Assert.InRange(transcript.Length, 4_000, 5_300);
         Assert.Contains("message 0 ", transcript, StringComparison.Ordinal);
@@ -129,11 +126,9 @@ public sealed class LlmPersonaOptimizerTests
     public async Task AMessageLongerThanTheBudget_IsCutInsideIt_NotLeftOut()
     {
         var session = TestData.CompletedSession("long", "u", "Call me Ana, I am a nurse. " + new string('x', 9_000));
-        var client = TestChatClient.Replying(_ => """{"edits":[]}""");
 
-        await CreateOptimizer(client, maxTranscript: 5_000).OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), [session]));
+        var prompt = await PromptSentAsync(5_000, session);
 
-        var prompt = client.Calls.Single().Messages[^1].Text;
         var transcript = prompt[prompt.IndexOf("### S1", StringComparison.Ordinal)..];
         Assert.Contains("user: Call me Ana, I am a nurse. xxx", transcript, StringComparison.Ordinal);
         Assert.Contains("x…", transcript, StringComparison.Ordinal);
@@ -159,18 +154,24 @@ public sealed class LlmPersonaOptimizerTests
     {
         var shortSession = TestData.CompletedSession("short", "u", "Call me Ana.");
         var longSession = TestData.CompletedSession("long", "u", [.. Enumerable.Range(0, 200).Select(i => $"message {i} " + new string('x', 200))]);
-        var client = TestChatClient.Replying(_ => """{"edits":[]}""");
 
-        await CreateOptimizer(client).OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), [shortSession, longSession]));
+        var prompt = await PromptSentAsync(24_000, shortSession, longSession);
 
         // 24,000 characters in all: the short session takes what it needs and the long one nearly all the rest, rather than
         // half (which would end around message 55).
-        var prompt = client.Calls.Single().Messages[^1].Text;
         var transcript = prompt[prompt.IndexOf("### S2", StringComparison.Ordinal)..];
         Assert.Contains("Call me Ana.", prompt, StringComparison.Ordinal);
         Assert.Contains("message 100 ", transcript, StringComparison.Ordinal);
         Assert.DoesNotContain("message 150 ", transcript, StringComparison.Ordinal);
         Assert.InRange(transcript.Length, 22_000, 24_500);
+    }
+
+    // The prompt the optimizer sends for these sessions (and an empty persona) under a transcript budget.
+    private static async Task<string> PromptSentAsync(int maxTranscript, params ConversationSession[] sessions)
+    {
+        var client = TestChatClient.Replying(_ => """{"edits":[]}""");
+        await CreateOptimizer(client, maxTranscript).OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), sessions));
+        return client.Calls.Single().Messages[^1].Text;
     }
 
     private static LlmPersonaOptimizer CreateOptimizer(IChatClient client, int maxTranscript = 24_000)
