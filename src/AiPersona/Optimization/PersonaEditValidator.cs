@@ -134,7 +134,7 @@ internal static class PersonaEditValidator
             return (null, "the value contains control characters");
         }
 
-        if (HasLoneSurrogate(value))
+        if (UnicodeText.IndexOfLoneSurrogate(value) >= 0)
         {
             return (null, "the value is not valid Unicode text");
         }
@@ -146,24 +146,6 @@ internal static class PersonaEditValidator
         }
 
         return (edit with { Section = section, Field = field, Value = value, Reason = reason, SourceSessionIds = sources }, null);
-    }
-
-    // Half of a surrogate pair is no character at all: it cannot be normalized, and a store or a provider would mangle it.
-    private static bool HasLoneSurrogate(string value)
-    {
-        for (var i = 0; i < value.Length; i++)
-        {
-            if (char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(value[i]))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static int CountUnknownFields(Persona persona, PersonaSchema schema)

@@ -67,6 +67,16 @@ public class PersonaTests
         => Assert.Throws<ArgumentException>(() => Persona.CreateEmpty(new string('x', UserIds.MaxLength + 1)));
 
     [Fact]
+    public void UserIdsWithHalfASurrogatePair_AreRejected_SoTwoSuchIdsCannotShareOneStorageKey()
+    {
+        // UTF-8 turns every lone surrogate into U+FFFD: these two ids would hash to the same key.
+        string[] ids = ["user\uD800", "user\uDBFF", "\uDC00user", "user\uDC00\uD800"];
+
+        Assert.All(ids, id => Assert.Contains("surrogate", Assert.Throws<ArgumentException>(() => Persona.CreateEmpty(id)).Message, StringComparison.Ordinal));
+        Assert.Equal("user\U0001F600", Persona.CreateEmpty("user\U0001F600").UserId); // a whole pair is fine
+    }
+
+    [Fact]
     public void RoundTripsThroughSourceGeneratedJson()
     {
         var persona = Persona.CreateEmpty("u1")

@@ -30,6 +30,14 @@ public abstract class PersonaStoreConformanceTests
     }
 
     [Fact]
+    public async Task UserIdsWithHalfASurrogatePair_AreRefused()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.GetAsync("user\uD800"));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.GetHistoryAsync("user\uDBFF"));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.DeleteUserAsync("\uDC00user"));
+    }
+
+    [Fact]
     public async Task Save_ThenGet_RoundTrips()
     {
         var user = NewUser();

@@ -1,0 +1,24 @@
+namespace AiPersona;
+
+/// <summary>Checks on text that must survive UTF-8 (storage keys, JSON documents, provider requests).</summary>
+internal static class UnicodeText
+{
+    /// <summary>Returns the index of the first half of a surrogate pair that has no other half, or -1. UTF-8 cannot encode
+    /// such a character: encoders replace it with U+FFFD, so two different strings would come out the same.</summary>
+    public static int IndexOfLoneSurrogate(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}
