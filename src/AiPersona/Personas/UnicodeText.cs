@@ -21,4 +21,31 @@ internal static class UnicodeText
 
         return -1;
     }
+
+    /// <summary>Replaces every unpaired surrogate with U+FFFD, as UTF-8 encoders do, so that what is stored and what is
+    /// compared with it are the same text; returns the same instance when there is none.</summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
+    public static string? ReplaceLoneSurrogates(string? text)
+    {
+        var first = text is null ? -1 : IndexOfLoneSurrogate(text);
+        if (first < 0)
+        {
+            return text;
+        }
+
+        var chars = text!.ToCharArray();
+        for (var i = first; i < chars.Length; i++)
+        {
+            if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(chars[i]))
+            {
+                chars[i] = '\uFFFD';
+            }
+        }
+
+        return new string(chars);
+    }
 }

@@ -28,6 +28,7 @@ internal sealed class SessionManager : ISessionManager
     public async Task<int> BeginTurnAsync(string userId, string? conversationId, CancellationToken cancellationToken = default)
     {
         UserIds.ThrowIfInvalid(userId);
+        conversationId = UnicodeText.ReplaceLoneSurrogates(conversationId);
         using (await _userLocks.AcquireAsync(userId, cancellationToken).ConfigureAwait(false))
         {
             var latest = await _store.GetLatestSessionAsync(userId, cancellationToken).ConfigureAwait(false);
@@ -47,6 +48,10 @@ internal sealed class SessionManager : ISessionManager
         UserIds.ThrowIfInvalid(userId);
         ArgumentNullException.ThrowIfNull(requestMessages);
         ArgumentNullException.ThrowIfNull(responseMessages);
+
+        // Conversation ids are stored and compared as UTF-8 storage gives them back (see SessionMessages.Convert).
+        conversationId = UnicodeText.ReplaceLoneSurrogates(conversationId);
+        responseConversationId = UnicodeText.ReplaceLoneSurrogates(responseConversationId);
 
         using (await _userLocks.AcquireAsync(userId, cancellationToken).ConfigureAwait(false))
         {

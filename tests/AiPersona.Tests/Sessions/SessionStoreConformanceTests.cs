@@ -1,3 +1,5 @@
+using Microsoft.Extensions.AI;
+
 namespace AiPersona.Tests.Sessions;
 
 /// <summary>What every <see cref="ISessionStore"/> must do. Derive once per implementation.</summary>
@@ -113,6 +115,24 @@ public abstract class SessionStoreConformanceTests
         Assert.Equal(ids, (await Store.GetSessionsAsync(user)).Select(s => s.Id));
         Assert.Equal(ids[1..], (await Store.GetSessionsAsync(user, SessionState.Completed)).Select(s => s.Id));
         Assert.Equal(["s2 m0", "s2 m1", "s2 m2"], (await Store.GetLatestSessionAsync(user))!.Messages.Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task TextAndConversationIdsHoldingHalfASurrogatePair_AreStoredOnce_InOneSession()
+    {
+        // A client that cuts text at a length limit can split an emoji: UTF-8 (and so every database) cannot hold the half.
+        var manager = new SessionManager(Store, TestOptions.Create());
+        var user = NewUser();
+        const string conversation = "chat-\uD83D";
+        List<ChatMessage> request = [new(ChatRole.User, "I love \uD83D")];
+        await manager.RecordTurnAsync(user, conversation, request, [new(ChatRole.Assistant, "Noted \uDE00")]);
+        request.AddRange([new(ChatRole.Assistant, "Noted \uDE00"), new(ChatRole.User, "More")]);
+
+        await manager.RecordTurnAsync(user, conversation, request, [new(ChatRole.Assistant, "Done")]);
+
+        var session = Assert.Single(await Store.GetSessionsAsync(user));
+        Assert.Equal(["I love \uFFFD", "Noted \uFFFD", "More", "Done"], session.Messages.Select(m => m.Text));
+        Assert.Equal("chat-\uFFFD", session.ConversationId);
     }
 
     [Fact]
