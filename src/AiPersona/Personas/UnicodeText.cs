@@ -22,25 +22,25 @@ internal static class UnicodeText
         return -1;
     }
 
-    /// <summary>Replaces every unpaired surrogate with U+FFFD, as UTF-8 encoders do, so that what is stored and what is
-    /// compared with it are the same text; returns the same instance when there is none.</summary>
+    /// <summary>Returns the text as every store keeps it: unpaired surrogates (which UTF-8 cannot encode) and U+0000 (which
+    /// PostgreSQL text cannot hold) become U+FFFD, so that what is stored and what is later compared with it are the same
+    /// text. Returns the same instance when there is nothing to replace.</summary>
     [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
-    public static string? ReplaceLoneSurrogates(string? text)
+    public static string? ToStorable(string? text)
     {
-        var first = text is null ? -1 : IndexOfLoneSurrogate(text);
-        if (first < 0)
+        if (text is null || (!text.Contains('\0', StringComparison.Ordinal) && IndexOfLoneSurrogate(text) < 0))
         {
             return text;
         }
 
-        var chars = text!.ToCharArray();
-        for (var i = first; i < chars.Length; i++)
+        var chars = text.ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
         {
             if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
             {
                 i++;
             }
-            else if (char.IsSurrogate(chars[i]))
+            else if (char.IsSurrogate(chars[i]) || chars[i] == '\0')
             {
                 chars[i] = '\uFFFD';
             }

@@ -28,7 +28,7 @@ internal sealed class SessionManager : ISessionManager
     public async Task<int> BeginTurnAsync(string userId, string? conversationId, CancellationToken cancellationToken = default)
     {
         UserIds.ThrowIfInvalid(userId);
-        conversationId = UnicodeText.ReplaceLoneSurrogates(conversationId);
+        conversationId = UnicodeText.ToStorable(conversationId);
         using (await _userLocks.AcquireAsync(userId, cancellationToken).ConfigureAwait(false))
         {
             var latest = await _store.GetLatestSessionAsync(userId, cancellationToken).ConfigureAwait(false);
@@ -50,8 +50,8 @@ internal sealed class SessionManager : ISessionManager
         ArgumentNullException.ThrowIfNull(responseMessages);
 
         // Conversation ids are stored and compared as UTF-8 storage gives them back (see SessionMessages.Convert).
-        conversationId = UnicodeText.ReplaceLoneSurrogates(conversationId);
-        responseConversationId = UnicodeText.ReplaceLoneSurrogates(responseConversationId);
+        conversationId = UnicodeText.ToStorable(conversationId);
+        responseConversationId = UnicodeText.ToStorable(responseConversationId);
 
         using (await _userLocks.AcquireAsync(userId, cancellationToken).ConfigureAwait(false))
         {

@@ -19,9 +19,9 @@ internal static class SessionMessages
                 continue;
             }
 
-            // Half of a surrogate pair (an emoji a client cut in two) becomes U+FFFD, as UTF-8 storage would make it: a
-            // resent message then still equals the stored one.
-            var text = UnicodeText.ReplaceLoneSurrogates(TextOf(message));
+            // Half of a surrogate pair (an emoji a client cut in two) and U+0000 become U+FFFD, as storage would make or
+            // refuse them: a resent message then still equals the stored one.
+            var text = UnicodeText.ToStorable(TextOf(message));
             if (text.Length > 0)
             {
                 result.Add(new SessionMessage(message.Role.Value, text, at));

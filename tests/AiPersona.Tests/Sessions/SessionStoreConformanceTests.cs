@@ -136,6 +136,24 @@ public abstract class SessionStoreConformanceTests
     }
 
     [Fact]
+    public async Task TextAndConversationIdsHoldingNul_AreStoredOnce_InOneSession()
+    {
+        // PostgreSQL text cannot hold U+0000, which pasted binary or a buggy client can bring along.
+        var manager = new SessionManager(Store, TestOptions.Create());
+        var user = NewUser();
+        const string conversation = "chat\0one";
+        List<ChatMessage> request = [new(ChatRole.User, "Pasted\0bytes")];
+        await manager.RecordTurnAsync(user, conversation, request, [new(ChatRole.Assistant, "Got it")]);
+        request.AddRange([new(ChatRole.Assistant, "Got it"), new(ChatRole.User, "More")]);
+
+        await manager.RecordTurnAsync(user, conversation, request, [new(ChatRole.Assistant, "Done")]);
+
+        var session = Assert.Single(await Store.GetSessionsAsync(user));
+        Assert.Equal(["Pasted\uFFFDbytes", "Got it", "More", "Done"], session.Messages.Select(m => m.Text));
+        Assert.Equal("chat\uFFFDone", session.ConversationId);
+    }
+
+    [Fact]
     public async Task GetLatest_WithNoOpenSession_IsTheNewestCompletedOrLearnedSession()
     {
         var user = NewUser();
