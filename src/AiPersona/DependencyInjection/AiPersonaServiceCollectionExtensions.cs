@@ -117,14 +117,15 @@ public static class AiPersonaServiceCollectionExtensions
     /// its documentation. For benchmarks and dry runs.</summary>
     /// <param name="builder">The builder.</param>
     /// <param name="simulationClientKey">The key of the keyed <see cref="IChatClient"/> that simulates APIs; the unkeyed
-    /// client when <see langword="null"/>.</param>
+    /// client when <see langword="null"/> (which may be the personalized pipeline itself: the simulation calls pass through
+    /// its personalization layer untouched). The client is resolved at the first simulated call.</param>
     /// <returns>The builder.</returns>
     public static IAiPersonaBuilder UseSimulatedTools(this IAiPersonaBuilder builder, object? simulationClientKey = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.Replace(ServiceDescriptor.Singleton<IToolExecutor>(sp => new SimulatedToolExecutor(
-            simulationClientKey is null ? sp.GetRequiredService<IChatClient>() : sp.GetRequiredKeyedService<IChatClient>(simulationClientKey),
-            logger: sp.GetService<ILogger<SimulatedToolExecutor>>())));
+        builder.Services.Replace(ServiceDescriptor.Singleton<IToolExecutor>(sp => SimulatedToolExecutor.ResolvingClientLate(
+            () => simulationClientKey is null ? sp.GetRequiredService<IChatClient>() : sp.GetRequiredKeyedService<IChatClient>(simulationClientKey),
+            sp.GetService<ILogger<SimulatedToolExecutor>>())));
         return builder;
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -209,6 +210,57 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
         Assert.Contains(first.Calls, c => c.Options?.ResponseFormat is ChatResponseFormatJson);
         Assert.Equal(firstCalls, first.Calls.Count);
         Assert.Single(second.Calls, c => c.Options?.ResponseFormat is ChatResponseFormatJson);
+    }
+
+    [Fact]
+    public async Task WithTwoPersonalizedClientsAlive_TheOptimizerBorrowsTheFirstOnesInnerClient()
+    {
+        var services = new ServiceCollection();
+        services.AddAiPersona(o => { o.UpdateMode = PersonaUpdateMode.Inline; o.SessionsPerUpdate = 1; });
+        await using var provider = services.BuildServiceProvider();
+        var optimizerReplies = FakeModels.Optimizer().GetResponseAsyncCallback!;
+        var chatReplies = FakeModels.Chat().GetResponseAsyncCallback!;
+        var first = new TestChatClient { GetResponseAsyncCallback = (m, o, ct) => o?.ResponseFormat is ChatResponseFormatJson ? optimizerReplies(m, o, ct) : chatReplies(m, o, ct) };
+        var second = new TestChatClient { GetResponseAsyncCallback = first.GetResponseAsyncCallback };
+        using var earlier = new PersonalizedChatClient(first, provider);
+        using var later = new PersonalizedChatClient(second, provider);
+
+        await later.GetResponseAsync([User("I like tea")], new ChatOptions { ConversationId = "c1" }.WithPersonaUser("ana"));
+        await later.GetResponseAsync([User("hello")], new ChatOptions { ConversationId = "c2" }.WithPersonaUser("ana"));
+
+        Assert.Single(first.Calls, c => c.Options?.ResponseFormat is ChatResponseFormatJson);
+        Assert.DoesNotContain(second.Calls, c => c.Options?.ResponseFormat is ChatResponseFormatJson);
+    }
+
+    [Fact(Timeout = 30_000)] // resolving the simulation client up front dead-locked the service provider
+    public async Task SimulatedTools_RunThroughThePersonalizedPipelineItself_AsPlainModelCalls()
+    {
+        // UseSimulatedTools() without a key simulates with the app's IChatClient: the personalized pipeline, whose
+        // UseToolExecutor() resolves the executor. Its calls must pass through untouched, or (here, with RequireUser) fail
+        // for want of a user.
+        var model = new TestChatClient
+        {
+            GetResponseAsyncCallback = (messages, _, _) => Task.FromResult(
+                messages.Any(m => m.Text.Contains("You simulate an API", StringComparison.Ordinal))
+                    ? new ChatResponse(new ChatMessage(ChatRole.Assistant, "{\"forecast\": \"sun\"}"))
+                    : messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Any()
+                        ? new ChatResponse(new ChatMessage(ChatRole.Assistant, "Sunny."))
+                        : new ChatResponse(new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("call-1", "get_weather", new Dictionary<string, object?> { ["city"] = "Lisbon" })]))),
+        };
+        var services = new ServiceCollection();
+        services.AddAiPersona(o => { o.UpdateMode = PersonaUpdateMode.Inline; o.RequireUser = true; }).UseSimulatedTools();
+        services.AddChatClient(model).UsePersonalization().UseToolExecutor();
+        await using var provider = services.BuildServiceProvider();
+        var weather = SimulatedToolExecutor.CreateFunction("get_weather", "Current weather for a city.", JsonDocument.Parse("""{"type":"object","properties":{"city":{"type":"string"}}}""").RootElement);
+
+        var response = await provider.GetRequiredService<IChatClient>().GetResponseAsync(
+            [User("Weather in Lisbon?")], new ChatOptions { ConversationId = "c1", Tools = [weather] }.WithPersonaUser("ana"), TestContext.Current.CancellationToken);
+
+        Assert.Equal("Sunny.", response.Text);
+        var result = model.Calls[^1].Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Single();
+        Assert.Equal("sun", Assert.IsType<JsonElement>(result.Result).GetProperty("forecast").GetString());
+        var session = Assert.Single(await provider.GetRequiredService<ISessionManager>().GetSessionsAsync("ana"));
+        Assert.DoesNotContain(session.Messages, m => m.Text.Contains("You simulate an API", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -21,6 +21,16 @@ public sealed class SessionManagerTests
     public SessionManagerTests() => _manager = new SessionManager(_store, TestOptions.Create(o => o.SessionIdleTimeout = TimeSpan.FromMinutes(30)), _time);
 
     [Fact]
+    public async Task ATurnWithNothingToStore_StartsNoSession()
+    {
+        // Only the app's system prompt, and an empty reply (a stream that brought no text): there is no conversation yet.
+        var result = await _manager.RecordTurnAsync("u", "c1", [new ChatMessage(ChatRole.System, "You are helpful.")], []);
+
+        Assert.Equal((string.Empty, 0), (result.SessionId, result.AddedMessageCount));
+        Assert.Empty(await _manager.GetSessionsAsync("u"));
+    }
+
+    [Fact]
     public async Task ResentConversation_StoresEachMessageOnce()
     {
         List<ChatMessage> history = [new(ChatRole.System, "You are helpful."), User("I need a laptop")];
