@@ -263,6 +263,31 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
         Assert.DoesNotContain(session.Messages, m => m.Text.Contains("You simulate an API", StringComparison.Ordinal));
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task SimulatedTools_WithAKeyedClient_AsTheToolCallsRecipeHasIt_SimulateWithThatClient()
+    {
+        var simulator = TestChatClient.Replying(_ => "{\"forecast\": \"rain\"}");
+        var model = new TestChatClient
+        {
+            GetResponseAsyncCallback = (messages, _, _) => Task.FromResult(messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Any()
+                ? new ChatResponse(new ChatMessage(ChatRole.Assistant, "Rainy."))
+                : new ChatResponse(new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("call-1", "get_weather", new Dictionary<string, object?> { ["city"] = "Porto" })]))),
+        };
+        var services = new ServiceCollection();
+        services.AddAiPersona().UseSimulatedTools("tool-simulator");
+        services.AddKeyedChatClient("tool-simulator", simulator);
+        services.AddChatClient(model).UsePersonalization().UseToolExecutor();
+        await using var provider = services.BuildServiceProvider();
+        var weather = SimulatedToolExecutor.CreateFunction("get_weather", "Current weather for a city.", JsonDocument.Parse("""{"type":"object","properties":{"city":{"type":"string"}}}""").RootElement);
+
+        var response = await provider.GetRequiredService<IChatClient>().GetResponseAsync(
+            [User("Weather in Porto?")], new ChatOptions { ConversationId = "c1", Tools = [weather] }.WithPersonaUser("ana"), TestContext.Current.CancellationToken);
+
+        Assert.Equal("Rainy.", response.Text);
+        Assert.Contains("Porto", Assert.Single(simulator.Calls).Messages[^1].Text, StringComparison.Ordinal);
+        Assert.Equal(2, model.Calls.Count);
+    }
+
     [Fact]
     public void PersonalizedClient_WithoutAddAiPersona_FailsWithAClearMessage()
     {
