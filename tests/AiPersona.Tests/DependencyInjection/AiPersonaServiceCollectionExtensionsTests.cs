@@ -189,10 +189,7 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
         var services = new ServiceCollection();
         services.AddAiPersona(o => { o.UpdateMode = PersonaUpdateMode.Inline; o.SessionsPerUpdate = 1; });
         await using var provider = services.BuildServiceProvider();
-        var optimizerReplies = FakeModels.Optimizer().GetResponseAsyncCallback!;
-        var chatReplies = FakeModels.Chat().GetResponseAsyncCallback!;
-        var first = new TestChatClient { GetResponseAsyncCallback = (m, o, ct) => o?.ResponseFormat is ChatResponseFormatJson ? optimizerReplies(m, o, ct) : chatReplies(m, o, ct) };
-        var second = new TestChatClient { GetResponseAsyncCallback = first.GetResponseAsyncCallback };
+        var (first, second) = TwoModelsAnsweringChatAndOptimizer();
 
         using (var earlier = new PersonalizedChatClient(first, provider))
         {
@@ -218,10 +215,7 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
         var services = new ServiceCollection();
         services.AddAiPersona(o => { o.UpdateMode = PersonaUpdateMode.Inline; o.SessionsPerUpdate = 1; });
         await using var provider = services.BuildServiceProvider();
-        var optimizerReplies = FakeModels.Optimizer().GetResponseAsyncCallback!;
-        var chatReplies = FakeModels.Chat().GetResponseAsyncCallback!;
-        var first = new TestChatClient { GetResponseAsyncCallback = (m, o, ct) => o?.ResponseFormat is ChatResponseFormatJson ? optimizerReplies(m, o, ct) : chatReplies(m, o, ct) };
-        var second = new TestChatClient { GetResponseAsyncCallback = first.GetResponseAsyncCallback };
+        var (first, second) = TwoModelsAnsweringChatAndOptimizer();
         using var earlier = new PersonalizedChatClient(first, provider);
         using var later = new PersonalizedChatClient(second, provider);
 
@@ -238,23 +232,13 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
         // UseSimulatedTools() without a key simulates with the app's IChatClient: the personalized pipeline, whose
         // UseToolExecutor() resolves the executor. Its calls must pass through untouched, or (here, with RequireUser) fail
         // for want of a user.
-        var model = new TestChatClient
-        {
-            GetResponseAsyncCallback = (messages, _, _) => Task.FromResult(
-                messages.Any(m => m.Text.Contains("You simulate an API", StringComparison.Ordinal))
-                    ? new ChatResponse(new ChatMessage(ChatRole.Assistant, "{\"forecast\": \"sun\"}"))
-                    : messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Any()
-                        ? new ChatResponse(new ChatMessage(ChatRole.Assistant, "Sunny."))
-                        : new ChatResponse(new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("call-1", "get_weather", new Dictionary<string, object?> { ["city"] = "Lisbon" })]))),
-        };
+        var model = CallingGetWeatherThenAnswering("Lisbon", "Sunny.", simulatedResult: "{\"forecast\": \"sun\"}");
         var services = new ServiceCollection();
         services.AddAiPersona(o => { o.UpdateMode = PersonaUpdateMode.Inline; o.RequireUser = true; }).UseSimulatedTools();
         services.AddChatClient(model).UsePersonalization().UseToolExecutor();
         await using var provider = services.BuildServiceProvider();
-        var weather = SimulatedToolExecutor.CreateFunction("get_weather", "Current weather for a city.", JsonDocument.Parse("""{"type":"object","properties":{"city":{"type":"string"}}}""").RootElement);
 
-        var response = await provider.GetRequiredService<IChatClient>().GetResponseAsync(
-            [User("Weather in Lisbon?")], new ChatOptions { ConversationId = "c1", Tools = [weather] }.WithPersonaUser("ana"), TestContext.Current.CancellationToken);
+        var response = await AskWithWeatherToolAsync(provider, "Weather in Lisbon?", TestContext.Current.CancellationToken);
 
         Assert.Equal("Sunny.", response.Text);
         var result = model.Calls[^1].Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Single();
@@ -267,21 +251,14 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
     public async Task SimulatedTools_WithAKeyedClient_AsTheToolCallsRecipeHasIt_SimulateWithThatClient()
     {
         var simulator = TestChatClient.Replying(_ => "{\"forecast\": \"rain\"}");
-        var model = new TestChatClient
-        {
-            GetResponseAsyncCallback = (messages, _, _) => Task.FromResult(messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Any()
-                ? new ChatResponse(new ChatMessage(ChatRole.Assistant, "Rainy."))
-                : new ChatResponse(new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("call-1", "get_weather", new Dictionary<string, object?> { ["city"] = "Porto" })]))),
-        };
+        var model = CallingGetWeatherThenAnswering("Porto", "Rainy.");
         var services = new ServiceCollection();
         services.AddAiPersona().UseSimulatedTools("tool-simulator");
         services.AddKeyedChatClient("tool-simulator", simulator);
         services.AddChatClient(model).UsePersonalization().UseToolExecutor();
         await using var provider = services.BuildServiceProvider();
-        var weather = SimulatedToolExecutor.CreateFunction("get_weather", "Current weather for a city.", JsonDocument.Parse("""{"type":"object","properties":{"city":{"type":"string"}}}""").RootElement);
 
-        var response = await provider.GetRequiredService<IChatClient>().GetResponseAsync(
-            [User("Weather in Porto?")], new ChatOptions { ConversationId = "c1", Tools = [weather] }.WithPersonaUser("ana"), TestContext.Current.CancellationToken);
+        var response = await AskWithWeatherToolAsync(provider, "Weather in Porto?", TestContext.Current.CancellationToken);
 
         Assert.Equal("Rainy.", response.Text);
         Assert.Contains("Porto", Assert.Single(simulator.Calls).Messages[^1].Text, StringComparison.Ordinal);
@@ -500,6 +477,35 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
         }
 
         public void Release() => _release.SetResult();
+    }
+
+    // A model that calls get_weather for the city, then answers once it has the result; given a simulated result, it also
+    // plays the tool simulator (when it is the pipeline's own model).
+    private static TestChatClient CallingGetWeatherThenAnswering(string city, string answer, string? simulatedResult = null) => new()
+    {
+        GetResponseAsyncCallback = (messages, _, _) => Task.FromResult(
+            simulatedResult is not null && messages.Any(m => m.Text.Contains("You simulate an API", StringComparison.Ordinal))
+                ? new ChatResponse(new ChatMessage(ChatRole.Assistant, simulatedResult))
+                : messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Any()
+                    ? new ChatResponse(new ChatMessage(ChatRole.Assistant, answer))
+                    : new ChatResponse(new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("call-1", "get_weather", new Dictionary<string, object?> { ["city"] = city })]))),
+    };
+
+    private static Task<ChatResponse> AskWithWeatherToolAsync(IServiceProvider provider, string question, CancellationToken cancellationToken)
+    {
+        var weather = SimulatedToolExecutor.CreateFunction("get_weather", "Current weather for a city.", JsonDocument.Parse("""{"type":"object","properties":{"city":{"type":"string"}}}""").RootElement);
+        return provider.GetRequiredService<IChatClient>().GetResponseAsync(
+            [User(question)], new ChatOptions { ConversationId = "c1", Tools = [weather] }.WithPersonaUser("ana"), cancellationToken);
+    }
+
+    // Two models that answer chat requests and, when asked for JSON, optimizer requests: which one the optimizer borrows
+    // shows in their calls.
+    private static (TestChatClient First, TestChatClient Second) TwoModelsAnsweringChatAndOptimizer()
+    {
+        var optimizerReplies = FakeModels.Optimizer().GetResponseAsyncCallback!;
+        var chatReplies = FakeModels.Chat().GetResponseAsyncCallback!;
+        var first = new TestChatClient { GetResponseAsyncCallback = (m, o, ct) => o?.ResponseFormat is ChatResponseFormatJson ? optimizerReplies(m, o, ct) : chatReplies(m, o, ct) };
+        return (first, new TestChatClient { GetResponseAsyncCallback = first.GetResponseAsyncCallback });
     }
 
     private sealed class AlwaysUser(string userId) : IChatUserResolver
