@@ -1,0 +1,28 @@
+namespace AiPersona.Tests.Personas;
+
+public sealed class UnicodeTextTests
+{
+    [Fact]
+    public void ToStorable_ReplacesEveryUnpairedSurrogateAndNul_AndKeepsWholePairs()
+    {
+        var text = "a\uD800b\0c\uD83D\uDE00d\uDC00\uDC00e\uD83D";
+
+        Assert.Equal("a\uFFFDb\uFFFDc\uD83D\uDE00d\uFFFD\uFFFDe\uFFFD", UnicodeText.ToStorable(text));
+    }
+
+    [Fact]
+    public void ToStorable_ReturnsTheSameInstance_WhenThereIsNothingToReplace()
+    {
+        var text = "Ana \uD83D\uDE00 ümlaut 用户";
+
+        Assert.Same(text, UnicodeText.ToStorable(text));
+        Assert.Null(UnicodeText.ToStorable(null));
+    }
+
+    [Fact]
+    public void IndexOfLoneSurrogate_FindsTheFirst_AndIgnoresNul()
+    {
+        Assert.Equal(3, UnicodeText.IndexOfLoneSurrogate("a\0b\uDC00\uD800"));
+        Assert.Equal(-1, UnicodeText.IndexOfLoneSurrogate("a\0b\uD83D\uDE00"));
+    }
+}
