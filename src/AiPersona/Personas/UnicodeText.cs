@@ -28,20 +28,31 @@ internal static class UnicodeText
         return new string(chars);
     }
 
+    // Runs on every message of every turn: the searches are the BCL's vectorized ones, so text without surrogates or U+0000
+    // costs a pass of each; only a surrogate found (an emoji, say) is looked at more closely.
     private static int IndexOfUnstorable(string text, int start, bool nulToo)
     {
-        for (var i = start; i < text.Length; i++)
+        var span = text.AsSpan();
+        var nul = nulToo ? span[start..].IndexOf('\0') : -1;
+        var end = nul < 0 ? span.Length : start + nul;
+        for (var i = start; i < end;)
         {
-            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            var next = span[i..end].IndexOfAnyInRange('\uD800', '\uDFFF');
+            if (next < 0)
             {
-                i++;
+                break;
             }
-            else if (char.IsSurrogate(text[i]) || (nulToo && text[i] == '\0'))
+
+            i += next;
+            if (char.IsHighSurrogate(span[i]) && i + 1 < span.Length && char.IsLowSurrogate(span[i + 1]))
             {
-                return i;
+                i += 2;
+                continue;
             }
+
+            return i;
         }
 
-        return -1;
+        return nul < 0 ? -1 : start + nul;
     }
 }
