@@ -130,6 +130,30 @@ public sealed class PostgreSqlSessionStore : ISessionStore, IAsyncDisposable, ID
     }
 
     /// <inheritdoc/>
+    public async Task<bool> DeleteSessionAsync(string userId, string sessionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sessionId);
+        var key = UserKeys.Of(userId);
+        var deleted = false;
+        await _database.InTransactionAsync(async (connection, transaction) =>
+        {
+            // The row lock first: an append running on another instance finishes before its messages are deleted.
+            (string, object?)[] parameters = [("key", key), ("id", sessionId)];
+            if (await _database.Command(connection, "SELECT 1 FROM {schema}.sessions WHERE user_key = @key AND id = @id FOR UPDATE;", transaction, parameters)
+                .ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+            {
+                return;
+            }
+
+            await _database.Command(connection, "DELETE FROM {schema}.session_messages WHERE user_key = @key AND session_id = @id;", transaction, parameters)
+                .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            deleted = await _database.Command(connection, "DELETE FROM {schema}.sessions WHERE user_key = @key AND id = @id;", transaction, parameters)
+                .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+        }, cancellationToken).ConfigureAwait(false);
+        return deleted;
+    }
+
+    /// <inheritdoc/>
     public Task<IReadOnlyList<ConversationSession>> GetSessionsAsync(string userId, SessionState? state = null, CancellationToken cancellationToken = default)
         => QueryAsync(
             userId,

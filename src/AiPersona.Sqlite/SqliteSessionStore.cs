@@ -140,6 +140,23 @@ public sealed class SqliteSessionStore : ISessionStore
     }
 
     /// <inheritdoc/>
+    public async Task<bool> DeleteSessionAsync(string userId, string sessionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sessionId);
+        var key = UserKeys.Of(userId);
+        var deleted = false;
+        await InTransactionAsync(async (connection, transaction) =>
+        {
+            (string, object?)[] parameters = [("$key", key), ("$id", sessionId)];
+            await SqliteDatabase.Command(connection, "DELETE FROM session_messages WHERE user_key = $key AND session_id = $id;", transaction, parameters)
+                .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            deleted = await SqliteDatabase.Command(connection, "DELETE FROM sessions WHERE user_key = $key AND id = $id;", transaction, parameters)
+                .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+        }, cancellationToken).ConfigureAwait(false);
+        return deleted;
+    }
+
+    /// <inheritdoc/>
     public Task<IReadOnlyList<ConversationSession>> GetSessionsAsync(string userId, SessionState? state = null, CancellationToken cancellationToken = default)
         => QueryAsync(
             userId,

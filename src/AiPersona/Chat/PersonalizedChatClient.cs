@@ -218,29 +218,43 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
     /// <param name="userId">The user.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>A task that completes when the data is gone.</returns>
-    public async Task ForgetUserAsync(string userId, CancellationToken cancellationToken = default)
+    public Task ForgetUserAsync(string userId, CancellationToken cancellationToken = default)
     {
         UserIds.ThrowIfInvalid(userId);
-        var updateLock = await _scheduler.WaitForUpdateLockAsync(userId, cancellationToken);
-        if (updateLock is null)
-        {
-            Log.ForgetWithoutLock(_logger, UserIdHash.Of(userId), _options.CurrentValue.OptimizerTimeout);
-        }
-
-        try
-        {
-            await _sessions.DeleteUserAsync(userId, cancellationToken);
-            await _store.DeleteUserAsync(userId, cancellationToken);
-            _cache.Remove(userId);
-            _scheduler.ClearRetry(userId);
-        }
-        finally
-        {
-            if (updateLock is not null)
+        return UnderUpdateLockAsync(
+            userId,
+            async () =>
             {
-                await updateLock.DisposeAsync();
-            }
-        }
+                await _sessions.DeleteUserAsync(userId, cancellationToken);
+                await _store.DeleteUserAsync(userId, cancellationToken);
+                _cache.Remove(userId);
+                _scheduler.ClearRetry(userId);
+                return true;
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Deletes one session of a user — a conversation the user deleted in the app — so that the persona never
+    /// learns from it.</summary>
+    /// <remarks>
+    /// <para>Find a conversation's sessions with <see cref="ISessionManager.GetSessionsAsync"/> (their
+    /// <see cref="ConversationSession.ConversationId"/>). A pending session is never learned from. A persona update of the
+    /// user that is running is waited for (and its lock held), as in <see cref="ForgetUserAsync"/>: when this returns, no
+    /// update that read the session is still to save.</para>
+    /// <para>What an update learned from the session before it was deleted stays in the persona: the values whose
+    /// <see cref="PersonaValue.SourceSessionIds"/> name it. Remove those with <see cref="EditPersonaAsync"/> if they must
+    /// go too. Messages of the conversation that the app sends again later are recorded afresh.</para>
+    /// </remarks>
+    /// <param name="userId">The user.</param>
+    /// <param name="sessionId">The session (<see cref="ConversationSession.Id"/>).</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns><see langword="true"/> when the session existed and is gone; <see langword="false"/> when the user has no
+    /// session with that id.</returns>
+    public Task<bool> ForgetSessionAsync(string userId, string sessionId, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(sessionId);
+        return UnderUpdateLockAsync(userId, () => _sessions.DeleteSessionAsync(userId, sessionId, cancellationToken), cancellationToken);
     }
 
     /// <summary>Lets running persona updates finish, for up to <see cref="AiPersonaOptions.ShutdownTimeout"/>, then
@@ -273,6 +287,28 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         }
 
         base.Dispose(disposing);
+    }
+
+    // Deletions wait for the user's running update (and hold its lock), so no update saves what was deleted afterwards.
+    private async Task<bool> UnderUpdateLockAsync(string userId, Func<Task<bool>> delete, CancellationToken cancellationToken)
+    {
+        var updateLock = await _scheduler.WaitForUpdateLockAsync(userId, cancellationToken);
+        if (updateLock is null)
+        {
+            Log.ForgetWithoutLock(_logger, UserIdHash.Of(userId), _options.CurrentValue.OptimizerTimeout);
+        }
+
+        try
+        {
+            return await delete();
+        }
+        finally
+        {
+            if (updateLock is not null)
+            {
+                await updateLock.DisposeAsync();
+            }
+        }
     }
 
     private async ValueTask<Turn> PrepareAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)

@@ -52,7 +52,8 @@ public sealed class AiPersonaOptions
 
     /// <summary>Gets or sets the most tokens the rendered persona may take in a request. The least important fields are
     /// dropped first; a value is never cut in the middle.</summary>
-    /// <value>Defaults to 500. Valid range: 50 to 32,000. Tokens are estimated as one per four characters.</value>
+    /// <value>Defaults to 500. Valid range: 50 to 32,000. Tokens are counted by the registered <see cref="ITokenCounter"/>:
+    /// by default one per four characters; <c>AiPersona.Tokenizers</c> counts them with the model's own tokenizer.</value>
     public int PersonaTokenBudget { get; set; } = 500;
 
     /// <summary>Gets or sets how long a loaded persona is reused before it is read from the store again. Updates made by

@@ -68,7 +68,7 @@ internal static partial class Log
     [LoggerMessage(21, LogLevel.Debug, "The response stream of user {UserHash} ended before it completed (failed, cancelled or abandoned by the caller); the turn is not recorded.")]
     public static partial void StreamNotRecorded(ILogger logger, string userHash);
 
-    [LoggerMessage(22, LogLevel.Warning, "An update of user {UserHash} still held the update lock after {Waited}; the user's data is deleted anyway, and that update may save a persona afterwards.")]
+    [LoggerMessage(22, LogLevel.Warning, "An update of user {UserHash} still held the update lock after {Waited}; the data is deleted anyway, and that update may still save a persona learned from it.")]
     public static partial void ForgetWithoutLock(ILogger logger, string userHash, TimeSpan waited);
 
     [LoggerMessage(23, LogLevel.Warning, "The persona of user {UserHash} already cites {Sessions} session(s) still pending (an update saved it but did not mark them learned); they are marked learned now, not learned again.")]
@@ -76,4 +76,7 @@ internal static partial class Log
 
     [LoggerMessage(24, LogLevel.Error, "Sessions of user {UserHash} were still pending after they were marked learned; the user's updates pause for the retry delay. Check that the ISessionStore's MarkLearnedAsync changes their state.")]
     public static partial void SessionsStillPending(ILogger logger, string userHash);
+
+    [LoggerMessage(25, LogLevel.Information, "Deleted session {SessionId} of user {UserHash} at the application's request.")]
+    public static partial void SessionDeleted(ILogger logger, string userHash, string sessionId);
 }

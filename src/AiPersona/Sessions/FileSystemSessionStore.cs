@@ -12,6 +12,7 @@ public sealed class FileSystemSessionStore : ISessionStore
 {
     private const string FolderName = "sessions";
     private const string UserFileName = "user.json";
+    private static readonly System.Buffers.SearchValues<char> SessionIdCharacters = System.Buffers.SearchValues.Create("-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz");
     private readonly string _root;
     private readonly UserFileGate _gate = new();
 
@@ -131,6 +132,23 @@ public sealed class FileSystemSessionStore : ISessionStore
             }
 
             return deleted;
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<bool> DeleteSessionAsync(string userId, string sessionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sessionId);
+        using (await EnterAsync(userId, cancellationToken).ConfigureAwait(false))
+        {
+            // An id no file name can hold names no session of this store.
+            if (!IsFileNameSafe(sessionId) || FindFile(userId, sessionId) is not { } found)
+            {
+                return false;
+            }
+
+            File.Delete(found.File);
+            return true;
         }
     }
 
@@ -328,16 +346,13 @@ public sealed class FileSystemSessionStore : ISessionStore
     private static string SessionFileName(string sessionId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sessionId);
-        foreach (var c in sessionId)
-        {
-            if (!char.IsAsciiLetterOrDigit(c) && c != '-' && c != '_')
-            {
-                throw new ArgumentException("Session ids used with the file-system store may contain only ASCII letters, digits, '-' and '_'.", nameof(sessionId));
-            }
-        }
-
-        return sessionId + ".json";
+        return IsFileNameSafe(sessionId)
+            ? sessionId + ".json"
+            : throw new ArgumentException("Session ids used with the file-system store may contain only ASCII letters, digits, '-' and '_'.", nameof(sessionId));
     }
+
+    private static bool IsFileNameSafe(string sessionId)
+        => !string.IsNullOrEmpty(sessionId) && !sessionId.AsSpan().ContainsAnyExcept(SessionIdCharacters);
 
     // Every path of a user goes through here, so a folder written under the legacy name is adopted before first use.
     private string UserPath(string userId, params ReadOnlySpan<string> parts)

@@ -73,6 +73,18 @@ public interface ISessionManager
     /// <returns>A task that completes when the sessions are marked.</returns>
     Task MarkLearnedAsync(string userId, IEnumerable<string> sessionIds, CancellationToken cancellationToken = default);
 
+    /// <summary>Deletes one session of a user (for example a conversation the user deleted in the app), with its messages,
+    /// whatever its state. A pending session is then never learned from; a session already learned from leaves what the
+    /// persona learned (values whose <see cref="PersonaValue.SourceSessionIds"/> name it), which the application can
+    /// remove with <see cref="PersonalizedChatClient.EditPersonaAsync"/>. Deleting the open session makes the
+    /// conversation's next turn start a new session.</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="sessionId">The session (<see cref="ConversationSession.Id"/>).</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns><see langword="true"/> when the session existed and is gone; <see langword="false"/> when the user has no
+    /// session with that id.</returns>
+    Task<bool> DeleteSessionAsync(string userId, string sessionId, CancellationToken cancellationToken = default);
+
     /// <summary>Gets all sessions of a user, oldest first.</summary>
     /// <param name="userId">The user.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>

@@ -57,6 +57,14 @@ public interface ISessionStore
     /// <returns>The number of sessions deleted.</returns>
     Task<int> DeleteLearnedSessionsAsync(string userId, DateTimeOffset learnedAtOrBefore, string? keepSessionId, CancellationToken cancellationToken = default);
 
+    /// <summary>Deletes one session of a user, with its messages, whatever its state.</summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns><see langword="true"/> when the session existed and is gone; <see langword="false"/> when the user has no
+    /// session with that id.</returns>
+    Task<bool> DeleteSessionAsync(string userId, string sessionId, CancellationToken cancellationToken = default);
+
     /// <summary>Gets a user's sessions, oldest first.</summary>
     /// <param name="userId">The user.</param>
     /// <param name="state">Only sessions in this state, or all when <see langword="null"/>.</param>

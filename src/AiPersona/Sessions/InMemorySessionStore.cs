@@ -105,6 +105,17 @@ public sealed class InMemorySessionStore : ISessionStore
     }
 
     /// <inheritdoc/>
+    public Task<bool> DeleteSessionAsync(string userId, string sessionId, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(sessionId);
+        lock (_lock)
+        {
+            return Task.FromResult(Sessions(userId).RemoveAll(s => s.Id == sessionId) > 0);
+        }
+    }
+
+    /// <inheritdoc/>
     public Task<IReadOnlyList<ConversationSession>> GetSessionsAsync(string userId, SessionState? state = null, CancellationToken cancellationToken = default)
     {
         UserIds.ThrowIfInvalid(userId);

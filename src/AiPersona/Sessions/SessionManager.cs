@@ -152,6 +152,22 @@ internal sealed class SessionManager : ISessionManager
         }
     }
 
+    public async Task<bool> DeleteSessionAsync(string userId, string sessionId, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(sessionId);
+        using (await _userLocks.AcquireAsync(userId, cancellationToken).ConfigureAwait(false))
+        {
+            var deleted = await _store.DeleteSessionAsync(userId, sessionId, cancellationToken).ConfigureAwait(false);
+            if (deleted)
+            {
+                Log.SessionDeleted(_logger, UserIdHash.Of(userId), sessionId);
+            }
+
+            return deleted;
+        }
+    }
+
     public Task<IReadOnlyList<ConversationSession>> GetSessionsAsync(string userId, CancellationToken cancellationToken = default)
     {
         UserIds.ThrowIfInvalid(userId);

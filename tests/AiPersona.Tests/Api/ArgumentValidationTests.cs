@@ -99,6 +99,8 @@ public sealed class ArgumentValidationTests
         await AssertNullAsync("messages", () => client.GetResponseAsync((IEnumerable<ChatMessage>)null!));
         await AssertNullAsync("userId", () => client.EndSessionAsync(null!));
         await AssertNullAsync("userId", () => client.ForgetUserAsync(null!));
+        await AssertNullAsync("userId", () => client.ForgetSessionAsync(null!, "s"));
+        await AssertNullAsync("sessionId", () => client.ForgetSessionAsync("u", null!));
     }
 
     [Fact]

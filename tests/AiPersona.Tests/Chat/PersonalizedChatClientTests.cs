@@ -724,9 +724,11 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task ForgetUser_WaitsForTheRunningUpdate_SoItCannotSaveAfterTheDeletion(bool fileSystem)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public async Task Forgetting_WaitsForTheRunningUpdate_SoNothingIsSavedAfterTheDeletion(bool fileSystem, bool oneSession)
     {
         using var root = new TempDirectory();
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -755,27 +757,59 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
             await ChatAsync(client, false, "ana", $"c{s}", $"I like thing{s}");
         }
 
+        var sessions = _services!.GetRequiredService<ISessionManager>();
+        var second = (await sessions.GetSessionsAsync("ana")).Single(s => s.ConversationId == "c2").Id;
         await entered.Task.WaitAsync(TimeSpan.FromMinutes(1)); // the update of sessions 1-3 is inside the optimizer call
-        var forget = client.GetService<PersonalizedChatClient>()!.ForgetUserAsync("ana");
+        var personalized = client.GetService<PersonalizedChatClient>()!;
+        Task forget = oneSession ? personalized.ForgetSessionAsync("ana", second) : personalized.ForgetUserAsync("ana");
         await Task.Delay(200);
         Assert.False(forget.IsCompleted); // it waits for the update rather than deleting under it
 
         release.SetResult();
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (!forget.IsCompleted && DateTime.UtcNow < deadline)
-        {
-            _time.Advance(TimeSpan.FromMilliseconds(100)); // the forget polls the lock on the (fake) clock
-            await Task.Delay(10);
-        }
-
-        Assert.True(forget.IsCompleted, "ForgetUserAsync did not finish after the update was released.");
-        await forget;
+        await AdvanceClockUntilAsync(forget, TimeSpan.FromMilliseconds(100)); // the forget polls the lock on the (fake) clock
         await _services!.GetRequiredService<PersonaUpdateScheduler>().WhenIdleAsync();
 
         var store = _services!.GetRequiredService<IPersonaStore>();
-        Assert.Equal(0, (await store.GetAsync("ana")).Version); // the update saved first, then everything went
-        Assert.Empty(await store.GetHistoryAsync("ana"));
-        Assert.Empty(await _services!.GetRequiredService<ISessionManager>().GetSessionsAsync("ana"));
+        if (oneSession)
+        {
+            // The update had read session 2 before it was deleted: what it learned is saved first, and the caller can now
+            // find (and remove) the values that cite it; no update saves anything from it later.
+            Assert.True(await (Task<bool>)forget);
+            var persona = await store.GetAsync("ana");
+            Assert.Equal(1, persona.Version);
+            Assert.Contains(second, persona.GetValue("personality", "values_and_interests")!.SourceSessionIds);
+            Assert.Equal(["c1", "c3", "c4"], (await sessions.GetSessionsAsync("ana")).Select(s => s.ConversationId));
+        }
+        else
+        {
+            await forget;
+            Assert.Equal(0, (await store.GetAsync("ana")).Version); // the update saved first, then everything went
+            Assert.Empty(await store.GetHistoryAsync("ana"));
+            Assert.Empty(await sessions.GetSessionsAsync("ana"));
+        }
+    }
+
+    [Fact]
+    public async Task ForgetSession_OfAPendingSession_KeepsItOutOfTheNextUpdate()
+    {
+        var client = Build(PersonaUpdateMode.Inline);
+        for (var s = 1; s <= 3; s++)
+        {
+            await ChatAsync(client, false, "ana", $"c{s}", $"I like thing{s}");
+        }
+
+        var sessions = _services!.GetRequiredService<ISessionManager>();
+        var second = (await sessions.GetSessionsAsync("ana")).Single(s => s.ConversationId == "c2").Id;
+        Assert.True(await client.GetService<PersonalizedChatClient>()!.ForgetSessionAsync("ana", second));
+        Assert.False(await client.GetService<PersonalizedChatClient>()!.ForgetSessionAsync("ana", second));
+
+        await ChatAsync(client, false, "ana", "c4", "I like thing4"); // sessions 1 and 3 pending: no update yet
+        Assert.Empty(_optimizerModel.Calls);
+        await ChatAsync(client, false, "ana", "c5", "I like thing5");
+
+        var call = Assert.Single(_optimizerModel.Calls);
+        Assert.DoesNotContain("thing2", AllText(call.Messages), StringComparison.Ordinal);
+        Assert.Equal("thing1, thing3, thing4", (await _services!.GetRequiredService<IPersonaStore>().GetAsync("ana")).GetValue("personality", "values_and_interests")!.Value);
     }
 
     [Fact]
@@ -790,15 +824,7 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         await ChatAsync(client, false, "ana", "c1", "I like tennis");
 
         var forget = client.GetService<PersonalizedChatClient>()!.ForgetUserAsync("ana");
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (!forget.IsCompleted && DateTime.UtcNow < deadline)
-        {
-            _time.Advance(TimeSpan.FromMilliseconds(500));
-            await Task.Delay(10);
-        }
-
-        Assert.True(forget.IsCompleted, "ForgetUserAsync kept waiting past the optimizer timeout.");
-        await forget;
+        await AdvanceClockUntilAsync(forget, TimeSpan.FromMilliseconds(500)); // fails if it waits past the optimizer timeout
         Assert.Empty(await _services!.GetRequiredService<ISessionManager>().GetSessionsAsync("ana"));
         Assert.Contains(logs.GetSnapshot(), r => r.Level == LogLevel.Warning && r.Message.Contains("still held the update lock", StringComparison.Ordinal));
     }
@@ -923,6 +949,20 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         await store.SaveAsync(persona.ApplyEdits([PersonaEdit.Set("preferences", "styles", value)], _time.GetUtcNow()));
     }
 
+    // Moves the fake clock in steps until the task completes (or a minute of real time has passed), then awaits it.
+    private async Task AdvanceClockUntilAsync(Task task, TimeSpan step)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (!task.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            _time.Advance(step);
+            await Task.Delay(10);
+        }
+
+        Assert.True(task.IsCompleted, "The task did not finish while the clock moved.");
+        await task;
+    }
+
     private static async Task ChatAsync(IChatClient client, bool streaming, string user, string? conversationId, string text)
     {
         var options = new ChatOptions { ConversationId = conversationId }.WithPersonaUser(user);
@@ -993,6 +1033,8 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
 
         public Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(CancellationToken cancellationToken = default)
             => inner.GetUsersWithUnlearnedSessionsAsync(cancellationToken);
+
+        public Task<bool> DeleteSessionAsync(string userId, string sessionId, CancellationToken cancellationToken = default) => inner.DeleteSessionAsync(userId, sessionId, cancellationToken);
 
         public Task DeleteUserAsync(string userId, CancellationToken cancellationToken = default) => inner.DeleteUserAsync(userId, cancellationToken);
     }

@@ -247,6 +247,42 @@ public abstract class SessionStoreConformanceTests
     }
 
     [Fact]
+    public async Task DeleteSession_RemovesThatSessionAndItsMessages_WhateverItsState_AndNothingElse()
+    {
+        var user = NewUser();
+        var other = NewUser();
+        string[] ids = [NewSessionId(T0), NewSessionId(T0.AddHours(1)), NewSessionId(T0.AddHours(2))];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            await Store.CreateAsync(Open(ids[i], user, T0.AddHours(i), $"message {i}"));
+            await Store.AppendMessagesAsync(user, ids[i], [new SessionMessage("assistant", $"reply {i}", T0.AddHours(i))], T0.AddHours(i));
+        }
+
+        await Store.CompleteAsync(user, ids[1], T0.AddHours(1.5));
+        await Store.MarkLearnedAsync(user, [ids[0]], T0.AddHours(3)); // ids[0] learned, ids[1] pending, ids[2] open
+        var othersId = NewSessionId(T0);
+        await Store.CreateAsync(Open(othersId, other, T0, "another user's session"));
+
+        Assert.True(await Store.DeleteSessionAsync(user, ids[1]));
+        Assert.Equal([ids[0], ids[2]], (await Store.GetSessionsAsync(user)).Select(s => s.Id));
+        Assert.Equal(0, await Store.CountSessionsAsync(user, SessionState.Completed));
+        Assert.Equal(4, await CountStoredMessagesAsync(user));
+
+        Assert.True(await Store.DeleteSessionAsync(user, ids[2]));
+        Assert.Equal(ids[0], (await Store.GetLatestSessionAsync(user))!.Id); // no open session is left
+        Assert.True(await Store.DeleteSessionAsync(user, ids[0]));
+        Assert.Empty(await Store.GetSessionsAsync(user));
+        Assert.Equal(0, await CountStoredMessagesAsync(user));
+
+        // Gone, unknown, another user's, or an id no store could hold: nothing to delete, and nothing else is touched.
+        Assert.False(await Store.DeleteSessionAsync(user, ids[0]));
+        Assert.False(await Store.DeleteSessionAsync(user, othersId));
+        Assert.False(await Store.DeleteSessionAsync(user, "../" + othersId));
+        Assert.Equal(["another user's session"], (await Store.GetSessionsAsync(other)).Single().Messages.Select(m => m.Text));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.DeleteSessionAsync(user, " "));
+    }
+
+    [Fact]
     public async Task AppendToUnknownSession_Throws()
         => await Assert.ThrowsAsync<InvalidOperationException>(() => Store.AppendMessagesAsync(NewUser(), NewSessionId(), [], T0));
 
