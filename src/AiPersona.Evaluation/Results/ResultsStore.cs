@@ -4,13 +4,16 @@ using System.Text.Json.Serialization.Metadata;
 namespace AiPersona.Evaluation;
 
 /// <summary>Appends every finished record to JSON-lines files as soon as it exists, so an interrupted run resumes where
-/// it stopped. A line torn by a crash is ignored when reading.</summary>
+/// it stopped: <c>sessions.jsonl</c> and <c>personas.jsonl</c> hold the judged records, <c>conversations.jsonl</c> each
+/// scene's conversation once it is over, before its session ends and the judge scores it. A line torn by a crash is
+/// ignored when reading.</summary>
 internal sealed class ResultsStore
 {
     private readonly string? _directory;
     private readonly Lock _lock = new();
     private readonly List<SessionRecord> _sessions = [];
     private readonly List<PersonaRecord> _personas = [];
+    private readonly List<SessionRecord> _conversations = [];
 
     private ResultsStore(string? directory) => _directory = directory;
 
@@ -44,6 +47,7 @@ internal sealed class ResultsStore
             Directory.CreateDirectory(directory);
             store._sessions.AddRange(await ReadAsync(Path.Combine(directory, "sessions.jsonl"), EvaluationJsonContext.Default.SessionRecord, cancellationToken).ConfigureAwait(false));
             store._personas.AddRange(await ReadAsync(Path.Combine(directory, "personas.jsonl"), EvaluationJsonContext.Default.PersonaRecord, cancellationToken).ConfigureAwait(false));
+            store._conversations.AddRange(await ReadAsync(Path.Combine(directory, "conversations.jsonl"), EvaluationJsonContext.Default.SessionRecord, cancellationToken).ConfigureAwait(false));
         }
 
         return store;
@@ -102,6 +106,17 @@ internal sealed class ResultsStore
             return _personas.Exists(p => p.Setting == setting.Key && p.PersonaId == personaId);
         }
     }
+
+    /// <summary>Finds the finished conversation of a scene that an interrupted run did not judge.</summary>
+    public SessionRecord? FindConversation(BenchmarkSetting setting, string personaId, string sceneId)
+    {
+        lock (_lock)
+        {
+            return _conversations.FindLast(s => s.Setting == setting.Key && s.PersonaId == personaId && s.SceneId == sceneId);
+        }
+    }
+
+    public void AddConversation(SessionRecord record) => Append(record, _conversations, "conversations.jsonl", EvaluationJsonContext.Default.SessionRecord);
 
     public void Add(SessionRecord record) => Append(record, _sessions, "sessions.jsonl", EvaluationJsonContext.Default.SessionRecord);
 

@@ -100,12 +100,20 @@ public sealed class PersonaBenchRunner
         foreach (var scene in pending)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var conversed = results.FindConversation(setting, persona.Id, scene.Id);
+            if (conversed is null)
+            {
+                await DiscardInterruptedSessionAsync(services.GetRequiredService<ISessionManager>(), persona.Id, cancellationToken).ConfigureAwait(false);
+            }
+
             var record = await loop.RunAsync(
                 setting,
                 persona,
                 scene,
                 assistant,
                 mode,
+                conversed,
+                results.AddConversation,
                 () => personalized is null ? Task.CompletedTask : personalized.EndSessionAsync(persona.Id, cancellationToken),
                 cancellationToken).ConfigureAwait(false);
             results.Add(record);
@@ -115,6 +123,19 @@ public sealed class PersonaBenchRunner
         if (learning && !results.HasPersona(setting, persona.Id))
         {
             results.Add(await JudgePersonaAsync(setting, persona, await store.GetAsync(persona.Id, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false));
+        }
+    }
+
+    // Every scene's session is ended once its conversation is saved, so an open session is what an interrupted run left of
+    // a scene it did not finish. The scene is played again from the start: the half of it must not be learned or retrieved.
+    private static async Task DiscardInterruptedSessionAsync(ISessionManager sessions, string personaId, CancellationToken cancellationToken)
+    {
+        foreach (var session in await sessions.GetSessionsAsync(personaId, cancellationToken).ConfigureAwait(false))
+        {
+            if (session.State == SessionState.Open)
+            {
+                await sessions.DeleteSessionAsync(personaId, session.Id, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

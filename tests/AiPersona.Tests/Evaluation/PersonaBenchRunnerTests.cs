@@ -219,6 +219,77 @@ public sealed class PersonaBenchRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task ARunStoppedInsideAScene_RedoesThatScene_WithoutKeepingItsHalfFinishedSession()
+    {
+        var dataset = BenchmarkDataset.LoadMini().Take(1, 6);
+        var setting = BenchmarkSetting.Learning(3);
+        var options = new PersonaBenchOptions { OutputDirectory = _output.Path };
+        var first = Scripted();
+        var openingVerdicts = 0;
+        var user = new TestChatClient
+        {
+            // The simulated user's verdict on scene 5's first answer fails: that answer is already recorded.
+            GetResponseAsyncCallback = (messages, o, ct) => messages.Count == 2 && Interlocked.Increment(ref openingVerdicts) == 5
+                ? throw new HttpRequestException("the user simulator's endpoint went away")
+                : first.Models.UserSimulator.GetResponseAsync(messages, o, ct),
+        };
+        await Assert.ThrowsAsync<HttpRequestException>(() => new PersonaBenchRunner(With(first.Models, userSimulator: user), options).RunAsync(dataset, [setting]));
+        Assert.Equal(4, File.ReadAllLines(Path.Combine(_output.Path, "sessions.jsonl")).Length);
+
+        var second = Scripted();
+        var optimizer = new RecordingChatClient(second.Models.Optimizer);
+        var report = await new PersonaBenchRunner(With(second.Models, optimizer: optimizer), options).RunAsync(dataset, [setting]);
+
+        Assert.Equal(6, report.Sessions.Count);
+        var stored = await StoredSessionsAsync(setting, dataset.Personas[0].Id);
+        Assert.Equal(6, stored.Count); // one session per scene: scene 5's first attempt is gone
+        Assert.All(stored, s => Assert.Equal(SessionState.Learned, s.State)); // learned in two updates of three
+        foreach (var scene in dataset.Personas[0].Scenes)
+        {
+            Assert.Single(stored.SelectMany(s => s.Messages), m => m.Role == "user" && m.Text == scene.NeutralizedQuery);
+        }
+
+        Assert.Single(optimizer.Requests); // the update of scenes 4 to 6
+    }
+
+    [Theory]
+    [InlineData("learning")]
+    [InlineData("rag")]
+    public async Task ARunStoppedWhileTheJudgeScoredAScene_JudgesItOnResume_WithoutReplayingIt(string which)
+    {
+        var setting = which == "rag" ? BenchmarkSetting.ConversationRag : BenchmarkSetting.Learning(3);
+        var dataset = BenchmarkDataset.LoadMini().Take(1, 6);
+        var uninterrupted = await new PersonaBenchRunner(Scripted().Models).RunAsync(dataset, [setting]);
+        var options = new PersonaBenchOptions { OutputDirectory = _output.Path };
+        var first = Scripted();
+        var judged = 0;
+        var judge = new TestChatClient
+        {
+            // Scene 3's judge call fails, after its session ended (and, when learning, after the update of scenes 1-3).
+            GetResponseAsyncCallback = (messages, o, ct) => !messages[^1].Text.Contains("Learned persona:", StringComparison.Ordinal) && Interlocked.Increment(ref judged) == 3
+                ? throw new HttpRequestException("the judge's endpoint went away")
+                : first.Models.Judge.GetResponseAsync(messages, o, ct),
+        };
+        await Assert.ThrowsAsync<HttpRequestException>(() => new PersonaBenchRunner(With(first.Models, judge: judge), options).RunAsync(dataset, [setting]));
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(_output.Path, "sessions.jsonl")).Length);
+
+        var second = Scripted();
+        var report = await new PersonaBenchRunner(second.Models, options).RunAsync(dataset, [setting]);
+
+        var openings = second.Assistant.Requests.Where(r => r.Count(m => m.Role == ChatRole.User) == 1 && r[^1].Role == ChatRole.User).Select(r => r[^1].Text);
+        Assert.Equal(dataset.Personas[0].Scenes.Skip(3).Select(s => s.NeutralizedQuery), openings); // scene 3 is not played again
+        var stored = await StoredSessionsAsync(setting, dataset.Personas[0].Id);
+        Assert.Equal(6, stored.Count);
+        Assert.Equal(setting.Kind == BenchmarkSettingKind.PersonaLearning ? 6 : 0, stored.Count(s => s.State == SessionState.Learned));
+
+        // The resumed records are what an uninterrupted run records, tokens of both halves of scene 3 included.
+        Assert.Equal(
+            uninterrupted.Sessions.Select(s => (s.SceneId, s.Helpfulness, s.Personalization, s.Utterances, s.InputTokens, s.OutputTokens)),
+            report.Sessions.OrderBy(s => s.SceneId, StringComparer.Ordinal).Select(s => (s.SceneId, s.Helpfulness, s.Personalization, s.Utterances, s.InputTokens, s.OutputTokens)));
+        Assert.Equal(uninterrupted.Personas.Select(p => p.LearnedPersona), report.Personas.Select(p => p.LearnedPersona));
+    }
+
+    [Fact]
     public async Task ResumingIntoResultsOfOtherModels_IsRefused_SoTheyAreNeverMixed()
     {
         var dataset = BenchmarkDataset.LoadMini().Take(1, 2);
@@ -243,6 +314,12 @@ public sealed class PersonaBenchRunnerTests : IDisposable
     }
 
     public void Dispose() => _output.Dispose();
+
+    private async Task<IReadOnlyList<ConversationSession>> StoredSessionsAsync(BenchmarkSetting setting, string personaId)
+    {
+        var state = Path.Combine(_output.Path, "state", setting.Key, personaId);
+        return await new FileSystemSessionStore(Microsoft.Extensions.Options.Options.Create(new FileSystemStorageOptions { RootDirectory = state })).GetSessionsAsync(personaId);
+    }
 
     private static (PersonaBenchModels Models, RecordingChatClient Assistant) Scripted()
     {
