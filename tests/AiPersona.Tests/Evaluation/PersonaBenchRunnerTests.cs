@@ -23,6 +23,9 @@ public sealed class PersonaBenchRunnerTests : IDisposable
         Assert.Equal(1, session.Utterances);
         Assert.NotNull(session.Helpfulness);
         Assert.True(session.InputTokens > 0 && session.OutputTokens > 0);
+
+        // The whole conversation goes with every request; no conversation id a service could take for one of its own.
+        Assert.All(assistant.Options, o => Assert.Null(o?.ConversationId));
     }
 
     [Fact]

@@ -7,12 +7,15 @@ public sealed class RecordingChatClient(IChatClient inner) : DelegatingChatClien
 {
     public List<List<ChatMessage>> Requests { get; } = [];
 
+    public List<ChatOptions?> Options { get; } = [];
+
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var list = messages.ToList();
         lock (Requests)
         {
             Requests.Add(list);
+            Options.Add(options);
         }
 
         return base.GetResponseAsync(list, options, cancellationToken);
