@@ -53,7 +53,7 @@ public static class ReportWriter
         var csv = new StringBuilder("setting,helpfulness,personalization,consistency,detail,similarity,utterances,sessions,judge_failures\n");
         foreach (var r in report.Rows)
         {
-            csv.AppendLine(string.Join(",", Csv(r.Setting.Name), F(r.Helpfulness), F(r.Personalization), F(r.Consistency), F(r.Detail), F(r.Similarity), F(r.Utterances), r.Sessions.ToString(CultureInfo.InvariantCulture), r.JudgeFailures.ToString(CultureInfo.InvariantCulture)));
+            csv.AppendLine(string.Join(",", Csv(r.Setting.Name), N(r.Helpfulness), N(r.Personalization), N(r.Consistency), N(r.Detail), N(r.Similarity), N(r.Utterances), r.Sessions.ToString(CultureInfo.InvariantCulture), r.JudgeFailures.ToString(CultureInfo.InvariantCulture)));
         }
 
         return csv.ToString();
@@ -77,8 +77,8 @@ public static class ReportWriter
                 Csv(s.Turns.FirstOrDefault()?.Assistant ?? string.Empty),
                 s.Satisfied ? "true" : "false",
                 s.Utterances.ToString(CultureInfo.InvariantCulture),
-                F(s.Helpfulness),
-                F(s.Personalization),
+                N(s.Helpfulness),
+                N(s.Personalization),
                 Csv(s.JudgeError ?? string.Empty),
                 s.InputTokens.ToString(CultureInfo.InvariantCulture),
                 s.OutputTokens.ToString(CultureInfo.InvariantCulture)));
@@ -89,5 +89,10 @@ public static class ReportWriter
 
     private static string F(double? value) => value is { } v ? v.ToString("0.00", CultureInfo.InvariantCulture) : "—";
 
-    private static string Csv(string value) => "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal).Replace('\n', ' ') + "\"";
+    // A CSV cell: the number as it is (no rounding), or empty where there is none, so spreadsheets and data frames read a
+    // missing value rather than text.
+    private static string N(double? value) => value is { } v ? v.ToString("R", CultureInfo.InvariantCulture) : string.Empty;
+
+    // Quoted, quotes doubled; line breaks become spaces so that every record is one line.
+    private static string Csv(string value) => "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal).ReplaceLineEndings(" ") + "\"";
 }
