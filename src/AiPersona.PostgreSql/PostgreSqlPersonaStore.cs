@@ -95,6 +95,24 @@ public sealed class PostgreSqlPersonaStore : IPersonaStore, IAsyncDisposable, ID
     }
 
     /// <inheritdoc/>
+    public async Task<int> DeleteFieldHistoryAsync(string userId, string section, string field, CancellationToken cancellationToken = default)
+    {
+        PersonaChanges.ThrowIfInvalidField(section, field);
+        var key = UserKeys.Of(userId);
+        var deleted = 0;
+        await _database.InTransactionAsync(async (connection, transaction) =>
+        {
+            // Revisions are JSON documents: the field's are found by reading them, then deleted by id.
+            var revisions = await _database.Command(connection, "SELECT id, document FROM {schema}.persona_revisions WHERE user_key = @key;", transaction, ("key", key))
+                .ReadAllAsync(DbCommandReads.RevisionWithId, cancellationToken).ConfigureAwait(false);
+            var ids = revisions.Where(r => PersonaChanges.IsRevisionOf(r.Revision, section, field)).Select(static r => r.Id).ToArray();
+            deleted = ids.Length == 0 ? 0 : await _database.Command(connection, "DELETE FROM {schema}.persona_revisions WHERE user_key = @key AND id = ANY(@ids);", transaction, ("key", key), ("ids", ids))
+                .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        return deleted;
+    }
+
+    /// <inheritdoc/>
     public Task DeleteUserAsync(string userId, CancellationToken cancellationToken = default)
     {
         var key = UserKeys.Of(userId);

@@ -90,6 +90,33 @@ public sealed class SqlitePersonaStore : IPersonaStore
     }
 
     /// <inheritdoc/>
+    public async Task<int> DeleteFieldHistoryAsync(string userId, string section, string field, CancellationToken cancellationToken = default)
+    {
+        PersonaChanges.ThrowIfInvalidField(section, field);
+        var key = UserKeys.Of(userId);
+        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                // Revisions are JSON documents: the field's are found by reading them, then deleted by id.
+                var revisions = await SqliteDatabase.Command(connection, "SELECT id, document FROM persona_revisions WHERE user_key = $key;", transaction, ("$key", key))
+                    .ReadAllAsync(DbCommandReads.RevisionWithId, cancellationToken).ConfigureAwait(false);
+                var ids = revisions.Where(r => PersonaChanges.IsRevisionOf(r.Revision, section, field)).Select(static r => r.Id).ToList();
+                foreach (var id in ids)
+                {
+                    await SqliteDatabase.Command(connection, "DELETE FROM persona_revisions WHERE user_key = $key AND id = $id;", transaction, ("$key", key), ("$id", id))
+                        .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return ids.Count;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
     public async Task DeleteUserAsync(string userId, CancellationToken cancellationToken = default)
     {
         var key = UserKeys.Of(userId);

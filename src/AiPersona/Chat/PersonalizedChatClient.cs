@@ -208,6 +208,42 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         }
     }
 
+    /// <summary>Forgets one thing AiPersona believes about a user — "forget where I live" — removing the field's value and
+    /// every revision of it from the history, so it is neither sent with requests nor kept as an old value.</summary>
+    /// <remarks>
+    /// <para>A persona update of the user that is running is waited for first, as in <see cref="ForgetUserAsync"/>, so it
+    /// cannot save the value again afterwards. The removal saves a new persona version and replaces the cached persona.</para>
+    /// <para>The sessions the value was learned from still hold what the user said, and a later update may learn the same
+    /// thing from new sessions. The returned session ids are those sessions: pass them to <see cref="ForgetSessionAsync"/>
+    /// to delete them too, and set the field's policy to <see cref="FieldPolicy.NeverStore"/> in the schema if it must
+    /// never be learned again.</para>
+    /// </remarks>
+    /// <param name="userId">The user.</param>
+    /// <param name="section">The section name.</param>
+    /// <param name="field">The field name.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The ids of the sessions the field's current and earlier values were learned from, oldest first; empty when
+    /// only the application set it, or it was never set.</returns>
+    public async Task<IReadOnlyList<string>> ForgetFieldAsync(string userId, string section, string field, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        PersonaChanges.ThrowIfInvalidField(section, field);
+        IReadOnlyList<string> sources = [];
+        await UnderUpdateLockAsync(
+            userId,
+            async () =>
+            {
+                var history = await _store.GetHistoryAsync(userId, cancellationToken);
+                var current = (await _store.GetAsync(userId, cancellationToken)).GetValue(section, field)?.SourceSessionIds ?? [];
+                sources = [.. history.Where(r => PersonaChanges.IsRevisionOf(r, section, field)).SelectMany(static r => r.SourceSessionIds).Concat(current).Distinct(StringComparer.Ordinal)];
+                await EditPersonaAsync(userId, [PersonaEdit.Remove(section, field, "forgotten at the user's request")], cancellationToken);
+                await _store.DeleteFieldHistoryAsync(userId, section, field, cancellationToken);
+                return true;
+            },
+            cancellationToken);
+        return sources;
+    }
+
     /// <summary>Deletes everything AiPersona holds about a user — persona, revision history and sessions — and drops the
     /// cached persona, so the next request carries nothing about them.</summary>
     /// <remarks>A persona update of the user that is running (in this process, or on another instance sharing the store)

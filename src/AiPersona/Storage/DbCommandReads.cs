@@ -30,6 +30,10 @@ internal static class DbCommandReads
         => rows.GroupBy(static r => r.SessionId, StringComparer.Ordinal)
             .ToDictionary(static g => g.Key, static g => g.Select(static r => r.Message).ToList(), StringComparer.Ordinal);
 
+    /// <summary>Maps a row of a revision's id and JSON document.</summary>
+    public static (long Id, PersonaRevision Revision) RevisionWithId(DbDataReader reader)
+        => (reader.GetInt64(0), JsonSerializer.Deserialize(reader.GetString(1), AiPersonaJsonContext.Default.PersonaRevision)!);
+
     /// <summary>Maps a row whose first column is a revision's JSON document.</summary>
     public static PersonaRevision Revision(DbDataReader reader)
         => JsonSerializer.Deserialize(reader.GetString(0), AiPersonaJsonContext.Default.PersonaRevision)!;

@@ -39,11 +39,7 @@ public sealed class FileSystemPersonaStore : IPersonaStore
         {
             var current = await ReadAsync(userId, cancellationToken).ConfigureAwait(false);
             PersonaChanges.ThrowIfConflict(change, current?.Persona.Version ?? 0);
-            var document = new PersonaDocument(userId, change.Updated, [.. current?.History ?? [], .. change.Revisions]);
-            await AtomicFile.WriteAsync(
-                DocumentPath(userId),
-                (stream, ct) => JsonSerializer.SerializeAsync(stream, document, AiPersonaJsonContext.Default.PersonaDocument, ct),
-                cancellationToken).ConfigureAwait(false);
+            await WriteAsync(new PersonaDocument(userId, change.Updated, [.. current?.History ?? [], .. change.Revisions]), cancellationToken).ConfigureAwait(false);
             return change.Updated;
         }
     }
@@ -53,6 +49,29 @@ public sealed class FileSystemPersonaStore : IPersonaStore
     {
         var document = await ReadAsync(userId, cancellationToken).ConfigureAwait(false);
         return document?.History ?? [];
+    }
+
+    /// <inheritdoc/>
+    public async Task<int> DeleteFieldHistoryAsync(string userId, string section, string field, CancellationToken cancellationToken = default)
+    {
+        PersonaChanges.ThrowIfInvalidField(section, field);
+        using (await _gate.EnterAsync(LockPath(userId), cancellationToken).ConfigureAwait(false))
+        {
+            var current = await ReadAsync(userId, cancellationToken).ConfigureAwait(false);
+            if (current is null)
+            {
+                return 0;
+            }
+
+            List<PersonaRevision> kept = [.. current.History.Where(r => !PersonaChanges.IsRevisionOf(r, section, field))];
+            var deleted = current.History.Count - kept.Count;
+            if (deleted > 0)
+            {
+                await WriteAsync(current with { History = kept }, cancellationToken).ConfigureAwait(false);
+            }
+
+            return deleted;
+        }
     }
 
     /// <inheritdoc/>
@@ -126,6 +145,12 @@ public sealed class FileSystemPersonaStore : IPersonaStore
             return document;
         }
     }
+
+    private Task WriteAsync(PersonaDocument document, CancellationToken cancellationToken)
+        => AtomicFile.WriteAsync(
+            DocumentPath(document.UserId),
+            (stream, ct) => JsonSerializer.SerializeAsync(stream, document, AiPersonaJsonContext.Default.PersonaDocument, ct),
+            cancellationToken);
 
     private string DocumentPath(string userId) => StoragePaths.Combine(_root, FolderName, StoragePaths.GetUserKey(userId) + ".json");
 

@@ -26,6 +26,16 @@ public interface IPersonaStore
     /// <returns>The revisions; empty when the user has none.</returns>
     Task<IReadOnlyList<PersonaRevision>> GetHistoryAsync(string userId, CancellationToken cancellationToken = default);
 
+    /// <summary>Deletes the revisions of one field from a user's history (section and field names compare ignoring case,
+    /// as in <see cref="Persona"/>). The persona itself is not changed: remove the field's value first, or use
+    /// <see cref="PersonalizedChatClient.ForgetFieldAsync"/>, which does both.</summary>
+    /// <param name="userId">The user id.</param>
+    /// <param name="section">The section name.</param>
+    /// <param name="field">The field name.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The number of revisions deleted.</returns>
+    Task<int> DeleteFieldHistoryAsync(string userId, string section, string field, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes everything the store holds for a user: persona and history.</summary>
     /// <param name="userId">The user id.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>

@@ -44,6 +44,24 @@ public sealed class InMemoryPersonaStore : IPersonaStore
     }
 
     /// <inheritdoc/>
+    public Task<int> DeleteFieldHistoryAsync(string userId, string section, string field, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        PersonaChanges.ThrowIfInvalidField(section, field);
+        lock (_lock)
+        {
+            if (!_entries.TryGetValue(userId, out var entry))
+            {
+                return Task.FromResult(0);
+            }
+
+            IReadOnlyList<PersonaRevision> kept = [.. entry.History.Where(r => !PersonaChanges.IsRevisionOf(r, section, field))];
+            _entries[userId] = entry with { History = kept };
+            return Task.FromResult(entry.History.Count - kept.Count);
+        }
+    }
+
+    /// <inheritdoc/>
     public Task DeleteUserAsync(string userId, CancellationToken cancellationToken = default)
     {
         UserIds.ThrowIfInvalid(userId);

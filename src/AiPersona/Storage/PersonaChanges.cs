@@ -16,6 +16,16 @@ internal static class PersonaChanges
         }
     }
 
+    public static void ThrowIfInvalidField(string section, string field)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(section);
+        ArgumentException.ThrowIfNullOrWhiteSpace(field);
+    }
+
+    /// <summary>Whether a revision changed the field (names compare ignoring case, as in <see cref="Persona"/>).</summary>
+    public static bool IsRevisionOf(PersonaRevision revision, string section, string field)
+        => string.Equals(revision.Section, section, StringComparison.OrdinalIgnoreCase) && string.Equals(revision.Field, field, StringComparison.OrdinalIgnoreCase);
+
     public static void ThrowIfConflict(PersonaChange change, long storedVersion)
     {
         if (storedVersion != change.BaseVersion)

@@ -101,6 +101,9 @@ public sealed class ArgumentValidationTests
         await AssertNullAsync("userId", () => client.ForgetUserAsync(null!));
         await AssertNullAsync("userId", () => client.ForgetSessionAsync(null!, "s"));
         await AssertNullAsync("sessionId", () => client.ForgetSessionAsync("u", null!));
+        await AssertNullAsync("section", () => client.ForgetFieldAsync("u", null!, "f"));
+        await AssertInvalidAsync("field", () => client.ForgetFieldAsync("u", "s", " "));
+        await AssertNullAsync("section", () => store.DeleteFieldHistoryAsync("u", null!, "f"));
     }
 
     [Fact]

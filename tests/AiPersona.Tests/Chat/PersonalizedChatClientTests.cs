@@ -724,11 +724,13 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Theory]
-    [InlineData(false, false)]
-    [InlineData(true, false)]
-    [InlineData(false, true)]
-    [InlineData(true, true)]
-    public async Task Forgetting_WaitsForTheRunningUpdate_SoNothingIsSavedAfterTheDeletion(bool fileSystem, bool oneSession)
+    [InlineData(false, "user")]
+    [InlineData(true, "user")]
+    [InlineData(false, "session")]
+    [InlineData(true, "session")]
+    [InlineData(false, "field")]
+    [InlineData(true, "field")]
+    public async Task Forgetting_WaitsForTheRunningUpdate_SoNothingIsSavedAfterTheDeletion(bool fileSystem, string what)
     {
         using var root = new TempDirectory();
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -761,7 +763,12 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         var second = (await sessions.GetSessionsAsync("ana")).Single(s => s.ConversationId == "c2").Id;
         await entered.Task.WaitAsync(TimeSpan.FromMinutes(1)); // the update of sessions 1-3 is inside the optimizer call
         var personalized = client.GetService<PersonalizedChatClient>()!;
-        Task forget = oneSession ? personalized.ForgetSessionAsync("ana", second) : personalized.ForgetUserAsync("ana");
+        Task forget = what switch
+        {
+            "session" => personalized.ForgetSessionAsync("ana", second),
+            "field" => personalized.ForgetFieldAsync("ana", "personality", "values_and_interests"),
+            _ => personalized.ForgetUserAsync("ana"),
+        };
         await Task.Delay(200);
         Assert.False(forget.IsCompleted); // it waits for the update rather than deleting under it
 
@@ -770,7 +777,7 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         await _services!.GetRequiredService<PersonaUpdateScheduler>().WhenIdleAsync();
 
         var store = _services!.GetRequiredService<IPersonaStore>();
-        if (oneSession)
+        if (what == "session")
         {
             // The update had read session 2 before it was deleted: what it learned is saved first, and the caller can now
             // find (and remove) the values that cite it; no update saves anything from it later.
@@ -779,6 +786,15 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
             Assert.Equal(1, persona.Version);
             Assert.Contains(second, persona.GetValue("personality", "values_and_interests")!.SourceSessionIds);
             Assert.Equal(["c1", "c3", "c4"], (await sessions.GetSessionsAsync("ana")).Select(s => s.ConversationId));
+        }
+        else if (what == "field")
+        {
+            // The update saved the value first; then it was removed, its revisions with it.
+            Assert.Contains(second, await (Task<IReadOnlyList<string>>)forget);
+            var persona = await store.GetAsync("ana");
+            Assert.Equal(2, persona.Version);
+            Assert.Null(persona.GetValue("personality", "values_and_interests"));
+            Assert.DoesNotContain(await store.GetHistoryAsync("ana"), r => r.Field == "values_and_interests");
         }
         else
         {
@@ -810,6 +826,37 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         var call = Assert.Single(_optimizerModel.Calls);
         Assert.DoesNotContain("thing2", AllText(call.Messages), StringComparison.Ordinal);
         Assert.Equal("thing1, thing3, thing4", (await _services!.GetRequiredService<IPersonaStore>().GetAsync("ana")).GetValue("personality", "values_and_interests")!.Value);
+    }
+
+    [Fact]
+    public async Task ForgetField_RemovesTheValueAndEveryRevisionOfIt_AndReturnsTheSessionsItCameFrom()
+    {
+        var client = Build(PersonaUpdateMode.Inline, o => o.PersonaCacheDuration = TimeSpan.FromHours(1));
+        for (var s = 1; s <= 7; s++)
+        {
+            await ChatAsync(client, false, "ana", $"c{s}", $"I like thing{s}");
+        }
+
+        var store = _services!.GetRequiredService<IPersonaStore>();
+        var sessions = (await _services!.GetRequiredService<ISessionManager>().GetSessionsAsync("ana")).ToDictionary(s => s.ConversationId!, s => s.Id);
+        var personalized = client.GetService<PersonalizedChatClient>()!;
+        await personalized.EditPersonaAsync("ana", [PersonaEdit.Set("demographics", "name", "Ana", "from her profile")]);
+        Assert.Equal("thing1, thing2, thing3, thing4, thing5, thing6", (await store.GetAsync("ana")).GetValue("personality", "values_and_interests")!.Value); // learned in two updates
+
+        var sources = await personalized.ForgetFieldAsync("ana", "personality", "values_and_interests");
+
+        Assert.Equal(new[] { "c1", "c2", "c3", "c4", "c5", "c6" }.Select(c => sessions[c]), sources);
+        var persona = await store.GetAsync("ana");
+        Assert.Null(persona.GetValue("personality", "values_and_interests"));
+        Assert.Equal("Ana", persona.GetValue("demographics", "name")!.Value);
+        var history = await store.GetHistoryAsync("ana");
+        Assert.DoesNotContain(history, r => r.Field == "values_and_interests");
+        Assert.DoesNotContain(history, r => (r.OldValue + r.NewValue).Contains("thing", StringComparison.Ordinal));
+        Assert.Single(history, r => r.Field == "name");
+
+        await ChatAsync(client, false, "ana", "c7", "more"); // the cached persona was replaced: the value is gone from requests
+        Assert.DoesNotContain("thing", _model.Calls[^1].Messages.Single(m => m.Text.Contains("<user_persona>", StringComparison.Ordinal)).Text, StringComparison.Ordinal);
+        Assert.Empty(await personalized.ForgetFieldAsync("ana", "demographics", "age")); // never set: nothing to forget
     }
 
     [Fact]
@@ -1061,6 +1108,9 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         }
 
         public Task<IReadOnlyList<PersonaRevision>> GetHistoryAsync(string userId, CancellationToken cancellationToken = default) => inner.GetHistoryAsync(userId, cancellationToken);
+
+        public Task<int> DeleteFieldHistoryAsync(string userId, string section, string field, CancellationToken cancellationToken = default)
+            => inner.DeleteFieldHistoryAsync(userId, section, field, cancellationToken);
 
         public Task DeleteUserAsync(string userId, CancellationToken cancellationToken = default) => inner.DeleteUserAsync(userId, cancellationToken);
     }

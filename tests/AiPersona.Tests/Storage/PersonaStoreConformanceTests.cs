@@ -130,6 +130,33 @@ public abstract class PersonaStoreConformanceTests
         await Store.DeleteUserAsync(user); // deleting twice is harmless
     }
 
+    [Fact]
+    public async Task DeleteFieldHistory_RemovesEveryRevisionOfThatFieldOnly_AndLeavesThePersonaAsItIs()
+    {
+        var user = NewUser();
+        var other = NewUser();
+        var p1 = await Store.SaveAsync(Persona.CreateEmpty(user).ApplyEdits(
+            [PersonaEdit.Set("demographics", "nationality", "Lives in Porto", "r1", "s1"), PersonaEdit.Set("demographics", "name", "Ana", "r1", "s1")], Now));
+        var p2 = await Store.SaveAsync(p1.ApplyEdits([PersonaEdit.Set("demographics", "nationality", "Lives in Lisbon", "r2", "s2")], Now.AddDays(1)));
+        await Store.SaveAsync(p2.ApplyEdits([PersonaEdit.Set("demographics", "age", "34", "r3", "s3")], Now.AddDays(2)));
+        await Store.SaveAsync(Persona.CreateEmpty(other).ApplyEdits([PersonaEdit.Set("demographics", "nationality", "Lives in Oslo")], Now));
+
+        Assert.Equal(2, await Store.DeleteFieldHistoryAsync(user, "Demographics", "NATIONALITY")); // names ignore case, as in Persona
+
+        Assert.Equal([("name", 1L), ("age", 3L)], (await Store.GetHistoryAsync(user)).Select(r => (r.Field, r.Version)));
+        var persona = await Store.GetAsync(user);
+        Assert.Equal((3L, "Lives in Lisbon"), (persona.Version, persona.GetValue("demographics", "nationality")!.Value)); // the store changes no value
+        Assert.Single(await Store.GetHistoryAsync(other));
+        Assert.Equal(0, await Store.DeleteFieldHistoryAsync(user, "demographics", "nationality"));
+        Assert.Equal(0, await Store.DeleteFieldHistoryAsync(NewUser(), "demographics", "nationality"));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.DeleteFieldHistoryAsync(user, " ", "nationality"));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.DeleteFieldHistoryAsync(user, "demographics", ""));
+
+        // The persona still saves on top: later revisions follow the remaining ones.
+        await Store.SaveAsync(persona.ApplyEdits([PersonaEdit.Set("demographics", "age", "35")], Now.AddDays(3)));
+        Assert.Equal([1L, 3L, 4L], (await Store.GetHistoryAsync(user)).Select(r => r.Version));
+    }
+
     [Theory]
     [MemberData(nameof(EdgeCaseUserIds))]
     public async Task EdgeCaseUserIds_AreStoredUnderTheirOwnKey(string userId)
