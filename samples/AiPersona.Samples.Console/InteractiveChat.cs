@@ -13,6 +13,7 @@ internal static class InteractiveChat
                   /why section.field  why a value is believed, with the evidence
                   /set section.field value   correct a value yourself;  /unset section.field  remove one
                   /end      end this session (every 3 ended sessions update the persona)
+                  /forget section.field  forget one value: it and its history are deleted
                   /forget   delete your persona, its history and your sessions
                   /quit     end the session and leave
         """;
@@ -74,6 +75,10 @@ internal static class InteractiveChat
                     history.Clear();
                     conversation = Guid.NewGuid().ToString("N");
                     System.Console.WriteLine("Session ended; a new one starts with your next message.");
+                    continue;
+                case ["/forget", var path] when SplitPath(path) is var (section, field):
+                    var learnedFrom = await personalized.ForgetFieldAsync(userId, section, field);
+                    System.Console.WriteLine($"{section}.{field} and its history are deleted. It was learned from {learnedFrom.Count} session(s), whose transcripts are kept.");
                     continue;
                 case ["/forget"]:
                     await personalized.ForgetUserAsync(userId); // waits for an update that is running

@@ -27,6 +27,8 @@ public sealed class InteractiveSampleTests : IDisposable
             "/set demographics.name Ana Test",
             "What should I cook tonight?",
             "/persona",
+            "/forget preferences.formats",
+            "And tomorrow?",
             "/quit",
         ];
 
@@ -52,11 +54,18 @@ public sealed class InteractiveSampleTests : IDisposable
         Assert.Contains("The persona was updated", output, StringComparison.Ordinal);
         Assert.Contains($"preferences.formats = \"{LearnedValue}\"", output, StringComparison.Ordinal); // /why
         Assert.Contains("user: How do I reset my router? Numbered steps again.", output, StringComparison.Ordinal); // its evidence
-        var last = FakeLlmServer.MessagesOf(requests.Last(r => !FakeLlmServer.IsStructuredOutputRequest(r)));
-        Assert.Equal("What should I cook tonight?", last[^1].Content);
-        var persona = Assert.Single(last, m => m.Role == "system" && m.Content.Contains("<user_persona>", StringComparison.Ordinal)).Content;
+        var chats = requests.Where(r => !FakeLlmServer.IsStructuredOutputRequest(r)).Select(FakeLlmServer.MessagesOf).ToList();
+        var cook = chats.Single(m => m[^1].Content == "What should I cook tonight?");
+        var persona = Assert.Single(cook, m => m.Role == "system" && m.Content.Contains("<user_persona>", StringComparison.Ordinal)).Content;
         Assert.Contains(LearnedValue, persona, StringComparison.Ordinal);
         Assert.Contains("Ana Test", persona, StringComparison.Ordinal); // the user's own correction, at once
+
+        // "/forget preferences.formats": the value leaves the requests at once; the user's own name stays.
+        Assert.Contains("preferences.formats and its history are deleted. It was learned from 3 session(s)", output, StringComparison.Ordinal);
+        var tomorrow = chats.Single(m => m[^1].Content == "And tomorrow?");
+        persona = Assert.Single(tomorrow, m => m.Role == "system" && m.Content.Contains("<user_persona>", StringComparison.Ordinal)).Content;
+        Assert.DoesNotContain(LearnedValue, persona, StringComparison.Ordinal);
+        Assert.Contains("Ana Test", persona, StringComparison.Ordinal);
     }
 
     [Theory]
