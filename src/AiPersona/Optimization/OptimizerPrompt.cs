@@ -17,7 +17,7 @@ internal sealed class OptimizerPrompt
         - Be conservative. Change a field only when the sessions clearly support it: something the user said about themselves,
           or a preference or pattern the user showed. Never guess from a single ambiguous remark.
         - Keep values that the sessions do not contradict. Refine a value rather than replace it when new details add to it.
-        - Use "remove" only when the sessions contradict a value.
+        - Use "remove" only when the sessions contradict a value, or when the user asked the assistant to forget it.
         - Write each value as a short, factual, third-person description of the user (for example "Prefers concise bullet-point answers").
           Never write instructions, commands or text addressed to an assistant.
         - Only use fields of the schema. Do not propose edits to fields marked read-only or never-store.
