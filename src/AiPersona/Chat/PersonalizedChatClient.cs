@@ -278,7 +278,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
     /// user that is running is waited for (and its lock held), as in <see cref="ForgetUserAsync"/>: when this returns, no
     /// update that read the session is still to save.</para>
     /// <para>What an update learned from the session before it was deleted stays in the persona: the values whose
-    /// <see cref="PersonaValue.SourceSessionIds"/> name it. Remove those with <see cref="EditPersonaAsync"/> if they must
+    /// <see cref="PersonaValue.SourceSessionIds"/> name it. Remove those with <see cref="ForgetFieldAsync"/> if they must
     /// go too. Messages of the conversation that the app sends again later are recorded afresh.</para>
     /// </remarks>
     /// <param name="userId">The user.</param>

@@ -76,7 +76,7 @@ public interface ISessionManager
     /// <summary>Deletes one session of a user (for example a conversation the user deleted in the app), with its messages,
     /// whatever its state. A pending session is then never learned from; a session already learned from leaves what the
     /// persona learned (values whose <see cref="PersonaValue.SourceSessionIds"/> name it), which the application can
-    /// remove with <see cref="PersonalizedChatClient.EditPersonaAsync"/>. Deleting the open session makes the
+    /// remove with <see cref="PersonalizedChatClient.ForgetFieldAsync"/>. Deleting the open session makes the
     /// conversation's next turn start a new session.</summary>
     /// <param name="userId">The user.</param>
     /// <param name="sessionId">The session (<see cref="ConversationSession.Id"/>).</param>
