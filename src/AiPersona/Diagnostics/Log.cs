@@ -71,7 +71,7 @@ internal static partial class Log
     [LoggerMessage(22, LogLevel.Warning, "An update of user {UserHash} still held the update lock after {Waited}; the data is deleted anyway, and that update may still save a persona learned from it.")]
     public static partial void ForgetWithoutLock(ILogger logger, string userHash, TimeSpan waited);
 
-    [LoggerMessage(23, LogLevel.Warning, "The persona of user {UserHash} already cites {Sessions} session(s) still pending (an update saved it but did not mark them learned); they are marked learned now, not learned again.")]
+    [LoggerMessage(23, LogLevel.Warning, "The persona of user {UserHash} was already learned from {Sessions} session(s) still pending (an update saved it but did not mark them learned, or the application cited them); they are marked learned now, not learned again.")]
     public static partial void CitedSessionsMarkedLearned(ILogger logger, string userHash, int sessions);
 
     [LoggerMessage(24, LogLevel.Error, "Sessions of user {UserHash} were still pending after they were marked learned; the user's updates pause for the retry delay. Check that the ISessionStore's MarkLearnedAsync changes their state.")]

@@ -13,9 +13,9 @@ namespace AiPersona;
 /// leaves the sessions pending for a later attempt. When someone else saved the persona while the optimizer ran, the
 /// edits are applied to their version, except edits of fields they changed, which keep their value. One update per user
 /// runs at a time (<see cref="IPersonaUpdateLock"/>); a call that finds the user busy returns
-/// <see cref="PersonaUpdateStatus.Busy"/> at once. Pending sessions that the persona already cites as the source of a
-/// value (an update saved but failed to mark them learned; or the application cited them in its own edits) are marked
-/// learned without going to the optimizer again.
+/// <see cref="PersonaUpdateStatus.Busy"/> at once. Pending sessions the persona was already learned from (an update saved
+/// it but failed to mark them learned: it names them in <see cref="Persona.LastLearnedSessionIds"/>; or a value cites them,
+/// as the application's own edits may) are marked learned without going to the optimizer again.
 /// </remarks>
 public sealed class PersonaUpdater : IDisposable
 {
@@ -93,7 +93,8 @@ public sealed class PersonaUpdater : IDisposable
             var persona = await _store.GetAsync(userId, cancellationToken).ConfigureAwait(false);
 
             // An update that saved but never marked its sessions learned (the process stopped between the two writes, or
-            // the session store failed) left them pending: those the persona cites are learned already, not learned twice.
+            // the session store failed) left them pending: those the persona names as learned from, or cites, are learned
+            // already, not learned twice.
             var cited = CitedSessionIds(persona, allPending);
             if (cited.Count > 0)
             {
@@ -128,6 +129,7 @@ public sealed class PersonaUpdater : IDisposable
             for (var attempt = 1; ; attempt++)
             {
                 var change = persona.ApplyEdits(accepted, _time.GetUtcNow());
+                change = change with { Updated = change.Updated.WithLastLearnedSessions([.. pending.Select(static s => s.Id)]) };
                 if (change.IsEmpty)
                 {
                     await _sessions.MarkLearnedAsync(userId, sessionIds, cancellationToken).ConfigureAwait(false);
@@ -257,6 +259,7 @@ public sealed class PersonaUpdater : IDisposable
         return persona.Sections.Values
             .SelectMany(static fields => fields.Values)
             .SelectMany(static value => value.SourceSessionIds)
+            .Concat(persona.LastLearnedSessionIds)
             .Where(pendingIds.Contains)
             .ToHashSet(StringComparer.Ordinal);
     }

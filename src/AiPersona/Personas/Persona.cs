@@ -17,12 +17,15 @@ public sealed class Persona
     /// <param name="version">The version; 0 for a persona that was never saved.</param>
     /// <param name="updatedAt">When the persona last changed.</param>
     /// <param name="sections">Sections → fields → values.</param>
+    /// <param name="lastLearnedSessionIds">The sessions the latest persona update learned from; none when
+    /// <see langword="null"/>.</param>
     [JsonConstructor]
     public Persona(
         string userId,
         long version,
         DateTimeOffset updatedAt,
-        IReadOnlyDictionary<string, IReadOnlyDictionary<string, PersonaValue>>? sections)
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, PersonaValue>>? sections,
+        IReadOnlyList<string>? lastLearnedSessionIds = null)
     {
         UserIds.ThrowIfInvalid(userId);
         ArgumentOutOfRangeException.ThrowIfNegative(version);
@@ -30,6 +33,7 @@ public sealed class Persona
         Version = version;
         UpdatedAt = updatedAt;
         Sections = Normalize(sections);
+        LastLearnedSessionIds = lastLearnedSessionIds is null ? [] : [.. lastLearnedSessionIds];
     }
 
     /// <summary>Gets the user the persona belongs to.</summary>
@@ -43,6 +47,11 @@ public sealed class Persona
 
     /// <summary>Gets the sections → fields → values.</summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, PersonaValue>> Sections { get; }
+
+    /// <summary>Gets the sessions the latest persona update learned from, whether an edit cites them or not. They are saved
+    /// with the persona, so sessions that update could not mark learned afterwards (the process stopped, the session store
+    /// failed) are recognised by the next update and not learned again. Application edits keep them as they are.</summary>
+    public IReadOnlyList<string> LastLearnedSessionIds { get; }
 
     /// <summary>Gets a value indicating whether the persona holds no field.</summary>
     [JsonIgnore]
@@ -123,9 +132,13 @@ public sealed class Persona
             UserId,
             newVersion,
             now,
-            sections.ToDictionary(static s => s.Key, static s => (IReadOnlyDictionary<string, PersonaValue>)s.Value, StringComparer.OrdinalIgnoreCase));
+            sections.ToDictionary(static s => s.Key, static s => (IReadOnlyDictionary<string, PersonaValue>)s.Value, StringComparer.OrdinalIgnoreCase),
+            LastLearnedSessionIds);
         return new PersonaChange(Version, updated, revisions);
     }
+
+    /// <summary>The same persona, recording the sessions an update learned it from.</summary>
+    internal Persona WithLastLearnedSessions(IReadOnlyList<string> sessionIds) => new(UserId, Version, UpdatedAt, Sections, sessionIds);
 
     private static Dictionary<string, IReadOnlyDictionary<string, PersonaValue>> Normalize(
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, PersonaValue>>? sections)

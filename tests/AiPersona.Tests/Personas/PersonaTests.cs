@@ -80,10 +80,13 @@ public class PersonaTests
     public void RoundTripsThroughSourceGeneratedJson()
     {
         var persona = Persona.CreateEmpty("u1")
-            .ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana", "stated", "s1", "s2")], Now).Updated;
+            .ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana", "stated", "s1", "s2")], Now).Updated
+            .WithLastLearnedSessions(["s1", "s2", "s3"]);
 
         var json = JsonSerializer.Serialize(persona, AiPersonaJsonContext.Default.Persona);
         var back = JsonSerializer.Deserialize(json, AiPersonaJsonContext.Default.Persona)!;
+
+        Assert.Equal(["s1", "s2", "s3"], back.LastLearnedSessionIds);
 
         Assert.Equal(persona.UserId, back.UserId);
         Assert.Equal(persona.Version, back.Version);
@@ -91,6 +94,19 @@ public class PersonaTests
         Assert.Equal(persona.GetValue("demographics", "name")!.Value, back.GetValue("DEMOGRAPHICS", "Name")!.Value);
         Assert.Equal(["s1", "s2"], back.GetValue("demographics", "name")!.SourceSessionIds);
         Assert.Equal("stated", back.GetValue("demographics", "name")!.Reason);
+    }
+
+    [Fact]
+    public void ADocumentWrittenBeforeLastLearnedSessionIdsExisted_ReadsWithNone_AndEditsKeepThem()
+    {
+        const string Stored = """{"userId":"u1","version":2,"updatedAt":"2026-03-01T12:00:00+00:00","sections":{"demographics":{"name":{"value":"Ana","setAt":"2026-03-01T12:00:00+00:00","sourceSessionIds":["s1"]}}}}""";
+
+        var read = JsonSerializer.Deserialize(Stored, AiPersonaJsonContext.Default.Persona)!;
+
+        Assert.Equal((2L, "Ana"), (read.Version, read.GetValue("demographics", "name")!.Value));
+        Assert.Empty(read.LastLearnedSessionIds);
+        var learned = read.WithLastLearnedSessions(["s7", "s8"]);
+        Assert.Equal(["s7", "s8"], learned.ApplyEdits([PersonaEdit.Set("demographics", "age", "34")], Now).Updated.LastLearnedSessionIds);
     }
 
     [Fact]

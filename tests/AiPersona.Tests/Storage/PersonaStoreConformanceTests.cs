@@ -42,6 +42,7 @@ public abstract class PersonaStoreConformanceTests
     {
         var user = NewUser();
         var change = Persona.CreateEmpty(user).ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana", "said so", "s1")], Now);
+        change = change with { Updated = change.Updated.WithLastLearnedSessions(["s1", "s2"]) };
 
         var saved = await Store.SaveAsync(change);
         var read = await Store.GetAsync(user);
@@ -52,6 +53,7 @@ public abstract class PersonaStoreConformanceTests
         var value = read.GetValue("demographics", "name")!;
         Assert.Equal(("Ana", "said so", Now), (value.Value, value.Reason!, value.SetAt));
         Assert.Equal(["s1"], value.SourceSessionIds);
+        Assert.Equal(["s1", "s2"], read.LastLearnedSessionIds);
     }
 
     [Fact]
