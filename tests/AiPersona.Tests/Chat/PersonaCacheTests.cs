@@ -25,6 +25,21 @@ public sealed class PersonaCacheTests
     }
 
     [Fact]
+    public async Task WithACacheDurationOfZero_EveryRequestReadsTheStore()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = new InMemoryPersonaStore();
+        var cache = new PersonaCache(store, new PersonaRenderer(), new TestOptions<AiPersonaOptions>(new() { PersonaCacheDuration = TimeSpan.Zero }), new FakeTimeProvider(Now));
+        var saved = await store.SaveAsync(Persona.CreateEmpty("u1").ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now), ct);
+        Assert.Contains("Ana", await cache.GetRenderedAsync("u1", ct));
+        cache.Set(saved); // a save of this process is not kept either
+
+        await store.SaveAsync(saved.ApplyEdits([PersonaEdit.Set("demographics", "name", "Bea")], Now), ct); // the clock has not moved
+
+        Assert.Contains("Bea", await cache.GetRenderedAsync("u1", ct));
+    }
+
+    [Fact]
     public async Task GetRendered_ALoadOfAnOlderVersionReturnsTheNewerCachedPersona()
     {
         var time = new FakeTimeProvider(Now);

@@ -61,6 +61,33 @@ public sealed class AiPersonaOptionsValidatorTests
     }
 
     [Fact]
+    public void WhatConfigurationBindingCanLeaveHalfFilled_FailsWithAMessageSayingWhere()
+    {
+        // A section or field whose "Name" key is missing, a misspelt enum cast from a number.
+        var options = new AiPersonaOptions { UpdateMode = (PersonaUpdateMode)7 };
+        options.Schema.Sections.Add(new PersonaSectionDefinition { Description = "no name" });
+        options.Schema.Sections.Add(new PersonaSectionDefinition("health", "h", new PersonaFieldDefinition { Description = "no name" }, new PersonaFieldDefinition("diet", "d", (FieldPolicy)9)));
+
+        var message = new AiPersonaOptionsValidator().Validate(null, options).FailureMessage;
+
+        Assert.Contains("UpdateMode has an unknown value '7'", message, StringComparison.Ordinal);
+        Assert.Contains("a section without a name", message, StringComparison.Ordinal);
+        Assert.Contains("section 'health' has a field without a name", message, StringComparison.Ordinal);
+        Assert.Contains("'health.diet' has an unknown policy '9'", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AMissingOrEmptySchema_Fails()
+    {
+        var validator = new AiPersonaOptionsValidator();
+        var empty = new AiPersonaOptions();
+        empty.Schema.Sections.Clear();
+
+        Assert.Contains("Schema must not be null", validator.Validate(null, new AiPersonaOptions { Schema = null! }).FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Schema has no section", validator.Validate(null, empty).FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void BrokenSchema_Fails()
     {
         var options = new AiPersonaOptions();

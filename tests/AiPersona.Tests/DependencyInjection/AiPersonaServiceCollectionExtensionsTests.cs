@@ -401,6 +401,43 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public async Task DisposingTheSchedulerSynchronously_CancelsARunningUpdateAtOnce_AndLeavesItsSessionsPending()
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var optimizerModel = new TestChatClient
+        {
+            GetResponseAsyncCallback = async (_, _, ct) =>
+            {
+                started.TrySetResult();
+                await Task.Delay(Timeout.Infinite, ct);
+                throw new InvalidOperationException("unreachable");
+            },
+        };
+        var sessions = new InMemorySessionStore();
+        var services = new ServiceCollection();
+        services.AddSingleton<ISessionStore>(sessions);
+        services.AddAiPersona(o => o.ShutdownTimeout = TimeSpan.FromMinutes(5));
+        services.AddKeyedChatClient(AiPersonaOptions.DefaultOptimizerChatClientKey, optimizerModel);
+        services.AddChatClient(FakeModels.Chat()).UsePersonalization();
+        var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<IChatClient>();
+        for (var s = 1; s <= 4; s++)
+        {
+            await client.GetResponseAsync([User($"message {s}")], new ChatOptions { ConversationId = $"c{s}" }.WithPersonaUser("ana"));
+        }
+
+        await started.Task;
+        var scheduler = provider.GetRequiredService<PersonaUpdateScheduler>();
+
+        // A synchronous Dispose cannot wait out the five-minute timeout on the caller's thread: it cancels first.
+        await Task.Run(scheduler.Dispose).WaitAsync(TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken);
+
+        Assert.Equal(3, await sessions.CountSessionsAsync("ana", SessionState.Completed));
+        await scheduler.DisposeAsync(); // a second disposal does nothing
+        await provider.DisposeAsync();
+    }
+
+    [Fact]
     public async Task DisposingTheProvider_LetsARunningUpdateFinish_WithinTheShutdownTimeout()
     {
         var app = await HeldUpdate.StartAsync();

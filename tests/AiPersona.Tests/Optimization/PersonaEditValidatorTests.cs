@@ -15,6 +15,20 @@ public sealed class PersonaEditValidatorTests
     }
 
     [Fact]
+    public void ARemoveBackedByASession_IsAccepted_WithSchemaSpellingNoValueAndOnlyTheGivenSessions()
+    {
+        var (accepted, rejected) = Validate(
+            PersonaEdit.Remove("Demographics", "CAREER", "she said she changed jobs", "s2", "s9"),
+            PersonaEdit.Remove("demographics", "age", "no session backs this", "s9"),
+            PersonaEdit.Set("demographics", "name", "Ana", null, "s1") with { Operation = (PersonaEditOperation)7 });
+
+        var removal = Assert.Single(accepted);
+        Assert.Equal(("demographics", "career", PersonaEditOperation.Remove, (string?)null), (removal.Section, removal.Field, removal.Operation, removal.Value));
+        Assert.Equal(["s2"], removal.SourceSessionIds);
+        Assert.Equal(["no session given to the optimizer supports the edit", "the operation is unknown"], rejected.Select(r => r.Reason));
+    }
+
+    [Fact]
     public void LockedField_IsRejected()
     {
         var schema = PersonaSchema.CreateDefault();

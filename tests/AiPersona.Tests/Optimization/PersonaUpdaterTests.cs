@@ -88,6 +88,28 @@ public sealed class PersonaUpdaterTests : IDisposable
     }
 
     [Fact]
+    public async Task AValueTheSessionsContradict_IsRemovedWithARevisionThatKeepsItsOldValueAndSources()
+    {
+        var before = await _store.GetAsync(UserId);
+        await _store.SaveAsync(before.ApplyEdits([PersonaEdit.Set("demographics", "career", "nurse"), PersonaEdit.Set("demographics", "name", "Ana")], _time.GetUtcNow()));
+        var ids = await CompleteSessionsAsync(3);
+        var optimizer = new Mock<IPersonaOptimizer>();
+        optimizer.Setup(o => o.OptimizeAsync(It.IsAny<PersonaOptimizationRequest>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((PersonaOptimizationRequest r, CancellationToken _) =>
+                PersonaOptimizationResult.Success([PersonaEdit.Remove("demographics", "career", "she retired", r.Sessions[1].Id)]));
+
+        var result = await CreateUpdater(optimizer.Object).UpdateAsync(UserId);
+
+        Assert.Equal(PersonaUpdateStatus.Applied, result.Status);
+        var persona = await _store.GetAsync(UserId);
+        Assert.Null(persona.GetValue("demographics", "career"));
+        Assert.Equal("Ana", persona.GetValue("demographics", "name")!.Value);
+        var removal = Assert.Single(result.Revisions);
+        Assert.Equal(("career", "nurse", (string?)null, "she retired"), (removal.Field, removal.OldValue, removal.NewValue, removal.Reason));
+        Assert.Equal([ids[1]], removal.SourceSessionIds);
+    }
+
+    [Fact]
     public async Task SessionsAreMarkedLearnedOnlyAfterTheSave()
     {
         await CompleteSessionsAsync(3);
@@ -118,6 +140,24 @@ public sealed class PersonaUpdaterTests : IDisposable
         await Assert.ThrowsAsync<IOException>(() => CreateUpdater(SettingName(), store.Object).UpdateAsync(UserId));
 
         Assert.Equal(3, (await _sessions.GetPendingSessionsAsync(UserId)).Count);
+    }
+
+    [Fact]
+    public async Task APersonaThatKeepsChangingConcurrently_GivesUpAfterMaxSaveAttempts_AndLeavesTheSessionsPending()
+    {
+        await CompleteSessionsAsync(3);
+        var versions = 0L;
+        var store = new Mock<IPersonaStore>();
+        store.Setup(s => s.GetAsync(UserId, It.IsAny<CancellationToken>())).ReturnsAsync(() => Persona.CreateEmpty(UserId));
+        store.Setup(s => s.SaveAsync(It.IsAny<PersonaChange>(), It.IsAny<CancellationToken>()))
+            .Returns(() => Task.FromException<Persona>(new PersonaConcurrencyException(0, Interlocked.Increment(ref versions))));
+
+        var result = await CreateUpdater(SettingName(), store.Object).UpdateAsync(UserId);
+
+        Assert.Equal(PersonaUpdateStatus.Failed, result.Status);
+        store.Verify(s => s.SaveAsync(It.IsAny<PersonaChange>(), It.IsAny<CancellationToken>()), Times.Exactly(3)); // MaxSaveAttempts
+        Assert.Equal(3, await _sessions.CountPendingSessionsAsync(UserId));
+        Assert.Contains(_logs.GetSnapshot(), r => r.Id.Id == 9 && r.Level == LogLevel.Warning);
     }
 
     [Fact]

@@ -1,6 +1,9 @@
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Moq;
 using static AiPersona.Tests.TestData;
 
 namespace AiPersona.Tests.Sessions;
@@ -270,6 +273,26 @@ public sealed class SessionManagerTests
         _time.Advance(TimeSpan.FromHours(2));
         await manager.RecordTurnAsync("u", "c2", [User("two"), Assistant("reply to two"), User("more")], [Assistant("reply to more")]);
         Assert.Equal(["more", "reply to more"], (await manager.GetSessionsAsync("u"))[^1].Messages.Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task ARetentionCleanUpThatFails_IsLoggedAndLeavesTheSessionsLearned()
+    {
+        var first = await CompleteSessionAsync(_manager, "c1", "one");
+        var failingCleanUp = new Mock<ISessionStore>();
+        failingCleanUp.Setup(s => s.MarkLearnedAsync("u", It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .Returns((string u, IReadOnlyCollection<string> ids, DateTimeOffset at, CancellationToken ct) => _store.MarkLearnedAsync(u, ids, at, ct));
+        failingCleanUp.Setup(s => s.GetLatestSessionAsync("u", It.IsAny<CancellationToken>()))
+            .Returns((string u, CancellationToken ct) => _store.GetLatestSessionAsync(u, ct));
+        failingCleanUp.Setup(s => s.DeleteLearnedSessionsAsync("u", It.IsAny<DateTimeOffset>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()))
+            .Returns(Task.FromException<int>(new IOException("disk unavailable")));
+        var logs = new FakeLogCollector();
+        var manager = new SessionManager(failingCleanUp.Object, TestOptions.Create(o => o.LearnedSessionRetention = TimeSpan.Zero), _time, new FakeLogger<SessionManager>(logs));
+
+        await manager.MarkLearnedAsync("u", [first]); // the learning is saved by now: a failed clean-up must not fail it
+
+        Assert.Equal(SessionState.Learned, Assert.Single(await _store.GetSessionsAsync("u")).State);
+        Assert.Contains(logs.GetSnapshot(), r => r.Id.Id == 18 && r.Level == LogLevel.Warning && r.Exception is IOException);
     }
 
     [Fact]

@@ -85,6 +85,24 @@ public sealed class SessionMessagesTests
         Assert.Equal("tool", stored[1].Role);
     }
 
+    [Fact]
+    public void AMessageOfSeveralParts_KeepsItsTextAndToolCallsOnSeparateLines_AndDropsWhatIsNotText()
+    {
+        ChatMessage mixed = new(ChatRole.Assistant,
+        [
+            new TextContent("  Let me check.  "),
+            new DataContent(new byte[] { 1, 2, 3 }, "image/png"),
+            new FunctionCallContent("c1", "weather", new Dictionary<string, object?> { ["city"] = "Porto" }),
+            new UsageContent(new UsageDetails { InputTokenCount = 5 }),
+            new TextContent(" "),
+        ]);
+        ChatMessage imageOnly = new(ChatRole.User, [new DataContent(new byte[] { 1 }, "image/png")]);
+
+        var stored = SessionMessages.Convert([mixed, imageOnly], At);
+
+        Assert.Equal("Let me check.\n[call weather(city=Porto)]", Assert.Single(stored).Text); // a message with no text is not kept
+    }
+
     private static SessionMessage Message(string role, int word) => new(role, $"{role[0]}{word}", At);
 
     private static string Key(SessionMessage message) => message.Text;
