@@ -149,6 +149,38 @@ public sealed class LlmPersonaOptimizerTests
         Assert.Equal(PersonaEditOperation.Remove, Assert.Single(result.Edits).Operation);
     }
 
+    [Theory]
+    [InlineData("""{"edits":null}""")]
+    [InlineData("""{}""")]
+    public async Task NoListOfEdits_IsAnAnswerWithNoEdits(string reply)
+    {
+        var result = await CreateOptimizer(TestChatClient.Replying(_ => reply)).OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), Sessions));
+
+        Assert.True(result.Succeeded);
+        Assert.Empty(result.Edits);
+    }
+
+    [Fact]
+    public async Task NullsInsideTheAnswer_AreSkippedOrLeftForTheValidator_NeverThrown()
+    {
+        var client = TestChatClient.Replying(_ => """
+            {"edits":[
+              null,
+              {"section":null,"field":"name","action":null,"value":"Ana","reason":null,"sessions":null},
+              {"section":"demographics","field":"career","value":"Nurse","sessions":[null," s2 ","S2","S7"]}
+            ]}
+            """);
+
+        var result = await CreateOptimizer(client).OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), Sessions));
+
+        Assert.True(result.Succeeded);
+        Assert.Collection(
+            result.Edits,
+            e => Assert.Equal((string.Empty, PersonaEditOperation.Set, 0), (e.Section, e.Operation, e.SourceSessionIds.Count)), // no section: the validator rejects it
+            e => Assert.Equal(("career", PersonaEditOperation.Set, "Nurse"), (e.Field, e.Operation, e.Value!)));
+        Assert.Equal(["id-2"], result.Edits[1].SourceSessionIds); // labels trimmed, unknown and null ones dropped, each id once
+    }
+
     [Fact]
     public async Task WhatAShortSessionLeaves_GoesToTheLongerOne()
     {
