@@ -688,6 +688,38 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task AResolverThatReturnsAnUnusableUserId_FailsTheCallWithAClearError_AndStoresNothing()
+    {
+        var client = Build(PersonaUpdateMode.Inline, configureServices: s => s.AddSingleton<IChatUserResolver>(new FixedUser(" ")));
+
+        var ex = await Assert.ThrowsAnyAsync<ArgumentException>(() => client.GetResponseAsync([User("hello")]));
+
+        Assert.Equal("options", ex.ParamName);
+        Assert.Empty(_model.Calls);
+    }
+
+    [Fact]
+    public async Task MessagesGivenAsALazySequence_AreReadOnce_AndStillPersonalizedAndRecorded()
+    {
+        var client = Build(PersonaUpdateMode.Inline);
+        await SeedPersonaAsync("ana", "Likes tea");
+        var enumerations = 0;
+        IEnumerable<ChatMessage> Lazy()
+        {
+            Interlocked.Increment(ref enumerations);
+            yield return new ChatMessage(ChatRole.System, "You are helpful.");
+            yield return User("hello");
+        }
+
+        await client.GetResponseAsync(Lazy(), new ChatOptions().WithPersonaUser("ana"));
+
+        Assert.Equal(1, enumerations);
+        Assert.Equal([ChatRole.System, ChatRole.System, ChatRole.User], _model.Calls.Single().Messages.Select(m => m.Role));
+        Assert.Contains("Likes tea", _model.Calls.Single().Messages[1].Text, StringComparison.Ordinal);
+        Assert.Equal(["hello", "reply 1"], (await _services!.GetRequiredService<ISessionManager>().GetSessionsAsync("ana")).Single().Messages.Select(m => m.Text));
+    }
+
+    [Fact]
     public async Task EndSession_TriggersTheUpdate()
     {
         var client = Build(PersonaUpdateMode.Inline);
