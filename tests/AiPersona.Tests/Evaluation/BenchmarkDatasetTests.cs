@@ -79,6 +79,48 @@ public sealed class BenchmarkDatasetTests
         Assert.Contains(problems, p => p.Contains("duplicate scene id", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Validator_ReportsEmptyPartsAndMissingApiDocumentation()
+    {
+        Dictionary<string, Dictionary<string, string>> golden = new()
+        {
+            ["demographics"] = new() { ["name"] = " " },
+            ["personality"] = [],
+            ["patterns"] = [],
+            ["preferences"] = [],
+        };
+        var bare = new BenchmarkScene { Id = "s1", SceneType = "dining" }; // nothing else filled in
+        var badApis = new BenchmarkScene
+        {
+            Id = "s2", SceneType = "t", Description = "d", Context = "c", ExpectedResponse = "e", NeutralizedQuery = "Find a place.",
+            PersonalizedQuery = "Find a vegan place.", TraitKeywords = ["vegan"],
+            Apis =
+            [
+                new BenchmarkApi { Name = "", Description = "Searches.", Parameters = JsonDocument.Parse("""{"type":"object","properties":{}}""").RootElement },
+                new BenchmarkApi { Name = "book", Description = "Books.", Parameters = JsonDocument.Parse("""{"type":"object"}""").RootElement },
+            ],
+        };
+        var dataset = new BenchmarkDataset
+        {
+            Personas =
+            [
+                new BenchmarkPersona { Id = "p1", GoldenPersona = golden, Scenes = [bare, badApis] },
+                new BenchmarkPersona { Id = "p1", GoldenPersona = golden, Scenes = [] },
+            ],
+        };
+
+        var problems = BenchmarkDatasetValidator.Validate(dataset);
+
+        string[] expected =
+        [
+            "'demographics.name' is empty", "missing or duplicate id", "persona 'p1': no scenes", "'description' is empty", "'context' is empty",
+            "'expectedResponse' is empty", "'personalizedQuery' is empty", "'neutralizedQuery' is empty", "no trait keywords", "scene 's1': no APIs",
+            "API '': missing name or description", "API 'book': parameters are not a JSON schema object with properties",
+        ];
+        Assert.All(expected, e => Assert.Contains(problems, p => p.Contains(e, StringComparison.Ordinal)));
+        Assert.DoesNotContain(problems, p => p.Contains("'sceneType' is empty", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("I like sustainable brands", "sustainab", true)]
     [InlineData("Take part in it", "art", false)]
