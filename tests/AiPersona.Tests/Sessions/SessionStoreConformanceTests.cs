@@ -283,6 +283,21 @@ public abstract class SessionStoreConformanceTests
     }
 
     [Fact]
+    public async Task CreatingAnExistingSession_OrAppendingToAClosedOne_Throws_AndChangesNothing()
+    {
+        var user = NewUser();
+        var id = NewSessionId();
+        await Store.CreateAsync(Open(id, user, T0, "hello"));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Store.CreateAsync(Open(id, user, T0.AddMinutes(1), "again")));
+        await Store.CompleteAsync(user, id, T0.AddMinutes(2));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Store.AppendMessagesAsync(user, id, [new SessionMessage("user", "late", T0.AddMinutes(3))], T0.AddMinutes(3)));
+
+        var session = Assert.Single(await Store.GetSessionsAsync(user));
+        Assert.Equal((SessionState.Completed, "hello"), (session.State, Assert.Single(session.Messages).Text));
+    }
+
+    [Fact]
     public async Task AppendToUnknownSession_Throws()
         => await Assert.ThrowsAsync<InvalidOperationException>(() => Store.AppendMessagesAsync(NewUser(), NewSessionId(), [], T0));
 
