@@ -174,12 +174,17 @@ public sealed class PostgreSqlSessionStore : ISessionStore, IAsyncDisposable, ID
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(int minimumCompleted = 0, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(minimumCompleted);
         var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            return await _database.Command(connection, "SELECT DISTINCT ON (user_key) user_id FROM {schema}.sessions WHERE state < 2 ORDER BY user_key;")
+            return await _database.Command(
+                    connection,
+                    "SELECT user_id FROM {schema}.sessions WHERE state < 2 GROUP BY user_key, user_id HAVING count(*) FILTER (WHERE state = 1) >= @minimum ORDER BY user_key;",
+                    null,
+                    ("minimum", minimumCompleted))
                 .ReadAllAsync(static reader => UserKeys.Decode(reader.GetFieldValue<byte[]>(0)), cancellationToken).ConfigureAwait(false);
         }
     }

@@ -179,12 +179,17 @@ public sealed class SqliteSessionStore : ISessionStore
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(int minimumCompleted = 0, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(minimumCompleted);
         var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            return await SqliteDatabase.Command(connection, "SELECT DISTINCT user_key, user_id FROM sessions WHERE state IN (0, 1);")
+            return await SqliteDatabase.Command(
+                    connection,
+                    "SELECT user_key, user_id FROM sessions WHERE state IN (0, 1) GROUP BY user_key, user_id HAVING sum(state = 1) >= $minimum;",
+                    null,
+                    ("$minimum", minimumCompleted))
                 .ReadAllAsync(static reader => UserKeys.Decode((byte[])reader[1]), cancellationToken).ConfigureAwait(false);
         }
     }

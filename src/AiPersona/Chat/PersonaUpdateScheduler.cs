@@ -92,13 +92,16 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
     /// <summary>Requests an update for every user with k sessions pending, counting an open session that has been idle
     /// past <see cref="AiPersonaOptions.SessionIdleTimeout"/> (which this completes): work a restart interrupted resumes,
     /// and, called now and then, users who left after their k-th session are learned before they come back.</summary>
-    /// <remarks>Users with unlearned sessions but nothing due, most of them in a periodic sweep, cost a count (and, one
-    /// session short of k, a read of their latest session); no update lock is taken for them.</remarks>
+    /// <remarks>The session store lists only users at most one session short of k (one query in the database stores):
+    /// users further from an update, most of them in a periodic sweep, cost nothing more. A listed user with nothing due
+    /// costs a count and, one session short of k, a read of their latest session; no update lock is taken for them.</remarks>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>A task that completes when the requests are made (and, in inline mode, done).</returns>
     public async Task RecoverAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var userId in await _sessions.GetUsersWithUnlearnedSessionsAsync(cancellationToken).ConfigureAwait(false))
+        // One session short of k can be due: an open session that has idled out completes now.
+        var candidates = Math.Max(0, _options.CurrentValue.SessionsPerUpdate - 1);
+        foreach (var userId in await _sessions.GetUsersWithUnlearnedSessionsAsync(candidates, cancellationToken).ConfigureAwait(false))
         {
             if (await IsDueAsync(userId, cancellationToken).ConfigureAwait(false))
             {

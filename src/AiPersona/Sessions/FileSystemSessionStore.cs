@@ -174,8 +174,9 @@ public sealed class FileSystemSessionStore : ISessionStore
         => Task.FromResult(SessionFiles(userId, state).Count());
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(int minimumCompleted = 0, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(minimumCompleted);
         var folder = StoragePaths.Combine(_root, FolderName);
         if (!Directory.Exists(folder))
         {
@@ -188,7 +189,9 @@ public sealed class FileSystemSessionStore : ISessionStore
         foreach (var userFolder in Directory.EnumerateDirectories(folder))
         {
             var userFile = Path.Combine(userFolder, UserFileName);
-            if (!(HasSessionFiles(userFolder, SessionState.Open) || HasSessionFiles(userFolder, SessionState.Completed)) || !File.Exists(userFile))
+            if (!(HasSessionFiles(userFolder, SessionState.Open) || HasSessionFiles(userFolder, SessionState.Completed))
+                || (minimumCompleted > 0 && CountSessionFiles(userFolder, SessionState.Completed) < minimumCompleted)
+                || !File.Exists(userFile))
             {
                 continue;
             }
@@ -332,6 +335,12 @@ public sealed class FileSystemSessionStore : ISessionStore
     {
         var folder = Path.Combine(userFolder, state.ToString().ToLowerInvariant());
         return Directory.Exists(folder) && Directory.EnumerateFiles(folder, "*.json").Any();
+    }
+
+    private static int CountSessionFiles(string userFolder, SessionState state)
+    {
+        var folder = Path.Combine(userFolder, state.ToString().ToLowerInvariant());
+        return Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "*.json").Count() : 0;
     }
 
     private IEnumerable<string> SessionFiles(string userId, SessionState state)

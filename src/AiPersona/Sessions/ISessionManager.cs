@@ -91,10 +91,14 @@ public interface ISessionManager
     /// <returns>The sessions.</returns>
     Task<IReadOnlyList<ConversationSession>> GetSessionsAsync(string userId, CancellationToken cancellationToken = default);
 
-    /// <summary>Lists the users that have open or pending sessions, so that work interrupted by a restart is found again.</summary>
+    /// <summary>Lists the users that have open or pending sessions, and at least <paramref name="minimumPending"/> pending
+    /// ones, so that work interrupted by a restart is found again.</summary>
+    /// <param name="minimumPending">The fewest pending (completed, not learned) sessions a listed user has; 0 lists every
+    /// user with an open or pending session.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>The user ids.</returns>
-    Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(CancellationToken cancellationToken = default);
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="minimumPending"/> is negative.</exception>
+    Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(int minimumPending = 0, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes every session of a user.</summary>
     /// <param name="userId">The user.</param>

@@ -79,10 +79,14 @@ public interface ISessionStore
     /// <returns>The count.</returns>
     Task<int> CountSessionsAsync(string userId, SessionState state, CancellationToken cancellationToken = default);
 
-    /// <summary>Lists users that have open or completed (not learned) sessions.</summary>
+    /// <summary>Lists users that have open or completed (not learned) sessions, and at least
+    /// <paramref name="minimumCompleted"/> completed ones, in one query where the store can.</summary>
+    /// <param name="minimumCompleted">The fewest completed sessions a listed user has; 0 lists every user with an open or
+    /// completed session.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>The user ids.</returns>
-    Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(CancellationToken cancellationToken = default);
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="minimumCompleted"/> is negative.</exception>
+    Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(int minimumCompleted = 0, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes every session of a user.</summary>
     /// <param name="userId">The user.</param>

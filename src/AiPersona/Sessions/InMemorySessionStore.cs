@@ -137,11 +137,17 @@ public sealed class InMemorySessionStore : ISessionStore
     }
 
     /// <inheritdoc/>
-    public Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(int minimumCompleted = 0, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(minimumCompleted);
         lock (_lock)
         {
-            IReadOnlyList<string> result = [.. _sessions.Where(static u => u.Value.Exists(static s => s.State != SessionState.Learned)).Select(static u => u.Key)];
+            IReadOnlyList<string> result =
+            [
+                .. _sessions
+                    .Where(u => u.Value.Exists(static s => s.State != SessionState.Learned) && u.Value.Count(static s => s.State == SessionState.Completed) >= minimumCompleted)
+                    .Select(static u => u.Key),
+            ];
             return Task.FromResult(result);
         }
     }

@@ -174,8 +174,11 @@ internal sealed class SessionManager : ISessionManager
         return _store.GetSessionsAsync(userId, null, cancellationToken);
     }
 
-    public Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(CancellationToken cancellationToken = default)
-        => _store.GetUsersWithUnlearnedSessionsAsync(cancellationToken);
+    public Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(int minimumPending = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(minimumPending);
+        return _store.GetUsersWithUnlearnedSessionsAsync(minimumPending, cancellationToken);
+    }
 
     public async Task DeleteUserAsync(string userId, CancellationToken cancellationToken = default)
     {

@@ -1110,8 +1110,8 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         public Task<IReadOnlyList<ConversationSession>> GetSessionsAsync(string userId, CancellationToken cancellationToken = default)
             => inner.GetSessionsAsync(userId, cancellationToken);
 
-        public Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(CancellationToken cancellationToken = default)
-            => inner.GetUsersWithUnlearnedSessionsAsync(cancellationToken);
+        public Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(int minimumPending = 0, CancellationToken cancellationToken = default)
+            => inner.GetUsersWithUnlearnedSessionsAsync(minimumPending, cancellationToken);
 
         public Task<bool> DeleteSessionAsync(string userId, string sessionId, CancellationToken cancellationToken = default) => inner.DeleteSessionAsync(userId, sessionId, cancellationToken);
 

@@ -298,6 +298,26 @@ public abstract class SessionStoreConformanceTests
     }
 
     [Fact]
+    public async Task UsersWithUnlearnedSessions_CanBeNarrowedToThoseWithEnoughCompletedOnes()
+    {
+        var (openOnly, oneCompleted, twoCompleted, allLearned) = (NewUser(), NewUser(), NewUser(), NewUser());
+        await Store.CreateAsync(Open(NewSessionId(T0), openOnly, T0, "talking"));
+        await CompletedSessionsAsync(oneCompleted, 1);
+        await Store.CreateAsync(Open(NewSessionId(T0.AddHours(5)), oneCompleted, T0.AddHours(5), "talking"));
+        await CompletedSessionsAsync(twoCompleted, 2);
+        await Store.MarkLearnedAsync(allLearned, await CompletedSessionsAsync(allLearned, 3), T0.AddDays(1));
+        string[] users = [openOnly, oneCompleted, twoCompleted, allLearned];
+
+        async Task<string[]> ListedAsync(int minimum) => [.. users.Intersect(await Store.GetUsersWithUnlearnedSessionsAsync(minimum))];
+
+        Assert.Equal([openOnly, oneCompleted, twoCompleted], await ListedAsync(0));
+        Assert.Equal([oneCompleted, twoCompleted], await ListedAsync(1));
+        Assert.Equal([twoCompleted], await ListedAsync(2));
+        Assert.Empty(await ListedAsync(3));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.GetUsersWithUnlearnedSessionsAsync(-1));
+    }
+
+    [Fact]
     public async Task AppendToUnknownSession_Throws()
         => await Assert.ThrowsAsync<InvalidOperationException>(() => Store.AppendMessagesAsync(NewUser(), NewSessionId(), [], T0));
 
@@ -307,6 +327,20 @@ public abstract class SessionStoreConformanceTests
         => (await Store.GetSessionsAsync(userId)).Sum(s => s.Messages.Count);
 
     protected static string NewUser() => "user-" + Guid.NewGuid().ToString("N");
+
+    // Creates and completes sessions of a user, an hour apart from T0; returns their ids.
+    private async Task<string[]> CompletedSessionsAsync(string user, int count)
+    {
+        var ids = new string[count];
+        for (var i = 0; i < count; i++)
+        {
+            ids[i] = NewSessionId(T0.AddHours(i));
+            await Store.CreateAsync(Open(ids[i], user, T0.AddHours(i), $"session {i}"));
+            await Store.CompleteAsync(user, ids[i], T0.AddHours(i).AddMinutes(30));
+        }
+
+        return ids;
+    }
 
     protected static string NewSessionId(DateTimeOffset? at = null) => Guid.CreateVersion7(at ?? DateTimeOffset.UtcNow).ToString("N");
 
