@@ -437,6 +437,72 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
         await provider.DisposeAsync();
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task DisposingAClientThatLendsTheOptimizerItsModel_WithdrawsTheLoanAtOnce_SoAnUpdateStartedMeanwhileNeverCallsIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var learning = FakeModels.Optimizer().GetResponseAsyncCallback!;
+        var optimizerCalls = 0;
+        var inner = new TestChatClient
+        {
+            // No IChatClient is registered: the optimizer borrows the model the personalized client wraps.
+            GetResponseAsyncCallback = async (messages, options, token) =>
+            {
+                if (options?.ResponseFormat is not ChatResponseFormatJson)
+                {
+                    return new ChatResponse(Assistant("ok"));
+                }
+
+                Interlocked.Increment(ref optimizerCalls);
+                started.TrySetResult();
+                await release.Task;
+                return await learning(messages, options, token);
+            },
+        };
+        var logs = new FakeLogCollector();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.AddProvider(new FakeLoggerProvider(logs)));
+        services.AddAiPersona(o => o.ShutdownTimeout = TimeSpan.FromMinutes(5));
+        await using var provider = services.BuildServiceProvider();
+        var personalized = new PersonalizedChatClient(inner, provider);
+        var sessions = provider.GetRequiredService<ISessionManager>();
+        for (var s = 1; s <= 4; s++)
+        {
+            await personalized.GetResponseAsync([User($"I like thing{s}")], new ChatOptions { ConversationId = $"c{s}" }.WithPersonaUser("ana"), ct);
+        }
+
+        for (var s = 1; s <= 3; s++)
+        {
+            await sessions.RecordTurnAsync("bob", $"c{s}", [User($"I like bob{s}")], [Assistant("ok")], cancellationToken: ct);
+            await sessions.EndSessionAsync("bob", ct); // pending, but no update requested yet
+        }
+
+        await started.Task.WaitAsync(ct); // ana's update is inside the borrowed model
+        try
+        {
+            var disposing = personalized.DisposeAsync().AsTask(); // waits for ana's update
+            await provider.GetRequiredService<PersonaUpdateScheduler>().RequestUpdateAsync("bob", ct);
+            while (!logs.GetSnapshot().Any(r => r.Id.Id == 5) && Volatile.Read(ref optimizerCalls) < 2)
+            {
+                await Task.Delay(10, ct);
+            }
+
+            Assert.Equal(1, Volatile.Read(ref optimizerCalls)); // bob's update found no model to borrow, and failed cleanly
+            Assert.Contains("needs an IChatClient", logs.GetSnapshot().First(r => r.Id.Id == 5).Exception!.Message, StringComparison.Ordinal);
+            Assert.Equal(3, await sessions.CountPendingSessionsAsync("bob", ct));
+            Assert.False(disposing.IsCompleted);
+            release.SetResult();
+            await disposing;
+            Assert.Equal(1, (await provider.GetRequiredService<IPersonaStore>().GetAsync("ana", ct)).Version);
+        }
+        finally
+        {
+            release.TrySetResult(); // a failed assertion must not leave the provider's disposal waiting five minutes
+        }
+    }
+
     [Fact]
     public async Task DisposingTheProvider_LetsARunningUpdateFinish_WithinTheShutdownTimeout()
     {
