@@ -318,30 +318,7 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
     [Fact]
     public async Task DisposingTheProvider_CancelsARunningUpdateCleanly_AndLeavesItsSessionsPending()
     {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var optimizerModel = new TestChatClient
-        {
-            GetResponseAsyncCallback = async (_, _, ct) =>
-            {
-                started.TrySetResult();
-                await Task.Delay(Timeout.Infinite, ct);
-                throw new InvalidOperationException("unreachable");
-            },
-        };
-        var sessions = new InMemorySessionStore();
-        var services = new ServiceCollection();
-        services.AddSingleton<ISessionStore>(sessions);
-        services.AddAiPersona(o => o.ShutdownTimeout = TimeSpan.Zero);
-        services.AddKeyedChatClient(AiPersonaOptions.DefaultOptimizerChatClientKey, optimizerModel);
-        services.AddChatClient(FakeModels.Chat()).UsePersonalization();
-        var provider = services.BuildServiceProvider();
-        var client = provider.GetRequiredService<IChatClient>();
-        for (var s = 1; s <= 4; s++)
-        {
-            await client.GetResponseAsync([User($"message {s}")], new ChatOptions { ConversationId = $"c{s}" }.WithPersonaUser("ana"));
-        }
-
-        await started.Task;
+        var (provider, sessions) = await StartUpdateThatRunsUntilCancelledAsync(TimeSpan.Zero);
         await provider.DisposeAsync();
 
         Assert.Equal(3, await sessions.CountSessionsAsync("ana", SessionState.Completed));
@@ -403,30 +380,7 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
     [Fact]
     public async Task DisposingTheSchedulerSynchronously_CancelsARunningUpdateAtOnce_AndLeavesItsSessionsPending()
     {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var optimizerModel = new TestChatClient
-        {
-            GetResponseAsyncCallback = async (_, _, ct) =>
-            {
-                started.TrySetResult();
-                await Task.Delay(Timeout.Infinite, ct);
-                throw new InvalidOperationException("unreachable");
-            },
-        };
-        var sessions = new InMemorySessionStore();
-        var services = new ServiceCollection();
-        services.AddSingleton<ISessionStore>(sessions);
-        services.AddAiPersona(o => o.ShutdownTimeout = TimeSpan.FromMinutes(5));
-        services.AddKeyedChatClient(AiPersonaOptions.DefaultOptimizerChatClientKey, optimizerModel);
-        services.AddChatClient(FakeModels.Chat()).UsePersonalization();
-        var provider = services.BuildServiceProvider();
-        var client = provider.GetRequiredService<IChatClient>();
-        for (var s = 1; s <= 4; s++)
-        {
-            await client.GetResponseAsync([User($"message {s}")], new ChatOptions { ConversationId = $"c{s}" }.WithPersonaUser("ana"));
-        }
-
-        await started.Task;
+        var (provider, sessions) = await StartUpdateThatRunsUntilCancelledAsync(TimeSpan.FromMinutes(5));
         var scheduler = provider.GetRequiredService<PersonaUpdateScheduler>();
 
         // A synchronous Dispose cannot wait out the five-minute timeout on the caller's thread: it cancels first.
@@ -532,6 +486,37 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
 
         Assert.Equal(1, (await app.Store.GetAsync("ana")).Version);
         await app.Provider.DisposeAsync();
+    }
+
+    // An app (its session store, for inspection) whose update of ana's first three sessions is inside an optimizer call that
+    // only ends when cancelled.
+    private static async Task<(ServiceProvider Provider, InMemorySessionStore Sessions)> StartUpdateThatRunsUntilCancelledAsync(TimeSpan shutdownTimeout)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var optimizerModel = new TestChatClient
+        {
+            GetResponseAsyncCallback = async (_, _, ct) =>
+            {
+                started.TrySetResult();
+                await Task.Delay(Timeout.Infinite, ct);
+                throw new InvalidOperationException("unreachable");
+            },
+        };
+        var sessions = new InMemorySessionStore();
+        var services = new ServiceCollection();
+        services.AddSingleton<ISessionStore>(sessions);
+        services.AddAiPersona(o => o.ShutdownTimeout = shutdownTimeout);
+        services.AddKeyedChatClient(AiPersonaOptions.DefaultOptimizerChatClientKey, optimizerModel);
+        services.AddChatClient(FakeModels.Chat()).UsePersonalization();
+        var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<IChatClient>();
+        for (var s = 1; s <= 4; s++)
+        {
+            await client.GetResponseAsync([User($"message {s}")], new ChatOptions { ConversationId = $"c{s}" }.WithPersonaUser("ana"));
+        }
+
+        await started.Task;
+        return (provider, sessions);
     }
 
     // An app whose first persona update is running and held until released.
