@@ -42,7 +42,13 @@ services.AddLogging(logging => logging
     .SetMinimumLevel(LogLevel.Warning)
     .AddFilter("AiPersona", LogLevel.Information));
 Directory.CreateDirectory(dataDirectory);
-services.AddAiPersona(options => options.UpdateMode = model is SimulatedModel ? PersonaUpdateMode.Inline : PersonaUpdateMode.Background)
+services.AddAiPersona(options =>
+    {
+        options.UpdateMode = model is SimulatedModel ? PersonaUpdateMode.Inline : PersonaUpdateMode.Background;
+
+        // The paper's schema has no field for where the user lives; an app adds the fields it needs.
+        options.Schema.FindSection("demographics")!.Fields.Add(new PersonaFieldDefinition("location", "Where the user lives: city or region"));
+    })
     .UseSqlite($"Data Source={Path.Combine(dataDirectory, "aipersona.db")}");
 services.AddChatClient(model).UsePersonalization();
 

@@ -107,7 +107,7 @@ internal sealed partial class SimulatedModel : IChatClient
 
         if (City().Match(text) is { Success: true } city)
         {
-            Add("demographics", "nationality", $"Lives in {city.Groups[1].Value}", "The user said where they live.");
+            Add("demographics", "location", city.Groups[1].Value, "The user said where they live.");
         }
 
         if (Likes().Match(text) is { Success: true } likes)
@@ -142,7 +142,7 @@ internal sealed partial class SimulatedModel : IChatClient
     {
         var current = Regex.Match(prompt, $"- {key.Section}\\.{key.Field}: \"([^\"]*)\"");
         var parts = (current.Success ? current.Groups[1].Value.Split("; ") : []).Concat(values).Distinct(StringComparer.OrdinalIgnoreCase);
-        return key.Field is "name" or "career" or "nationality" ? values.Last() : string.Join("; ", parts);
+        return key.Field is "name" or "career" or "location" ? values.Last() : string.Join("; ", parts);
     }
 
     private static string Capitalize(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];

@@ -208,8 +208,8 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         }
     }
 
-    /// <summary>Forgets one thing AiPersona believes about a user — "forget where I live" — removing the field's value and
-    /// every revision of it from the history, so it is neither sent with requests nor kept as an old value.</summary>
+    /// <summary>Forgets one thing AiPersona believes about a user — "forget what I do for a living" — removing the field's
+    /// value and every revision of it from the history, so it is neither sent with requests nor kept as an old value.</summary>
     /// <remarks>
     /// <para>A persona update of the user that is running is waited for first, as in <see cref="ForgetUserAsync"/>, so it
     /// cannot save the value again afterwards. The removal saves a new persona version and replaces the cached persona.</para>
