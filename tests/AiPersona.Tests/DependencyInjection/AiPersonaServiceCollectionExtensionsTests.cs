@@ -422,22 +422,25 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
         await using var provider = services.BuildServiceProvider();
         var personalized = new PersonalizedChatClient(inner, provider);
         var sessions = provider.GetRequiredService<ISessionManager>();
-        for (var s = 1; s <= 4; s++)
+        var scheduler = provider.GetRequiredService<PersonaUpdateScheduler>();
+        for (var s = 1; s <= 3; s++)
         {
             await personalized.GetResponseAsync([User($"I like thing{s}")], new ChatOptions { ConversationId = $"c{s}" }.WithPersonaUser("ana"), ct);
         }
 
+        await scheduler.WhenIdleAsync(ct); // the start-up recovery the first call began is over: it must not find bob below
         for (var s = 1; s <= 3; s++)
         {
             await sessions.RecordTurnAsync("bob", $"c{s}", [User($"I like bob{s}")], [Assistant("ok")], cancellationToken: ct);
             await sessions.EndSessionAsync("bob", ct); // pending, but no update requested yet
         }
 
+        await personalized.GetResponseAsync([User("I like thing4")], new ChatOptions { ConversationId = "c4" }.WithPersonaUser("ana"), ct);
         await started.Task.WaitAsync(ct); // ana's update is inside the borrowed model
         try
         {
             var disposing = personalized.DisposeAsync().AsTask(); // waits for ana's update
-            await provider.GetRequiredService<PersonaUpdateScheduler>().RequestUpdateAsync("bob", ct);
+            await scheduler.RequestUpdateAsync("bob", ct);
             while (!logs.GetSnapshot().Any(r => r.Id.Id == 5) && Volatile.Read(ref optimizerCalls) < 2)
             {
                 await Task.Delay(10, ct);
