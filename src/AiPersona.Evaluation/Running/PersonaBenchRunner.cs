@@ -101,8 +101,9 @@ public sealed class PersonaBenchRunner
         {
             cancellationToken.ThrowIfCancellationRequested();
             var conversed = results.FindConversation(setting, persona.Id, scene.Id);
-            if (conversed is null)
+            if (conversed is null && scene == pending[0])
             {
+                // Only the first scene a run resumes with can have been interrupted.
                 await DiscardInterruptedSessionAsync(services.GetRequiredService<ISessionManager>(), persona.Id, cancellationToken).ConfigureAwait(false);
             }
 
