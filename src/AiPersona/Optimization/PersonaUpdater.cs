@@ -95,7 +95,7 @@ public sealed class PersonaUpdater : IDisposable
             // An update that saved but never marked its sessions learned (the process stopped between the two writes, or
             // the session store failed) left them pending: those the persona names as learned from, or cites, are learned
             // already, not learned twice.
-            var cited = CitedSessionIds(persona, allPending);
+            var cited = AlreadyLearnedSessionIds(persona, allPending);
             if (cited.Count > 0)
             {
                 await _sessions.MarkLearnedAsync(userId, cited, cancellationToken).ConfigureAwait(false);
@@ -121,7 +121,8 @@ public sealed class PersonaUpdater : IDisposable
                 return PersonaUpdateResult.Fail(persona, optimization.Error ?? "The optimizer failed.");
             }
 
-            var sessionIds = pending.Select(static s => s.Id).ToHashSet(StringComparer.Ordinal);
+            string[] learnedFrom = [.. pending.Select(static s => s.Id)];
+            var sessionIds = learnedFrom.ToHashSet(StringComparer.Ordinal);
             var (accepted, rejected) = PersonaEditValidator.Validate(optimization.Edits, options.Schema, sessionIds, options.MaxValueLength, persona);
             ReportRejected(userId, userHash, rejected);
             accepted.AddRange(NeverStoreRemovals(persona, options.Schema));
@@ -129,13 +130,15 @@ public sealed class PersonaUpdater : IDisposable
             for (var attempt = 1; ; attempt++)
             {
                 var change = persona.ApplyEdits(accepted, _time.GetUtcNow());
-                change = change with { Updated = change.Updated.WithLastLearnedSessions([.. pending.Select(static s => s.Id)]) };
                 if (change.IsEmpty)
                 {
                     await _sessions.MarkLearnedAsync(userId, sessionIds, cancellationToken).ConfigureAwait(false);
                     Log.NothingLearned(_logger, userHash, pending.Count, rejected.Count);
                     return new PersonaUpdateResult(PersonaUpdateStatus.NoChanges, persona, [], rejected, [.. sessionIds]);
                 }
+
+                // Saved with the persona, so the next update recognises these sessions should marking them learned fail.
+                change = change with { Updated = change.Updated.WithLastLearnedSessions(learnedFrom) };
 
                 try
                 {
@@ -253,7 +256,7 @@ public sealed class PersonaUpdater : IDisposable
         return result;
     }
 
-    private static HashSet<string> CitedSessionIds(Persona persona, IReadOnlyList<ConversationSession> pending)
+    private static HashSet<string> AlreadyLearnedSessionIds(Persona persona, IReadOnlyList<ConversationSession> pending)
     {
         var pendingIds = pending.Select(static s => s.Id).ToHashSet(StringComparer.Ordinal);
         return persona.Sections.Values
