@@ -21,6 +21,7 @@ internal sealed class BenchArguments
           --out <dir>                  results and resume state (default: personabench-results/<run name>)
           --parallel <n>               (setting, persona) runs at once (default 4 offline, 1 otherwise)
           --fresh                      delete earlier results in --out instead of resuming
+          --help, -h                   show this text
         """;
 
     public string? Provider { get; private set; }
@@ -49,6 +50,9 @@ internal sealed class BenchArguments
 
     public bool Fresh { get; private set; }
 
+    /// <summary>Whether the usage text was asked for (nothing runs).</summary>
+    public bool Help { get; private set; }
+
     public static BenchArguments Parse(string[] args)
     {
         var parsed = new BenchArguments();
@@ -70,6 +74,7 @@ internal sealed class BenchArguments
                 case "--out": parsed.OutputDirectory = Value(); break;
                 case "--parallel": parsed.Parallel = Positive(Value(), "--parallel"); break;
                 case "--fresh": parsed.Fresh = true; break;
+                case "--help" or "-h": return new BenchArguments { Help = true };
                 default: throw new ArgumentException($"Unknown option '{args[i]}'.");
             }
         }

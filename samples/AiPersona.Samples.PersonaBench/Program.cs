@@ -14,6 +14,12 @@ catch (ArgumentException ex)
     return 2;
 }
 
+if (arguments.Help)
+{
+    Console.WriteLine(BenchArguments.Usage);
+    return 0;
+}
+
 var models = ModelFactory.Create(arguments);
 var dataset = BenchmarkDataset.LoadMini().Take(arguments.Personas, arguments.Scenes);
 var runName = arguments.Provider is null ? "simulation" : $"{arguments.Provider}-{arguments.Model}".Replace('/', '_').Replace(':', '_');

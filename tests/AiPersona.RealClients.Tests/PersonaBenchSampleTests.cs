@@ -68,6 +68,35 @@ public sealed class PersonaBenchSampleTests : IDisposable
         Assert.DoesNotContain("[reply 3]", context, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Help_PrintsTheUsageAndRunsNothing()
+    {
+        var (exitCode, output) = await SampleProcess.RunAsync(
+            SampleProcess.PersonaBenchSample, ["--out", _output, "--help"], new Dictionary<string, string?>(), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, exitCode);
+        Assert.StartsWith("Usage:", output.TrimStart(), StringComparison.Ordinal);
+        Assert.Contains("--optimizer-model <name>", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_output)); // nothing ran
+    }
+
+    [Theory]
+    [InlineData(new[] { "--setting", "nopersona" }, "Unknown option '--setting'.")]
+    [InlineData(new[] { "--personas", "0" }, "--personas must be a positive integer.")]
+    [InlineData(new[] { "--provider", "openai" }, "--provider needs --model.")]
+    [InlineData(new[] { "--model", "gpt-4o-mini" }, "need --provider openai|ollama.")]
+    [InlineData(new[] { "--settings", "golden" }, "Unknown setting 'golden'")]
+    public async Task AMistypedArgument_StopsWithTheUsage_InsteadOfBeingIgnored(string[] arguments, string message)
+    {
+        var (exitCode, output) = await SampleProcess.RunAsync(
+            SampleProcess.PersonaBenchSample, ["--out", _output, .. arguments], new Dictionary<string, string?>(), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(message, output, StringComparison.Ordinal);
+        Assert.Contains("Usage:", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_output)); // nothing ran
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_output))
