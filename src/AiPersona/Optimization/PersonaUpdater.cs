@@ -160,9 +160,15 @@ public sealed class PersonaUpdater : IDisposable
                         return PersonaUpdateResult.Busy();
                     }
 
+                    // The other worker may have saved and not yet marked them learned: the persona it saved names them.
+                    var current = await _store.GetAsync(userId, cancellationToken).ConfigureAwait(false);
+                    if (AlreadyLearnedSessionIds(current, pending).Count > 0)
+                    {
+                        return PersonaUpdateResult.Busy();
+                    }
+
                     // A field someone else changed meanwhile (the application's EditPersonaAsync, say) keeps their value:
                     // the optimizer never saw it, so its edit of that field is dropped.
-                    var current = await _store.GetAsync(userId, cancellationToken).ConfigureAwait(false);
                     var superseded = accepted.Where(e => !SameValue(persona, current, e.Section, e.Field)).ToList();
                     if (superseded.Count > 0)
                     {

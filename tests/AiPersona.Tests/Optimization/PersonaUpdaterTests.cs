@@ -401,6 +401,31 @@ public sealed class PersonaUpdaterTests : IDisposable
     }
 
     [Fact]
+    public async Task SessionsAnotherWorkerSavedButHasNotYetMarkedLearned_AreNotLearnedAgain()
+    {
+        await CompleteSessionsAsync(3);
+        var optimizer = new Mock<IPersonaOptimizer>();
+        optimizer.Setup(o => o.OptimizeAsync(It.IsAny<PersonaOptimizationRequest>(), It.IsAny<CancellationToken>()))
+            .Returns(async (PersonaOptimizationRequest request, CancellationToken _) =>
+            {
+                // Another instance (whose lease outlived ours) learned the same sessions and saved first; it has not
+                // marked them learned yet, so they are still pending when our save conflicts.
+                var current = await _store.GetAsync(UserId);
+                var change = current.ApplyEdits([PersonaEdit.Set("demographics", "name", "Other", "r", request.Sessions[0].Id)], _time.GetUtcNow());
+                await _store.SaveAsync(change with { Updated = change.Updated.WithLastLearnedSessions([.. request.Sessions.Select(s => s.Id)]) });
+                return PersonaOptimizationResult.Success([PersonaEdit.Set("demographics", "age", "30s", "r", request.Sessions[1].Id)]);
+            });
+
+        var result = await CreateUpdater(optimizer.Object).UpdateAsync(UserId);
+
+        Assert.Equal(PersonaUpdateStatus.Busy, result.Status);
+        var persona = await _store.GetAsync(UserId);
+        Assert.Equal(1, persona.Version);
+        Assert.Null(persona.GetValue("demographics", "age"));
+        Assert.Equal(3, await _sessions.CountPendingSessionsAsync(UserId)); // the other worker marks them
+    }
+
+    [Fact]
     public async Task LogsAboveTrace_NeverContainTheUserIdOrPersonaValues()
     {
         var ids = await CompleteSessionsAsync(3);
