@@ -26,6 +26,7 @@ public static class PostgreSqlAiPersonaBuilderExtensions
         builder.Services.Replace(ServiceDescriptor.Singleton<IPersonaStore>(sp => new PostgreSqlPersonaStore(sp.GetRequiredService<PostgreSqlDatabase>())));
         builder.Services.Replace(ServiceDescriptor.Singleton<ISessionStore>(sp => new PostgreSqlSessionStore(sp.GetRequiredService<PostgreSqlDatabase>())));
         builder.Services.Replace(ServiceDescriptor.Singleton<IPersonaUpdateLock>(sp => new PostgreSqlPersonaUpdateLock(sp.GetRequiredService<PostgreSqlDatabase>(), sp.GetService<TimeProvider>())));
+        UpdateLeaseOptionsValidator.Register(builder.Services, $"{nameof(PostgreSqlStorageOptions)}.{nameof(PostgreSqlStorageOptions.UpdateLeaseDuration)}", options.UpdateLeaseDuration);
         return builder;
     }
 }

@@ -17,7 +17,8 @@ public sealed class PostgreSqlStorageOptions
     public bool AutoCreateSchema { get; set; } = true;
 
     /// <summary>Gets or sets how long an update lease lasts before another instance may take it over (if its holder died).
-    /// Keep it well above the optimizer's longest call and the clock skew between instances.</summary>
+    /// An update holds the lease while the optimizer runs, so it must be longer than <c>AiPersonaOptions.OptimizerTimeout</c>
+    /// (start-up fails otherwise); keep a margin for the clock difference between instances as well.</summary>
     /// <value>Defaults to 5 minutes. Must be positive.</value>
     public TimeSpan UpdateLeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -27,6 +27,7 @@ public static class SqliteAiPersonaBuilderExtensions
         builder.Services.Replace(ServiceDescriptor.Singleton<IPersonaStore>(_ => new SqlitePersonaStore(wrapped)));
         builder.Services.Replace(ServiceDescriptor.Singleton<ISessionStore>(_ => new SqliteSessionStore(wrapped)));
         builder.Services.Replace(ServiceDescriptor.Singleton<IPersonaUpdateLock>(sp => new SqlitePersonaUpdateLock(wrapped, sp.GetService<TimeProvider>())));
+        UpdateLeaseOptionsValidator.Register(builder.Services, $"{nameof(SqliteStorageOptions)}.{nameof(SqliteStorageOptions.UpdateLeaseDuration)}", options.UpdateLeaseDuration);
         return builder;
     }
 }

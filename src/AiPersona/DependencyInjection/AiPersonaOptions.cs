@@ -72,9 +72,11 @@ public sealed class AiPersonaOptions
     /// <summary>Gets or sets how long one optimizer call may take. A call that has not answered by then is cancelled and
     /// the update fails like any optimizer failure: nothing changes, and its sessions stay pending for a retry after
     /// <see cref="UpdateRetryDelay"/>. Without it, a model endpoint that never answers would hold one of the
-    /// <see cref="MaxConcurrentUpdates"/> slots, and the user's update lock, indefinitely. Keep it below the database
-    /// stores' update lease duration (5 minutes by default).</summary>
-    /// <value>Defaults to 2 minutes. Must be positive, or <see cref="Timeout.InfiniteTimeSpan"/> for no limit.</value>
+    /// <see cref="MaxConcurrentUpdates"/> slots, and the user's update lock, indefinitely. With SQLite or PostgreSQL
+    /// storage it must be shorter than their update lease (<c>UpdateLeaseDuration</c>, 5 minutes by default), which an
+    /// update holds while the optimizer runs; start-up fails otherwise.</summary>
+    /// <value>Defaults to 2 minutes. Must be positive, or <see cref="Timeout.InfiniteTimeSpan"/> for no limit (not with
+    /// storage whose update lease expires).</value>
     public TimeSpan OptimizerTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Gets or sets how many background persona updates may run at once in this process, across all users. Each

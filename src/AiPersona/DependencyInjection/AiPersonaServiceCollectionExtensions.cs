@@ -110,6 +110,7 @@ public static class AiPersonaServiceCollectionExtensions
         builder.Services.Replace(ServiceDescriptor.Singleton<IPersonaStore>(_ => new FileSystemPersonaStore(options)));
         builder.Services.Replace(ServiceDescriptor.Singleton<ISessionStore>(_ => new FileSystemSessionStore(options)));
         builder.Services.Replace(ServiceDescriptor.Singleton<IPersonaUpdateLock>(_ => new FileSystemPersonaUpdateLock(options)));
+        UpdateLeaseOptionsValidator.Unregister(builder.Services); // OS file locks do not expire
         return builder;
     }
 
