@@ -17,8 +17,9 @@ public sealed class PostgreSqlStorageOptions
     public bool AutoCreateSchema { get; set; } = true;
 
     /// <summary>Gets or sets how long an update lease lasts before another instance may take it over (if its holder died).
-    /// An update holds the lease while the optimizer runs, so it must be longer than <c>AiPersonaOptions.OptimizerTimeout</c>
-    /// (start-up fails otherwise); keep a margin for the clock difference between instances as well.</summary>
+    /// An update holds the lease while the optimizer runs and while it saves, so it must be longer than
+    /// <c>AiPersonaOptions.OptimizerTimeout</c> plus 30 seconds (start-up fails otherwise); keep a margin for the clock
+    /// difference between instances as well.</summary>
     /// <value>Defaults to 5 minutes. Must be positive.</value>
     public TimeSpan UpdateLeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -187,10 +187,20 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
         _shutdown.Dispose();
     }
 
-    /// <summary>Takes the user's update lock, waiting up to <see cref="AiPersonaOptions.OptimizerTimeout"/> for an update of
-    /// the user that is running (in this process or another instance) to finish; <see langword="null"/> when it did not.</summary>
+    /// <summary>Gets how long <see cref="WaitForUpdateLockAsync"/> waits: the longest an update holds the lock, its
+    /// optimizer call (<see cref="AiPersonaOptions.OptimizerTimeout"/>) and <see cref="UpdateLockGrace"/> for the reads and
+    /// writes around it.</summary>
+    internal TimeSpan UpdateLockWait
+        => _options.CurrentValue.OptimizerTimeout is var timeout && timeout == Timeout.InfiniteTimeSpan ? timeout : timeout + UpdateLockGrace;
+
+    /// <summary>Gets the time allowed, beyond the optimizer call, for an update's store reads and writes: one that answered
+    /// just before its timeout still saves and marks its sessions learned while the lock is held.</summary>
+    internal static TimeSpan UpdateLockGrace => TimeSpan.FromSeconds(30);
+
+    /// <summary>Takes the user's update lock, waiting up to <see cref="UpdateLockWait"/> for an update of the user that is
+    /// running (in this process or another instance) to finish; <see langword="null"/> when it did not.</summary>
     internal Task<IAsyncDisposable?> WaitForUpdateLockAsync(string userId, CancellationToken cancellationToken)
-        => _updater.WaitForUpdateLockAsync(userId, _options.CurrentValue.OptimizerTimeout, cancellationToken);
+        => _updater.WaitForUpdateLockAsync(userId, UpdateLockWait, cancellationToken);
 
     /// <summary>Starts recovery once, in the background, on first use (background mode only).</summary>
     internal void EnsureRecoveryStarted()

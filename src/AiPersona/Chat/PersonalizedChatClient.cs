@@ -247,7 +247,8 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
     /// <summary>Deletes everything AiPersona holds about a user — persona, revision history and sessions — and drops the
     /// cached persona, so the next request carries nothing about them.</summary>
     /// <remarks>A persona update of the user that is running (in this process, or on another instance sharing the store)
-    /// is waited for, up to <see cref="AiPersonaOptions.OptimizerTimeout"/>, and the user's update lock is held while the
+    /// is waited for, up to <see cref="AiPersonaOptions.OptimizerTimeout"/> plus 30 seconds (for the update's reads and writes
+    /// around its optimizer call), and the user's update lock is held while the
     /// data is deleted, so no update can save a persona afterwards. Should the lock still be held after that wait (an
     /// instance that died holding a lease), the data is deleted anyway and a warning is logged. Turns the user sends while
     /// this runs may be recorded afresh.</remarks>
@@ -331,7 +332,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         var updateLock = await _scheduler.WaitForUpdateLockAsync(userId, cancellationToken);
         if (updateLock is null)
         {
-            Log.ForgetWithoutLock(_logger, UserIdHash.Of(userId), _options.CurrentValue.OptimizerTimeout);
+            Log.ForgetWithoutLock(_logger, UserIdHash.Of(userId), _scheduler.UpdateLockWait);
         }
 
         try

@@ -73,8 +73,8 @@ public sealed class AiPersonaOptions
     /// the update fails like any optimizer failure: nothing changes, and its sessions stay pending for a retry after
     /// <see cref="UpdateRetryDelay"/>. Without it, a model endpoint that never answers would hold one of the
     /// <see cref="MaxConcurrentUpdates"/> slots, and the user's update lock, indefinitely. With SQLite or PostgreSQL
-    /// storage it must be shorter than their update lease (<c>UpdateLeaseDuration</c>, 5 minutes by default), which an
-    /// update holds while the optimizer runs; start-up fails otherwise.</summary>
+    /// storage it must leave 30 seconds of their update lease (<c>UpdateLeaseDuration</c>, 5 minutes by default), which an
+    /// update holds while the optimizer runs and while it saves; start-up fails otherwise.</summary>
     /// <value>Defaults to 2 minutes. Must be positive, or <see cref="Timeout.InfiniteTimeSpan"/> for no limit (not with
     /// storage whose update lease expires).</value>
     public TimeSpan OptimizerTimeout { get; set; } = TimeSpan.FromMinutes(2);

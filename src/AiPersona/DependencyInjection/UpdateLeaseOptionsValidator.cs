@@ -4,9 +4,10 @@ using Microsoft.Extensions.Options;
 
 namespace AiPersona;
 
-/// <summary>Checks that an update lease outlasts <see cref="AiPersonaOptions.OptimizerTimeout"/>. An update holds the
-/// user's lease while the optimizer runs; a lease that expired mid-update would let another worker run the same update
-/// (a second optimizer call), or forget the user while the first is about to save what it learned.</summary>
+/// <summary>Checks that an update lease outlasts the longest an update holds it: <see cref="AiPersonaOptions.OptimizerTimeout"/>
+/// and <see cref="PersonaUpdateScheduler.UpdateLockGrace"/> for the reads and writes around the call. A lease that expired
+/// mid-update would let another worker run the same update (a second optimizer call), or forget the user while the first
+/// is about to save what it learned.</summary>
 internal sealed class UpdateLeaseOptionsValidator(IEnumerable<UpdateLeaseSetting> leases) : IValidateOptions<AiPersonaOptions>
 {
     /// <summary>Records the lease of the storage just chosen (replacing an earlier choice) and adds the check once.</summary>
@@ -36,11 +37,12 @@ internal sealed class UpdateLeaseOptionsValidator(IEnumerable<UpdateLeaseSetting
                 $"or forget the user under it. Set an {nameof(options.OptimizerTimeout)} shorter than the lease.");
         }
 
-        return timeout < lease.Duration
+        var grace = PersonaUpdateScheduler.UpdateLockGrace;
+        return timeout + grace < lease.Duration
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail(
-                $"AiPersonaOptions.{nameof(options.OptimizerTimeout)} ({timeout}) must be shorter than {lease.OptionName} ({lease.Duration}): " +
-                "persona updates hold the lease while the optimizer runs, and a lease that expires mid-update would let another " +
+                $"AiPersonaOptions.{nameof(options.OptimizerTimeout)} ({timeout}) plus {grace.TotalSeconds:0} seconds must be shorter than {lease.OptionName} ({lease.Duration}): " +
+                "persona updates hold the lease while the optimizer runs and while they save, and a lease that expires mid-update would let another " +
                 $"worker run the same update again, or forget the user under it. Lower {nameof(options.OptimizerTimeout)} or raise " +
                 "the lease duration, with a margin for the clock difference between app instances.");
     }

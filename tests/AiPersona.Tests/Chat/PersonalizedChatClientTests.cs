@@ -892,7 +892,7 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task ForgetUser_WhenTheUpdateLockIsNeverFreed_DeletesAnywayAfterTheOptimizerTimeout_AndWarns()
+    public async Task ForgetUser_WhenTheUpdateLockIsNeverFreed_DeletesAnywayAfterTheOptimizerTimeoutAndGrace_AndWarns()
     {
         var logs = new FakeLogCollector();
         var heldElsewhere = new Mock<IPersonaUpdateLock>(); // as a lease of an instance that died
@@ -903,9 +903,36 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         await ChatAsync(client, false, "ana", "c1", "I like tennis");
 
         var forget = client.GetService<PersonalizedChatClient>()!.ForgetUserAsync("ana");
-        await AdvanceClockUntilAsync(forget, TimeSpan.FromMilliseconds(500)); // fails if it waits past the optimizer timeout
+        await AdvanceClockUntilAsync(forget, TimeSpan.FromMilliseconds(500));
         Assert.Empty(await _services!.GetRequiredService<ISessionManager>().GetSessionsAsync("ana"));
-        Assert.Contains(logs.GetSnapshot(), r => r.Level == LogLevel.Warning && r.Message.Contains("still held the update lock", StringComparison.Ordinal));
+        Assert.Contains(logs.GetSnapshot(), r => r.Level == LogLevel.Warning && r.Message.Contains("still held the update lock after 00:00:35", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ForgetUser_WaitsForAnUpdateThatStillSavesJustAfterItsOptimizerTimeout()
+    {
+        var logs = new FakeLogCollector();
+        var start = _time.GetUtcNow();
+        var released = false;
+        var lease = new Mock<IAsyncDisposable>();
+        lease.Setup(l => l.DisposeAsync()).Returns(() => { released = true; return ValueTask.CompletedTask; });
+        // An update whose optimizer answered just before its 5 s timeout, still saving 10 s later; then the lock is free.
+        var busyUntil = start + TimeSpan.FromSeconds(15);
+        var updateLock = new Mock<IPersonaUpdateLock>();
+        updateLock.Setup(l => l.TryAcquireAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(() => _time.GetUtcNow() >= busyUntil ? lease.Object : null);
+        var client = Build(PersonaUpdateMode.Inline, o => o.OptimizerTimeout = TimeSpan.FromSeconds(5), services => services
+            .AddSingleton(updateLock.Object)
+            .AddLogging(b => b.AddProvider(new FakeLoggerProvider(logs))));
+        await ChatAsync(client, false, "ana", "c1", "I like tennis");
+
+        var forget = client.GetService<PersonalizedChatClient>()!.ForgetUserAsync("ana");
+        await AdvanceClockUntilAsync(forget, TimeSpan.FromMilliseconds(500));
+
+        Assert.True(_time.GetUtcNow() >= busyUntil);
+        Assert.True(released); // it deleted holding the lock
+        Assert.DoesNotContain(logs.GetSnapshot(), r => r.Level == LogLevel.Warning);
+        Assert.Empty(await _services!.GetRequiredService<ISessionManager>().GetSessionsAsync("ana"));
     }
 
     [Fact]

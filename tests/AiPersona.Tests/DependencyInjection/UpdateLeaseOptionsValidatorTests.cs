@@ -11,14 +11,14 @@ public sealed class UpdateLeaseOptionsValidatorTests
 
     [Theory]
     [MemberData(nameof(Databases))]
-    public void AnOptimizerTimeoutAsLongAsTheLease_FailsAtStartUp_NamingBothOptions(string database)
+    public void AnOptimizerTimeoutThatLeavesNoTimeToSaveWithinTheLease_FailsAtStartUp_NamingBothOptions(string database)
     {
         var services = new ServiceCollection();
-        Use(services.AddAiPersona(o => o.OptimizerTimeout = TimeSpan.FromMinutes(5)), database);
+        Use(services.AddAiPersona(o => o.OptimizerTimeout = TimeSpan.FromMinutes(4.5)), database);
         using var provider = services.BuildServiceProvider();
 
         var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
-        Assert.Contains("AiPersonaOptions.OptimizerTimeout (00:05:00) must be shorter than", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("AiPersonaOptions.OptimizerTimeout (00:04:30) plus 30 seconds must be shorter than", ex.Message, StringComparison.Ordinal);
         Assert.Contains(".UpdateLeaseDuration (00:05:00)", ex.Message, StringComparison.Ordinal);
         Assert.Contains(database == "sqlite" ? "SqliteStorageOptions" : "PostgreSqlStorageOptions", ex.Message, StringComparison.Ordinal);
     }
