@@ -32,6 +32,19 @@ public sealed class PostgreSqlSessionStore : ISessionStore, IAsyncDisposable, ID
     }
 
     /// <inheritdoc/>
+    public async Task<ConversationSession?> GetLatestSessionOfConversationAsync(string userId, string conversationId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(conversationId);
+        var sessions = await QueryAsync(
+            userId,
+            $"SELECT {SessionColumns} FROM {{schema}}.sessions WHERE user_key = @key AND conversation_id = @conversation ORDER BY id DESC LIMIT 1;",
+            null,
+            cancellationToken,
+            UnicodeText.ToStorable(conversationId)).ConfigureAwait(false);
+        return sessions.Count == 0 ? null : sessions[0];
+    }
+
+    /// <inheritdoc/>
     public async Task CreateAsync(ConversationSession session, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(session);
@@ -260,13 +273,13 @@ public sealed class PostgreSqlSessionStore : ISessionStore, IAsyncDisposable, ID
         }
     }
 
-    private async Task<IReadOnlyList<ConversationSession>> QueryAsync(string userId, string sql, short? state, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ConversationSession>> QueryAsync(string userId, string sql, short? state, CancellationToken cancellationToken, string? conversationId = null)
     {
         var key = UserKeys.Of(userId);
         var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var sessions = await _database.Command(connection, sql, null, ("key", key), ("state", state)).ReadAllAsync(
+            var sessions = await _database.Command(connection, sql, null, ("key", key), ("state", state), ("conversation", conversationId)).ReadAllAsync(
                 static reader => new ConversationSession(
                     reader.GetString(0),
                     UserKeys.Decode(reader.GetFieldValue<byte[]>(1)),

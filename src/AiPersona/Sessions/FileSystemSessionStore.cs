@@ -42,6 +42,32 @@ public sealed class FileSystemSessionStore : ISessionStore
     }
 
     /// <inheritdoc/>
+    public async Task<ConversationSession?> GetLatestSessionOfConversationAsync(string userId, string conversationId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(conversationId);
+
+        // Newest first (file names are session ids, which increase over time), reading until the conversation shows up;
+        // under the user's lock, so no session moves to another state folder while the folders are read.
+        using (await EnterAsync(userId, cancellationToken).ConfigureAwait(false))
+        {
+            var files = Enum.GetValues<SessionState>()
+                .SelectMany(state => SessionFiles(userId, state).Select(file => (File: file, State: state)))
+                .OrderByDescending(static f => Path.GetFileName(f.File), StringComparer.Ordinal)
+                .ToList();
+            foreach (var (file, state) in files)
+            {
+                var session = await ReadSessionAsync(userId, file, cancellationToken).ConfigureAwait(false);
+                if (session is not null && string.Equals(session.ConversationId, conversationId, StringComparison.Ordinal))
+                {
+                    return session with { State = state };
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <inheritdoc/>
     public async Task CreateAsync(ConversationSession session, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(session);

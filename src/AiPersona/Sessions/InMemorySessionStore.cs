@@ -19,6 +19,17 @@ public sealed class InMemorySessionStore : ISessionStore
     }
 
     /// <inheritdoc/>
+    public Task<ConversationSession?> GetLatestSessionOfConversationAsync(string userId, string conversationId, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        ArgumentNullException.ThrowIfNull(conversationId);
+        lock (_lock)
+        {
+            return Task.FromResult(Sessions(userId).LastOrDefault(s => string.Equals(s.ConversationId, conversationId, StringComparison.Ordinal)));
+        }
+    }
+
+    /// <inheritdoc/>
     public Task CreateAsync(ConversationSession session, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(session);

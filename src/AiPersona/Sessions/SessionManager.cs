@@ -66,6 +66,14 @@ internal sealed class SessionManager : ISessionManager
             var continued = latest is not null && (conversationId is null || string.Equals(latest.ConversationId, conversationId, StringComparison.Ordinal))
                 ? latest
                 : null;
+
+            // A user returning to a conversation they left for another (two tabs, a chat list) resends its history too. A
+            // request of one message is a new conversation's first (or a client that sends only the new message): no history
+            // to look up, so starting a conversation costs no search through the user's sessions.
+            if (continued is null && conversationId is not null && request.Count > 1)
+            {
+                continued = await _store.GetLatestSessionOfConversationAsync(userId, conversationId, cancellationToken).ConfigureAwait(false);
+            }
             var added = continued is null ? request : SessionMessages.Unseen(continued.Messages, request);
             added.AddRange(response);
 

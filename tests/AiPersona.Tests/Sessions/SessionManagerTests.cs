@@ -24,6 +24,25 @@ public sealed class SessionManagerTests
     public SessionManagerTests() => _manager = new SessionManager(_store, TestOptions.Create(o => o.SessionIdleTimeout = TimeSpan.FromMinutes(30)), _time);
 
     [Fact]
+    public async Task ReturningToAnEarlierConversation_StoresOnlyItsNewMessages()
+    {
+        // Two chats of one user (two tabs, or a chat list): A, then B, then back to A with A's whole history resent.
+        List<ChatMessage> a = [User("Plan a trip to Porto")];
+        await _manager.RecordTurnAsync("u", "A", a, [Assistant("When do you travel?")]);
+        await _manager.RecordTurnAsync("u", "B", [User("Fix my CV")], [Assistant("Send it over")]);
+        a.Add(Assistant("When do you travel?"));
+        a.Add(User("In May"));
+
+        var result = await _manager.RecordTurnAsync("u", "A", a, [Assistant("May is lovely there")]);
+
+        Assert.Equal(2, result.AddedMessageCount);
+        var sessions = await _manager.GetSessionsAsync("u");
+        var all = sessions.SelectMany(s => s.Messages).Select(m => m.Text).ToList();
+        Assert.Single(all, t => t == "Plan a trip to Porto");
+        Assert.Single(all, t => t == "When do you travel?");
+    }
+
+    [Fact]
     public async Task ATurnWithNothingToStore_StartsNoSession()
     {
         // Only the app's system prompt, and an empty reply (a stream that brought no text): there is no conversation yet.

@@ -164,6 +164,40 @@ public abstract class SessionStoreConformanceTests
     }
 
     [Fact]
+    public async Task GetLatestOfConversation_IsTheNewestSessionOfThatConversation_InAnyState_WithItsMessages()
+    {
+        var user = NewUser();
+        var other = NewUser();
+        string[] ids = [NewSessionId(T0), NewSessionId(T0.AddHours(1)), NewSessionId(T0.AddHours(2)), NewSessionId(T0.AddHours(3))];
+        string[] conversations = ["trip", "trip", "cv", "trip-2"];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            await Store.CreateAsync(Open(ids[i], user, T0.AddHours(i), $"session {i}") with { ConversationId = conversations[i] });
+        }
+
+        await Store.CreateAsync(Open(NewSessionId(T0.AddHours(4)), other, T0.AddHours(4), "someone else's trip") with { ConversationId = "trip" });
+        await Store.MarkLearnedAsync(user, [ids[0], ids[1]], T0.AddHours(5));
+
+        // The newer of the two "trip" sessions, learned by now; not the other user's, nor "trip-2".
+        var trip = await Store.GetLatestSessionOfConversationAsync(user, "trip");
+        Assert.NotNull(trip);
+        Assert.Equal((ids[1], SessionState.Learned, "trip"), (trip.Id, trip.State, trip.ConversationId));
+        Assert.Equal(["session 1"], trip.Messages.Select(m => m.Text));
+
+        var cv = await Store.GetLatestSessionOfConversationAsync(user, "cv");
+        Assert.Equal((ids[2], SessionState.Completed), (cv!.Id, cv.State));
+        Assert.Equal(SessionState.Open, (await Store.GetLatestSessionOfConversationAsync(user, "trip-2"))!.State);
+        Assert.Null(await Store.GetLatestSessionOfConversationAsync(user, "TRIP")); // ordinal
+        Assert.Null(await Store.GetLatestSessionOfConversationAsync(user, "unknown"));
+        Assert.Null(await Store.GetLatestSessionOfConversationAsync(NewUser(), "trip"));
+
+        // A conversation a service keeps moves on under the id each response hands back: found under its latest id.
+        await Store.AppendMessagesAsync(user, ids[3], [new SessionMessage("assistant", "ok", T0.AddHours(6))], T0.AddHours(6), conversationId: "trip-3");
+        Assert.Equal(ids[3], (await Store.GetLatestSessionOfConversationAsync(user, "trip-3"))!.Id);
+        Assert.Null(await Store.GetLatestSessionOfConversationAsync(user, "trip-2"));
+    }
+
+    [Fact]
     public async Task DeleteUser_RemovesOnlyThatUsersSessions()
     {
         var user = NewUser();
