@@ -26,7 +26,8 @@ public interface ISessionManager
     /// <returns>How many completed sessions of the user are pending.</returns>
     Task<int> BeginTurnAsync(string userId, string? conversationId, CancellationToken cancellationToken = default);
 
-    /// <summary>Records one chat turn. Callers may resend the whole conversation: each message is stored once.</summary>
+    /// <summary>Records one chat turn. Callers may resend the whole conversation (or a window of its latest messages, or
+    /// the conversation as it stands after a regenerated reply or an edited message): each message is stored once.</summary>
     /// <param name="userId">The user.</param>
     /// <param name="conversationId">The request's conversation id (<see cref="ChatOptions.ConversationId"/>), or
     /// <see langword="null"/>.</param>

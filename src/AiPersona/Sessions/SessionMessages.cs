@@ -36,7 +36,9 @@ internal static class SessionMessages
     /// Clients resend the whole conversation (or a sliding window of it) on every call: the longest prefix of the request
     /// that lines up with the tail of the stored session, and still leaves a message after it, is dropped; a request that
     /// lines up as a whole brings nothing new. (Trying the whole request first would swallow a user repeating their last
-    /// message after a reply that was empty, so not stored.) Checked over generated conversations in SessionMessagesTests.
+    /// message after a reply that was empty, so not stored.) A request that does not line up may follow an earlier version
+    /// of the session, after a regenerated reply or an edited message (see <see cref="AfterAReplacement"/>). Checked over
+    /// generated conversations in SessionMessagesTests.
     /// </summary>
     public static List<SessionMessage> Unseen(IReadOnlyList<SessionMessage> stored, List<SessionMessage> incoming)
     {
@@ -55,7 +57,36 @@ internal static class SessionMessages
             }
         }
 
-        return LinesUp(stored, incoming, incoming.Count) ? [] : incoming;
+        return LinesUp(stored, incoming, incoming.Count) ? [] : AfterAReplacement(stored, incoming);
+    }
+
+    // A regenerated reply or an edited message: the client resends the conversation as it shows it now, while the stored
+    // session also holds the replies and messages that were replaced, so the request no longer ends the way the session
+    // does. The part of the request that follows the session's messages in order, skipping replaced ones, for two or more
+    // messages, was said before; what comes after it is new (an edited message, the user's next message; nothing, for a
+    // regenerated reply). Messages in front of that part belong to earlier sessions. A request that follows the session
+    // nowhere is new as a whole, and so is a request of one message, which is taken at its word.
+    private static List<SessionMessage> AfterAReplacement(IReadOnlyList<SessionMessage> stored, List<SessionMessage> incoming)
+    {
+        var followedUntil = -1;
+        for (var start = 0; start < incoming.Count - 1; start++)
+        {
+            var next = start;
+            for (var at = 0; next < incoming.Count && at < stored.Count; at++)
+            {
+                if (SameMessage(stored[at], incoming[next]))
+                {
+                    next++;
+                }
+            }
+
+            if (next - start >= 2)
+            {
+                followedUntil = Math.Max(followedUntil, next);
+            }
+        }
+
+        return followedUntil < 0 ? incoming : incoming.GetRange(followedUntil, incoming.Count - followedUntil);
     }
 
     // Whether incoming[..end] ends with the stored session's last messages (all of them, or as many as incoming[..end] holds).

@@ -43,6 +43,27 @@ public sealed class SessionManagerTests
     }
 
     [Fact]
+    public async Task ARegeneratedReplyAndAnEditedMessage_StoreOnlyWhatIsNew()
+    {
+        List<ChatMessage> shown = [User("I need a laptop")];
+        await _manager.RecordTurnAsync("u", "c1", shown, [Assistant("What budget?")]);
+        shown.AddRange([Assistant("What budget?"), User("Under 1000 euros")]);
+        await _manager.RecordTurnAsync("u", "c1", shown, [Assistant("Here are three options")]);
+
+        // "Regenerate": the same conversation up to the user's last message.
+        var regenerated = await _manager.RecordTurnAsync("u", "c1", shown, [Assistant("Here are two options")]);
+        // "Edit": the user's last message changed; the conversation shown ends there.
+        shown[^1] = User("Under 800 euros");
+        var edited = await _manager.RecordTurnAsync("u", "c1", shown, [Assistant("Here is one option")]);
+
+        Assert.Equal((1, 2), (regenerated.AddedMessageCount, edited.AddedMessageCount));
+        var session = Assert.Single(await _manager.GetSessionsAsync("u"));
+        Assert.Equal(
+            ["I need a laptop", "What budget?", "Under 1000 euros", "Here are three options", "Here are two options", "Under 800 euros", "Here is one option"],
+            session.Messages.Select(m => m.Text));
+    }
+
+    [Fact]
     public async Task ATurnWithNothingToStore_StartsNoSession()
     {
         // Only the app's system prompt, and an empty reply (a stream that brought no text): there is no conversation yet.

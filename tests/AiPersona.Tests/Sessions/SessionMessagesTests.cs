@@ -51,6 +51,110 @@ public sealed class SessionMessagesTests
         }
     }
 
+    /// <summary>
+    /// A chat app whose user may, at any turn, send a new message, ask for another reply to their last message, or edit
+    /// one of their earlier messages (the conversation shown then ends at the edited message). The client resends the
+    /// conversation as it shows it, perhaps after messages of an earlier session. Every message text is unique, so what
+    /// must be stored is exact: each message the first time it is said, in the order said, and nothing twice. Not
+    /// generated here, as the request then has at most one message in common with the stored session: editing the first
+    /// message of a session that continues an earlier one (the earlier session's messages are stored again), and asking
+    /// for another first reply (the session's first message is stored again).
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(6)]
+    public void RegeneratedRepliesAndEditedMessages_AreStoredOnce_InTheOrderSaid(int maxEarlierMessages)
+    {
+        var random = new Random(11);
+        for (var conversation = 0; conversation < 2_000; conversation++)
+        {
+            var next = 0;
+            SessionMessage New(string role) => new(role, $"{role[0]}{next++}", At);
+            var shown = new List<SessionMessage>();
+            var earlier = random.Next(maxEarlierMessages + 1) / 2 * 2;
+            for (var i = 0; i < earlier; i++)
+            {
+                shown.Add(New(i % 2 == 0 ? "user" : "assistant"));
+            }
+
+            var stored = new List<SessionMessage>();
+            var said = new List<SessionMessage>();
+            var steps = new List<string>();
+            for (var turn = 0; turn < 10; turn++)
+            {
+                var firstEditable = earlier == 0 ? 0 : earlier + 1;
+                var userTurns = Enumerable.Range(firstEditable, Math.Max(0, shown.Count - firstEditable)).Where(i => shown[i].Role == "user").ToList();
+                List<int> actions = [0, .. shown.Count - earlier >= 4 ? [1] : Array.Empty<int>(), .. userTurns.Count > 0 ? [2] : Array.Empty<int>()];
+                var action = actions[random.Next(actions.Count)];
+                if (action == 0)
+                {
+                    var message = New("user");
+                    shown.Add(message);
+                    said.Add(message);
+                    steps.Add("new");
+                }
+                else if (action == 1)
+                {
+                    shown.RemoveAt(shown.Count - 1); // the reply to the last user message is replaced
+                    steps.Add("regenerate");
+                }
+                else
+                {
+                    var edited = userTurns[random.Next(userTurns.Count)];
+                    shown.RemoveRange(edited, shown.Count - edited);
+                    var message = New("user");
+                    shown.Add(message);
+                    said.Add(message);
+                    steps.Add($"edit {edited}");
+                }
+
+                stored.AddRange(SessionMessages.Unseen(stored.Count == 0 ? shown.Take(earlier).ToList() : stored, [.. shown]));
+                var reply = New("assistant");
+                shown.Add(reply);
+                said.Add(reply);
+                stored.Add(reply);
+
+                Assert.True(
+                    stored.Select(Key).SequenceEqual(said.Select(Key)),
+                    $"conversation {conversation}, steps [{string.Join(", ", steps)}]: said [{string.Join(", ", said.Select(Key))}], stored [{string.Join(", ", stored.Select(Key))}]");
+            }
+        }
+    }
+
+    [Fact]
+    public void ARegeneratedReply_StoresOnlyTheNewReply_AndTheConversationGoesOnFromIt()
+    {
+        // The client shows [u1, a1, u2, a2]; the user asks for another reply to u2: the request ends at u2.
+        List<SessionMessage> stored = [new("user", "u1", At), new("assistant", "a1", At), new("user", "u2", At), new("assistant", "a2", At)];
+
+        Assert.Empty(SessionMessages.Unseen(stored, [new("user", "u1", At), new("assistant", "a1", At), new("user", "u2", At)]));
+
+        stored.Add(new("assistant", "a2 again", At));
+        var next = SessionMessages.Unseen(stored, [new("user", "u1", At), new("assistant", "a1", At), new("user", "u2", At), new("assistant", "a2 again", At), new("user", "u3", At)]);
+        Assert.Equal(["u3"], next.Select(Key));
+    }
+
+    [Fact]
+    public void AnEditedMessage_IsStored_WithoutTheHistoryBeforeIt()
+    {
+        List<SessionMessage> stored = [new("user", "u1", At), new("assistant", "a1", At), new("user", "u2", At), new("assistant", "a2", At)];
+
+        var edited = SessionMessages.Unseen(stored, [new("user", "u1", At), new("assistant", "a1", At), new("user", "u2 edited", At)]);
+
+        Assert.Equal(["u2 edited"], edited.Select(Key));
+    }
+
+    [Fact]
+    public void ARequestSharingASingleMessageWithTheSession_IsNewAsAWhole()
+    {
+        // Another conversation (a client without conversation ids, back in an older chat) that happens to contain the
+        // session's "Noted.": one message in common is no evidence that what precedes it was said in this session.
+        List<SessionMessage> stored = [new("user", "I like tea", At), new("assistant", "Noted.", At)];
+        List<SessionMessage> incoming = [new("user", "Book me a table for two", At), new("assistant", "Noted.", At), new("user", "At eight", At)];
+
+        Assert.Equal(incoming.Select(Key), SessionMessages.Unseen(stored, incoming).Select(Key));
+    }
+
     [Fact]
     public void ARequestThatBringsNothingNew_AddsNothing()
     {
