@@ -168,8 +168,10 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
     /// a <see cref="FieldPolicy.NeverStore"/> field is refused. Each changed field gets a revision with the edit's reason.</para>
     /// <para>A concurrent change (a persona update saving at the same moment) is re-read and the edits applied again, up to
     /// <see cref="AiPersonaOptions.MaxSaveAttempts"/> times; a persona update that was running meanwhile drops its own edits
-    /// of the fields changed here, so the application's values win either way. Other app instances sharing the store see
-    /// the change once their cached copy is older than <see cref="AiPersonaOptions.PersonaCacheDuration"/>.</para>
+    /// of the fields changed here, so the application's values win either way. Nor do later persona updates overrule an
+    /// edit that cites no session (the user's own correction) with sessions that ended before it: see
+    /// <see cref="Persona.CorrectedAt"/>. Other app instances sharing the store see the change once their cached copy is
+    /// older than <see cref="AiPersonaOptions.PersonaCacheDuration"/>.</para>
     /// </remarks>
     /// <param name="userId">The user.</param>
     /// <param name="edits">The edits, applied in order.</param>
@@ -213,8 +215,9 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
     /// <remarks>
     /// <para>A persona update of the user that is running is waited for first, as in <see cref="ForgetUserAsync"/>, so it
     /// cannot save the value again afterwards. The removal saves a new persona version and replaces the cached persona.</para>
-    /// <para>The sessions the value was learned from still hold what the user said, and a later update may learn the same
-    /// thing from new sessions. The returned session ids are those sessions: pass them to <see cref="ForgetSessionAsync"/>
+    /// <para>Sessions that ended before this call, pending ones included, are not learned from for this field again (see
+    /// <see cref="Persona.CorrectedAt"/>); a later update may learn it again from what the user says afterwards. The
+    /// sessions the value was learned from still hold what the user said. The returned session ids are those sessions: pass them to <see cref="ForgetSessionAsync"/>
     /// to delete them too, and set the field's policy to <see cref="FieldPolicy.NeverStore"/> in the schema if it must
     /// never be learned again.</para>
     /// </remarks>

@@ -124,6 +124,7 @@ public sealed class PersonaUpdater : IDisposable
             string[] learnedFrom = [.. pending.Select(static s => s.Id)];
             var sessionIds = learnedFrom.ToHashSet(StringComparer.Ordinal);
             var (accepted, rejected) = PersonaEditValidator.Validate(optimization.Edits, options.Schema, sessionIds, options.MaxValueLength, persona);
+            rejected.AddRange(DropOverruled(accepted, persona, pending));
             ReportRejected(userId, userHash, rejected);
             accepted.AddRange(NeverStoreRemovals(persona, options.Schema));
 
@@ -271,6 +272,19 @@ public sealed class PersonaUpdater : IDisposable
             .Concat(persona.LastLearnedSessionIds)
             .Where(pendingIds.Contains)
             .ToHashSet(StringComparer.Ordinal);
+    }
+
+    // The user corrected the field (or had it forgotten) after every session the edit rests on: those sessions hold what
+    // the user corrected, so they do not overrule it. A session active after the correction may.
+    private static List<RejectedPersonaEdit> DropOverruled(List<PersonaEdit> accepted, Persona persona, IReadOnlyList<ConversationSession> sessions)
+    {
+        var lastActivity = sessions.ToDictionary(static s => s.Id, static s => s.LastActivityAt, StringComparer.Ordinal);
+        var overruled = accepted
+            .Where(e => persona.GetCorrectedAt(e.Section, e.Field) is { } correctedAt
+                && (e.SourceSessionIds ?? []).All(id => lastActivity.TryGetValue(id, out var at) && at <= correctedAt))
+            .ToList();
+        accepted.RemoveAll(overruled.Contains);
+        return [.. overruled.Select(static e => new RejectedPersonaEdit(e, "the application changed the field after the sessions the edit rests on (the user's own correction)"))];
     }
 
     private static bool SameValue(Persona before, Persona after, string section, string field)

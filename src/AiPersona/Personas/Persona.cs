@@ -12,6 +12,9 @@ public sealed class Persona
     private static readonly IReadOnlyDictionary<string, PersonaValue> EmptySection =
         new Dictionary<string, PersonaValue>(StringComparer.OrdinalIgnoreCase);
 
+    private static readonly IReadOnlyDictionary<string, DateTimeOffset> NoCorrections =
+        new Dictionary<string, DateTimeOffset>(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Initializes a new instance of the <see cref="Persona"/> class.</summary>
     /// <param name="userId">The user the persona belongs to.</param>
     /// <param name="version">The version; 0 for a persona that was never saved.</param>
@@ -19,13 +22,16 @@ public sealed class Persona
     /// <param name="sections">Sections → fields → values.</param>
     /// <param name="lastLearnedSessionIds">The sessions the latest persona update learned from; none when
     /// <see langword="null"/>.</param>
+    /// <param name="correctedAt">Sections → fields → when the application last changed the field; none when
+    /// <see langword="null"/>.</param>
     [JsonConstructor]
     public Persona(
         string userId,
         long version,
         DateTimeOffset updatedAt,
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, PersonaValue>>? sections,
-        IReadOnlyList<string>? lastLearnedSessionIds = null)
+        IReadOnlyList<string>? lastLearnedSessionIds = null,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, DateTimeOffset>>? correctedAt = null)
     {
         UserIds.ThrowIfInvalid(userId);
         ArgumentOutOfRangeException.ThrowIfNegative(version);
@@ -34,6 +40,7 @@ public sealed class Persona
         UpdatedAt = updatedAt;
         Sections = Normalize(sections);
         LastLearnedSessionIds = lastLearnedSessionIds is null ? [] : [.. lastLearnedSessionIds];
+        CorrectedAt = Normalize(correctedAt, NoCorrections, nameof(correctedAt), static _ => { });
     }
 
     /// <summary>Gets the user the persona belongs to.</summary>
@@ -53,6 +60,12 @@ public sealed class Persona
     /// failed) are recognised by the next update and not learned again. Application edits keep them as they are.</summary>
     public IReadOnlyList<string> LastLearnedSessionIds { get; }
 
+    /// <summary>Gets when the application last changed each field it changed, by sections → fields: an edit that cites no
+    /// session is the application's (the user's own correction through <see cref="PersonalizedChatClient.EditPersonaAsync"/>,
+    /// a field forgotten with <see cref="PersonalizedChatClient.ForgetFieldAsync"/>). A persona update does not overrule
+    /// such a change with sessions that ended before it: what the user said then is what they corrected.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, DateTimeOffset>> CorrectedAt { get; }
+
     /// <summary>Gets a value indicating whether the persona holds no field.</summary>
     [JsonIgnore]
     public bool IsEmpty => Sections.Values.All(static s => s.Count == 0);
@@ -68,6 +81,13 @@ public sealed class Persona
     /// <returns>The value, or <see langword="null"/> when the field is not set.</returns>
     public PersonaValue? GetValue(string section, string field)
         => Sections.TryGetValue(section, out var fields) && fields.TryGetValue(field, out var value) ? value : null;
+
+    /// <summary>Gets when the application last changed a field (see <see cref="CorrectedAt"/>).</summary>
+    /// <param name="section">The section name.</param>
+    /// <param name="field">The field name.</param>
+    /// <returns>The time, or <see langword="null"/> when the application never changed the field.</returns>
+    public DateTimeOffset? GetCorrectedAt(string section, string field)
+        => CorrectedAt.TryGetValue(section, out var fields) && fields.TryGetValue(field, out var at) ? at : null;
 
     /// <summary>Applies edits and describes the result as a change that can be saved.</summary>
     /// <remarks>
@@ -86,6 +106,22 @@ public sealed class Persona
             static s => new Dictionary<string, PersonaValue>(s.Value, StringComparer.OrdinalIgnoreCase),
             StringComparer.OrdinalIgnoreCase);
         var revisions = new List<PersonaRevision>();
+        var corrected = CorrectedAt.ToDictionary(
+            static s => s.Key,
+            static s => new Dictionary<string, DateTimeOffset>(s.Value, StringComparer.OrdinalIgnoreCase),
+            StringComparer.OrdinalIgnoreCase);
+        void MarkIfCorrection(PersonaEdit edit, IReadOnlyList<string> sources)
+        {
+            if (sources.Count == 0)
+            {
+                if (!corrected.TryGetValue(edit.Section, out var fields))
+                {
+                    corrected[edit.Section] = fields = new Dictionary<string, DateTimeOffset>(StringComparer.OrdinalIgnoreCase);
+                }
+
+                fields[edit.Field] = now;
+            }
+        }
 
         foreach (var edit in edits)
         {
@@ -111,6 +147,7 @@ public sealed class Persona
 
                 fields.Remove(edit.Field);
                 revisions.Add(new PersonaRevision(newVersion, edit.Section, edit.Field, old.Value, null, edit.Reason, sources, now));
+                MarkIfCorrection(edit, sources);
                 continue;
             }
 
@@ -126,6 +163,7 @@ public sealed class Persona
 
             fields[edit.Field] = new PersonaValue(edit.Value, now, sources, edit.Reason);
             revisions.Add(new PersonaRevision(newVersion, edit.Section, edit.Field, old?.Value, edit.Value, edit.Reason, sources, now));
+            MarkIfCorrection(edit, sources);
         }
 
         var updated = new Persona(
@@ -133,17 +171,26 @@ public sealed class Persona
             newVersion,
             now,
             sections.ToDictionary(static s => s.Key, static s => (IReadOnlyDictionary<string, PersonaValue>)s.Value, StringComparer.OrdinalIgnoreCase),
-            LastLearnedSessionIds);
+            LastLearnedSessionIds,
+            corrected.ToDictionary(static s => s.Key, static s => (IReadOnlyDictionary<string, DateTimeOffset>)s.Value, StringComparer.OrdinalIgnoreCase));
         return new PersonaChange(Version, updated, revisions);
     }
 
     /// <summary>The same persona, recording the sessions an update learned it from.</summary>
-    internal Persona WithLastLearnedSessions(IReadOnlyList<string> sessionIds) => new(UserId, Version, UpdatedAt, Sections, sessionIds);
+    internal Persona WithLastLearnedSessions(IReadOnlyList<string> sessionIds) => new(UserId, Version, UpdatedAt, Sections, sessionIds, CorrectedAt);
 
     private static Dictionary<string, IReadOnlyDictionary<string, PersonaValue>> Normalize(
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, PersonaValue>>? sections)
+        => Normalize(sections, EmptySection, nameof(sections), static value => ArgumentNullException.ThrowIfNull(value, nameof(sections)));
+
+    // Sections → fields with case-insensitive names, empty sections left out.
+    private static Dictionary<string, IReadOnlyDictionary<string, T>> Normalize<T>(
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, T>>? sections,
+        IReadOnlyDictionary<string, T> empty,
+        string parameterName,
+        Action<T> checkValue)
     {
-        var result = new Dictionary<string, IReadOnlyDictionary<string, PersonaValue>>(StringComparer.OrdinalIgnoreCase);
+        var result = new Dictionary<string, IReadOnlyDictionary<string, T>>(StringComparer.OrdinalIgnoreCase);
         if (sections is null)
         {
             return result;
@@ -151,12 +198,12 @@ public sealed class Persona
 
         foreach (var (name, fields) in sections)
         {
-            ArgumentException.ThrowIfNullOrWhiteSpace(name, nameof(sections));
-            var copy = new Dictionary<string, PersonaValue>(StringComparer.OrdinalIgnoreCase);
-            foreach (var (field, value) in fields ?? EmptySection)
+            ArgumentException.ThrowIfNullOrWhiteSpace(name, parameterName);
+            var copy = new Dictionary<string, T>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (field, value) in fields ?? empty)
             {
-                ArgumentException.ThrowIfNullOrWhiteSpace(field, nameof(sections));
-                ArgumentNullException.ThrowIfNull(value, nameof(sections));
+                ArgumentException.ThrowIfNullOrWhiteSpace(field, parameterName);
+                checkValue(value);
                 copy[field] = value;
             }
 

@@ -892,6 +892,36 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task AForgottenField_IsNotLearnedAgainFromSessionsThatEndedBeforeTheUserAskedToForgetIt()
+    {
+        var client = Build(PersonaUpdateMode.Inline);
+        for (var s = 1; s <= 6; s++)
+        {
+            await ChatAsync(client, false, "ana", $"c{s}", $"I like thing{s}");
+            _time.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        var store = _services!.GetRequiredService<IPersonaStore>();
+        Assert.Equal("thing1, thing2, thing3", (await store.GetAsync("ana")).GetValue("personality", "values_and_interests")!.Value);
+        await client.GetService<PersonalizedChatClient>()!.ForgetFieldAsync("ana", "personality", "values_and_interests");
+        _time.Advance(TimeSpan.FromMinutes(1));
+
+        // c4–c6, said before she asked, are learned now: what they say about her interests is what she asked to forget.
+        await ChatAsync(client, false, "ana", "c7", "Hello again");
+        Assert.Equal(2, _optimizerModel.Calls.Count);
+        Assert.Null((await store.GetAsync("ana")).GetValue("personality", "values_and_interests"));
+        Assert.Empty(await _services!.GetRequiredService<ISessionManager>().GetPendingSessionsAsync("ana"));
+
+        // What she says afterwards is learned as usual.
+        for (var s = 8; s <= 10; s++)
+        {
+            await ChatAsync(client, false, "ana", $"c{s}", $"I like thing{s}");
+        }
+
+        Assert.Equal("thing8, thing9", (await store.GetAsync("ana")).GetValue("personality", "values_and_interests")!.Value);
+    }
+
+    [Fact]
     public async Task ForgetUser_WhenTheUpdateLockIsNeverFreed_DeletesAnywayAfterTheOptimizerTimeoutAndGrace_AndWarns()
     {
         var logs = new FakeLogCollector();

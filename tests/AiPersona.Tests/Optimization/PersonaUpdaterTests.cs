@@ -426,6 +426,41 @@ public sealed class PersonaUpdaterTests : IDisposable
     }
 
     [Fact]
+    public async Task TheUsersOwnCorrection_IsNotOverruledBySessionsThatEndedBeforeIt_ButMayBeByLaterOnes()
+    {
+        var before = await CompleteSessionsAsync(3);
+        _time.Advance(TimeSpan.FromHours(1));
+        var learned = (await _store.SaveAsync((await _store.GetAsync(UserId)).ApplyEdits(
+            [PersonaEdit.Set("demographics", "name", "Anna", "r", "s0"), PersonaEdit.Set("demographics", "career", "nurse", "r", "s0")], _time.GetUtcNow())));
+        await _store.SaveAsync(learned.ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana", "the user corrected it"), PersonaEdit.Remove("demographics", "career")], _time.GetUtcNow()));
+        _time.Advance(TimeSpan.FromHours(1));
+        var after = await CompleteSessionsAsync(3);
+        var optimizer = new Mock<IPersonaOptimizer>();
+        optimizer.Setup(o => o.OptimizeAsync(It.IsAny<PersonaOptimizationRequest>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((PersonaOptimizationRequest r, CancellationToken _) => PersonaOptimizationResult.Success(
+                r.Sessions[0].Id == before[0]
+                    ? [PersonaEdit.Set("demographics", "name", "Anna", "introduced herself", before[0]), PersonaEdit.Set("demographics", "career", "nurse", "r", before[1]), PersonaEdit.Set("demographics", "age", "34", "r", before[2])]
+                    : [PersonaEdit.Set("demographics", "career", "teacher", "r", after[0])]));
+        using var updater = CreateUpdater(optimizer.Object);
+
+        var first = await updater.UpdateAsync(UserId);
+
+        // The sessions from before the correction still say "Anna" and "nurse": the user's correction stands.
+        Assert.Equal(PersonaUpdateStatus.Applied, first.Status);
+        var persona = await _store.GetAsync(UserId);
+        Assert.Equal("Ana", persona.GetValue("demographics", "name")!.Value);
+        Assert.Null(persona.GetValue("demographics", "career"));
+        Assert.Equal("34", persona.GetValue("demographics", "age")!.Value);
+        Assert.Equal(2, first.RejectedEdits.Count(r => r.Reason.Contains("user's own correction", StringComparison.Ordinal)));
+        Assert.DoesNotContain(await _sessions.GetPendingSessionsAsync(UserId), s => before.Contains(s.Id)); // learned
+
+        // A session after the correction is new evidence.
+        var second = await updater.UpdateAsync(UserId);
+        Assert.Equal(PersonaUpdateStatus.Applied, second.Status);
+        Assert.Equal("teacher", (await _store.GetAsync(UserId)).GetValue("demographics", "career")!.Value);
+    }
+
+    [Fact]
     public async Task LogsAboveTrace_NeverContainTheUserIdOrPersonaValues()
     {
         var ids = await CompleteSessionsAsync(3);

@@ -97,6 +97,31 @@ public class PersonaTests
     }
 
     [Fact]
+    public void EditsCitingNoSession_AreRecordedAsTheApplicationsCorrections_AndKeptThroughLaterEdits()
+    {
+        var learned = Persona.CreateEmpty("u1").ApplyEdits(
+            [PersonaEdit.Set("demographics", "name", "Anna", "introduced herself", "s1"), PersonaEdit.Set("demographics", "age", "34", "r", "s1")], Now).Updated;
+        Assert.Empty(learned.CorrectedAt);
+
+        var later = Now.AddDays(1);
+        var corrected = learned.ApplyEdits(
+            [PersonaEdit.Set("demographics", "name", "Ana", "the user corrected it"), PersonaEdit.Remove("demographics", "age"), PersonaEdit.Set("demographics", "gender", "female", "unchanged below", "s2")],
+            later).Updated;
+        Assert.Equal((DateTimeOffset?)later, corrected.GetCorrectedAt("DEMOGRAPHICS", "Name"));
+        Assert.Equal((DateTimeOffset?)later, corrected.GetCorrectedAt("demographics", "age")); // forgotten: no value, still recorded
+        Assert.Null(corrected.GetCorrectedAt("demographics", "gender"));
+
+        // An edit that changes nothing is no correction; the optimizer's edits keep the recorded ones.
+        var next = corrected.ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana"), PersonaEdit.Set("demographics", "career", "nurse", "r", "s3")], later.AddDays(1)).Updated;
+        Assert.Equal((DateTimeOffset?)later, next.GetCorrectedAt("demographics", "name"));
+        Assert.Null(next.GetCorrectedAt("demographics", "career"));
+
+        var back = JsonSerializer.Deserialize(JsonSerializer.Serialize(next, AiPersonaJsonContext.Default.Persona), AiPersonaJsonContext.Default.Persona)!;
+        Assert.Equal((DateTimeOffset?)later, back.GetCorrectedAt("demographics", "age"));
+        Assert.Equal((DateTimeOffset?)later, back.WithLastLearnedSessions(["s3"]).GetCorrectedAt("demographics", "name"));
+    }
+
+    [Fact]
     public void ADocumentWrittenBeforeLastLearnedSessionIdsExisted_ReadsWithNone_AndEditsKeepThem()
     {
         const string Stored = """{"userId":"u1","version":2,"updatedAt":"2026-03-01T12:00:00+00:00","sections":{"demographics":{"name":{"value":"Ana","setAt":"2026-03-01T12:00:00+00:00","sourceSessionIds":["s1"]}}}}""";
@@ -105,6 +130,7 @@ public class PersonaTests
 
         Assert.Equal((2L, "Ana"), (read.Version, read.GetValue("demographics", "name")!.Value));
         Assert.Empty(read.LastLearnedSessionIds);
+        Assert.Empty(read.CorrectedAt);
         var learned = read.WithLastLearnedSessions(["s7", "s8"]);
         Assert.Equal(["s7", "s8"], learned.ApplyEdits([PersonaEdit.Set("demographics", "age", "34")], Now).Updated.LastLearnedSessionIds);
     }

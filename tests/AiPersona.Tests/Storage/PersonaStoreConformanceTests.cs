@@ -41,7 +41,8 @@ public abstract class PersonaStoreConformanceTests
     public async Task Save_ThenGet_RoundTrips()
     {
         var user = NewUser();
-        var change = Persona.CreateEmpty(user).ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana", "said so", "s1")], Now);
+        var change = Persona.CreateEmpty(user).ApplyEdits(
+            [PersonaEdit.Set("demographics", "name", "Ana", "said so", "s1"), PersonaEdit.Set("demographics", "age", "34", "the user's own correction")], Now);
         change = change with { Updated = change.Updated.WithLastLearnedSessions(["s1", "s2"]) };
 
         var saved = await Store.SaveAsync(change);
@@ -54,6 +55,8 @@ public abstract class PersonaStoreConformanceTests
         Assert.Equal(("Ana", "said so", Now), (value.Value, value.Reason!, value.SetAt));
         Assert.Equal(["s1"], value.SourceSessionIds);
         Assert.Equal(["s1", "s2"], read.LastLearnedSessionIds);
+        Assert.Equal((DateTimeOffset?)Now, read.GetCorrectedAt("demographics", "age"));
+        Assert.Null(read.GetCorrectedAt("demographics", "name"));
     }
 
     [Fact]
