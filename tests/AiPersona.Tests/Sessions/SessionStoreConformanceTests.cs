@@ -195,6 +195,10 @@ public abstract class SessionStoreConformanceTests
         await Store.AppendMessagesAsync(user, ids[3], [new SessionMessage("assistant", "ok", T0.AddHours(6))], T0.AddHours(6), conversationId: "trip-3");
         Assert.Equal(ids[3], (await Store.GetLatestSessionOfConversationAsync(user, "trip-3"))!.Id);
         Assert.Null(await Store.GetLatestSessionOfConversationAsync(user, "trip-2"));
+
+        await Assert.ThrowsAsync<ArgumentNullException>(() => Store.GetLatestSessionOfConversationAsync(user, null!));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.GetLatestSessionOfConversationAsync(" ", "trip"));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.GetLatestSessionOfConversationAsync("user\uD800", "trip"));
     }
 
     [Fact]
