@@ -9,6 +9,7 @@ namespace AiPersona;
 internal sealed class OptimizerPrompt
 {
     private const int MinSessionBudget = 200;
+    private const int MinPartialLength = 40;
 
     private const string Instructions = """
         You maintain a persona: a small profile of one user that a personal assistant reads before every answer.
@@ -125,27 +126,56 @@ internal sealed class OptimizerPrompt
     private static int TranscriptLength(ConversationSession session)
         => session.Messages.Sum(static m => m.Role.Length + 2 + m.Text.Length);
 
+    // A session longer than its budget keeps its start and its end (where a user often says what changed), each within
+    // half the budget, with a note in between of how many messages were left out or cut. A message that does not fit is
+    // cut inside it (when more than a few characters of room are left) rather than left out.
     private static void AppendTranscript(StringBuilder text, ConversationSession session, int budget)
     {
-        var used = 0;
-        for (var i = 0; i < session.Messages.Count; i++)
+        var lines = session.Messages.Select(static m => $"{m.Role}: {m.Text}").ToList();
+        if (lines.Sum(static l => l.Length) <= budget)
         {
-            var message = session.Messages[i];
-            var remaining = budget - used;
-            var line = $"{message.Role}: {message.Text}";
-            if (line.Length > remaining)
+            foreach (var line in lines)
             {
-                if (remaining > 40)
-                {
-                    text.Append(line.AsSpan(0, remaining)).AppendLine("…");
-                }
-
-                text.Append("[… ").Append(session.Messages.Count - i).AppendLine(" message(s) cut to fit the transcript budget]");
-                break;
+                text.AppendLine(line);
             }
 
+            text.AppendLine();
+            return;
+        }
+
+        var head = new List<string>();
+        var used = 0;
+        var first = 0;
+        for (; first < lines.Count && used + lines[first].Length <= budget / 2; first++)
+        {
+            head.Add(lines[first]);
+            used += lines[first].Length;
+        }
+
+        var tail = new List<string>();
+        var last = lines.Count - 1;
+        for (; last >= first && used + lines[last].Length <= budget; last--)
+        {
+            tail.Insert(0, lines[last]);
+            used += lines[last].Length;
+        }
+
+        // Nothing of the middle fits whole: the first message left out is shown in part, if there is room for it.
+        var partial = first <= last && budget - used > MinPartialLength ? string.Concat(lines[first].AsSpan(0, budget - used), "…") : null;
+        foreach (var line in head)
+        {
             text.AppendLine(line);
-            used += line.Length;
+        }
+
+        if (partial is not null)
+        {
+            text.AppendLine(partial);
+        }
+
+        text.Append("[… ").Append(last - first + 1).AppendLine(" message(s) cut to fit the transcript budget]");
+        foreach (var line in tail)
+        {
+            text.AppendLine(line);
         }
 
         text.AppendLine();

@@ -109,7 +109,7 @@ public sealed class LlmPersonaOptimizerTests
     }
 
     [Fact]
-    public async Task Transcripts_AreCutToTheBudget()
+    public async Task Transcripts_AreCutToTheBudget_KeepingEachSessionsStartAndEnd()
     {
         var longSession = TestData.CompletedSession("long", "u", [.. Enumerable.Range(0, 200).Select(i => $"message {i} " + new string('x', 200))]);
 
@@ -117,9 +117,13 @@ public sealed class LlmPersonaOptimizerTests
 
         var transcript = prompt[prompt.IndexOf("### S1", StringComparison.Ordinal)..];
         Assert.InRange(transcript.Length, 4_000, 5_300);
-        Assert.Contains("message 0 ", transcript, StringComparison.Ordinal);
-        Assert.DoesNotContain("message 199 ", transcript, StringComparison.Ordinal);
-        Assert.Contains("cut to fit the transcript budget", transcript, StringComparison.Ordinal);
+        var start = transcript.IndexOf(": message 0 ", StringComparison.Ordinal);
+        var cut = transcript.IndexOf("message(s) cut to fit the transcript budget]", StringComparison.Ordinal);
+        var end = transcript.IndexOf(": message 199 ", StringComparison.Ordinal);
+        Assert.True(start >= 0 && start < cut && cut < end, transcript); // where a user often says what changed
+        Assert.DoesNotContain(": message 100 ", transcript, StringComparison.Ordinal);
+        var left = int.Parse(System.Text.RegularExpressions.Regex.Match(transcript, @"\[… (\d+) message\(s\) cut").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(200, left + transcript.Split('\n').Count(l => l.StartsWith("user: message", StringComparison.Ordinal) && !l.EndsWith('…')));
     }
 
     [Fact]
@@ -190,11 +194,12 @@ public sealed class LlmPersonaOptimizerTests
         var prompt = await PromptSentAsync(24_000, shortSession, longSession);
 
         // 24,000 characters in all: the short session takes what it needs and the long one nearly all the rest, rather than
-        // half (which would end around message 55).
+        // half (which would keep about messages 0–27 and 173–199).
         var transcript = prompt[prompt.IndexOf("### S2", StringComparison.Ordinal)..];
         Assert.Contains("Call me Ana.", prompt, StringComparison.Ordinal);
-        Assert.Contains("message 100 ", transcript, StringComparison.Ordinal);
-        Assert.DoesNotContain("message 150 ", transcript, StringComparison.Ordinal);
+        Assert.Contains(": message 40 ", transcript, StringComparison.Ordinal);
+        Assert.Contains(": message 160 ", transcript, StringComparison.Ordinal);
+        Assert.DoesNotContain(": message 100 ", transcript, StringComparison.Ordinal);
         Assert.InRange(transcript.Length, 22_000, 24_500);
     }
 
