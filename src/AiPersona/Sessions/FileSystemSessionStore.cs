@@ -56,7 +56,18 @@ public sealed class FileSystemSessionStore : ISessionStore
                 .ToList();
             foreach (var (file, state) in files)
             {
-                var session = await ReadSessionAsync(userId, file, cancellationToken).ConfigureAwait(false);
+                ConversationSession? session;
+                try
+                {
+                    session = await ReadSessionAsync(userId, file, cancellationToken).ConfigureAwait(false);
+                }
+                catch (InvalidDataException)
+                {
+                    // A damaged file of some other session must not stop the turn being recorded; reading the user's
+                    // sessions for an update still reports it.
+                    continue;
+                }
+
                 if (session is not null && string.Equals(session.ConversationId, conversationId, StringComparison.Ordinal))
                 {
                     return session with { State = state };

@@ -59,6 +59,20 @@ public sealed class FileSystemSessionStoreTests : SessionStoreConformanceTests, 
     }
 
     [Fact]
+    public async Task ADamagedFileOfAnotherSession_DoesNotStopTheConversationLookup()
+    {
+        var (user, older, damagedId, newer) = (NewUser(), NewSessionId(T0), NewSessionId(T0.AddHours(1)), NewSessionId(T0.AddHours(2)));
+        await Store.CreateAsync(Open(older, user, T0, "trip") with { ConversationId = "trip" });
+        await Store.CreateAsync(Open(damagedId, user, T0.AddHours(1), "cv") with { ConversationId = "cv" });
+        await Store.CreateAsync(Open(newer, user, T0.AddHours(2), "other") with { ConversationId = "other" });
+        var file = Assert.Single(_root.AllFiles(), f => Path.GetFileName(f) == damagedId + ".json");
+        await File.WriteAllTextAsync(file, (await File.ReadAllTextAsync(file))[..30]);
+
+        Assert.Equal(older, (await Store.GetLatestSessionOfConversationAsync(user, "trip"))!.Id);
+        await Assert.ThrowsAsync<InvalidDataException>(() => Store.GetSessionsAsync(user)); // still reported where sessions are read for learning
+    }
+
+    [Fact]
     public async Task SessionIdsThatAreNotSafeFileNames_AreRefused()
         => await Assert.ThrowsAsync<ArgumentException>(() => Store.CreateAsync(Open("../evil", NewUser(), T0, "x")));
 
