@@ -217,9 +217,9 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
     /// cannot save the value again afterwards. The removal saves a new persona version and replaces the cached persona.</para>
     /// <para>Sessions that ended before this call, pending ones included, are not learned from for this field again (see
     /// <see cref="Persona.CorrectedAt"/>); a later update may learn it again from what the user says afterwards. The
-    /// sessions the value was learned from still hold what the user said. The returned session ids are those sessions: pass them to <see cref="ForgetSessionAsync"/>
-    /// to delete them too, and set the field's policy to <see cref="FieldPolicy.NeverStore"/> in the schema if it must
-    /// never be learned again.</para>
+    /// sessions the value was learned from still hold what the user said. The returned session ids are those sessions:
+    /// pass them to <see cref="ForgetSessionAsync"/> to delete them too, and set the field's policy to
+    /// <see cref="FieldPolicy.NeverStore"/> in the schema if it must never be learned again.</para>
     /// </remarks>
     /// <param name="userId">The user.</param>
     /// <param name="section">The section name.</param>
@@ -250,11 +250,11 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
     /// <summary>Deletes everything AiPersona holds about a user — persona, revision history and sessions — and drops the
     /// cached persona, so the next request carries nothing about them.</summary>
     /// <remarks>A persona update of the user that is running (in this process, or on another instance sharing the store)
-    /// is waited for, up to <see cref="AiPersonaOptions.OptimizerTimeout"/> plus 30 seconds (for the update's reads and writes
-    /// around its optimizer call), and the user's update lock is held while the
-    /// data is deleted, so no update can save a persona afterwards. Should the lock still be held after that wait (an
-    /// instance that died holding a lease), the data is deleted anyway and a warning is logged. Turns the user sends while
-    /// this runs may be recorded afresh.</remarks>
+    /// is waited for, up to <see cref="AiPersonaOptions.OptimizerTimeout"/> plus 30 seconds (for the update's reads and
+    /// writes around its optimizer call), and the user's update lock is held while the data is deleted, so no update can
+    /// save a persona afterwards. Should the lock still be held after that wait (an instance that died holding a lease),
+    /// the data is deleted anyway and a warning is logged. Turns the user sends while this runs may be recorded
+    /// afresh.</remarks>
     /// <param name="userId">The user.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>A task that completes when the data is gone.</returns>

@@ -25,8 +25,9 @@ public sealed class AiPersonaOptions
 
     /// <summary>Gets or sets the budget, in characters, for the session transcripts sent to the optimizer. It is shared
     /// among the sessions of an update: a short session takes what it needs and leaves the rest to the longer ones, which
-    /// keep their first and last messages (half the session's share each) with a note of how many were cut in between. Each session keeps at least 200 characters, so only a forced update of more than
-    /// budget / 200 sessions exceeds it.</summary>
+    /// keep their first and last messages (half the session's share each) with a note of how many were cut in between.
+    /// Each session keeps at least 200 characters, so only a forced update of more than budget / 200 sessions exceeds
+    /// it.</summary>
     /// <value>Defaults to 24,000 (roughly 6,000 tokens). Valid range: 1,000 to 1,000,000.</value>
     public int MaxTranscriptCharacters { get; set; } = 24_000;
 

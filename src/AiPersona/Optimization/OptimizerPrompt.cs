@@ -160,7 +160,13 @@ internal sealed class OptimizerPrompt
             used += lines[last].Length;
         }
 
-        // Nothing of the middle fits whole: the first message left out is shown in part, if there is room for it.
+        // What the end left: the messages after the start while they fit whole, then the next one in part, if there is room.
+        for (; first <= last && used + lines[first].Length <= budget; first++)
+        {
+            head.Add(lines[first]);
+            used += lines[first].Length;
+        }
+
         var partial = first <= last && budget - used > MinPartialLength ? string.Concat(lines[first].AsSpan(0, budget - used), "…") : null;
         foreach (var line in head)
         {

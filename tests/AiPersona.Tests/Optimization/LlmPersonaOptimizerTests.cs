@@ -126,6 +126,72 @@ public sealed class LlmPersonaOptimizerTests
         Assert.Equal(200, left + transcript.Split('\n').Count(l => l.StartsWith("user: message", StringComparison.Ordinal) && !l.EndsWith('…')));
     }
 
+    /// <summary>Sessions of random message lengths under random budgets (seeded): every transcript stays within its
+    /// budget, shows messages in order, each whole or (at most one) cut at its end, keeps the first and last messages
+    /// whenever they fit in half the budget, and says how many messages it did not show whole.</summary>
+    [Fact]
+    public void RandomSessionsAndBudgets_AreCutWithinTheBudget_InOrder()
+    {
+        var random = new Random(5);
+        for (var run = 0; run < 2_000; run++)
+        {
+            var texts = Enumerable.Range(0, 1 + random.Next(20)).Select(i => $"m{i} " + new string('x', random.Next(random.Next(2) == 0 ? 60 : 3_000))).ToArray();
+            var budget = 1_000 + random.Next(5_000);
+            var session = TestData.CompletedSession("s", "u", texts);
+            var lines = texts.Select(t => "user: " + t).ToList();
+
+            var prompt = OptimizerPrompt.Create(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), [session]), budget).Messages[^1].Text!;
+
+            var shown = prompt[(prompt.IndexOf("### S1", StringComparison.Ordinal) + 1)..].Split('\n').Where(l => l.StartsWith("user: ", StringComparison.Ordinal)).ToList();
+            var marker = System.Text.RegularExpressions.Regex.Match(prompt, @"\[… (\d+) message\(s\) cut");
+            var context = $"run {run}: budget {budget}, lines [{string.Join(", ", lines.Select(l => l.Length))}], shown [{string.Join(", ", shown.Select(l => l.Length))}]";
+            Assert.True(shown.Sum(l => l.TrimEnd('…').Length) <= budget, context);
+            var whole = shown.Where(l => !l.EndsWith('…')).ToList();
+            var next = 0;
+            foreach (var line in whole)
+            {
+                next = lines.IndexOf(line, next) + 1;
+                Assert.True(next > 0, context); // each whole line is a message, in order
+            }
+
+            Assert.True(shown.Count(l => l.EndsWith('…')) <= 1, context);
+            if (lines.Sum(l => l.Length) <= budget)
+            {
+                Assert.Equal(lines, shown);
+                Assert.False(marker.Success, context);
+                continue;
+            }
+
+            Assert.True(marker.Success, context);
+            Assert.Equal(lines.Count, whole.Count + int.Parse(marker.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+            if (lines[0].Length <= budget / 2)
+            {
+                Assert.Equal(lines[0], shown[0]);
+            }
+
+            if (lines[0].Length <= budget / 2 && lines[^1].Length <= budget / 2)
+            {
+                Assert.Equal(lines[^1], shown[^1]);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task WhatTheEndLeavesOfTheBudget_GoesToTheMessagesAfterTheStart()
+    {
+        // Lines of 480, 100, 2,000 and 10 characters in a budget of 1,000: the start (480) and the end (10) leave 510,
+        // enough for the second message whole and 410 characters of the third.
+        var session = TestData.CompletedSession("s", "u", "a" + new string('a', 473), "b" + new string('b', 93), new string('c', 1_994), "dddd");
+
+        var prompt = await PromptSentAsync(1_000, session);
+
+        var lines = prompt[prompt.IndexOf("### S1", StringComparison.Ordinal)..].Split('\n');
+        Assert.Equal(new string('b', 94), Assert.Single(lines, l => l.StartsWith("user: b", StringComparison.Ordinal))[6..]);
+        Assert.Equal(6 + 404, Assert.Single(lines, l => l.StartsWith("user: c", StringComparison.Ordinal)).TrimEnd('…').Length);
+        Assert.Contains("[… 1 message(s) cut to fit the transcript budget]", lines);
+        Assert.Contains("user: dddd", lines);
+    }
+
     [Fact]
     public async Task AMessageLongerThanTheBudget_IsCutInsideIt_NotLeftOut()
     {
