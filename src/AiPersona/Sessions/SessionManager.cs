@@ -74,6 +74,7 @@ internal sealed class SessionManager : ISessionManager
             {
                 continued = await _store.GetLatestSessionOfConversationAsync(userId, conversationId, cancellationToken).ConfigureAwait(false);
             }
+
             var added = continued is null ? request : SessionMessages.Unseen(continued.Messages, request);
             added.AddRange(response);
 
