@@ -48,7 +48,25 @@ public sealed class LlmPersonaOptimizerTests
         var prompt = string.Join("\n", messages.Select(m => m.Text));
         Assert.Contains("### S1", prompt, StringComparison.Ordinal);
         Assert.Contains("Call me Ana, I'm a nurse.", prompt, StringComparison.Ordinal);
-        Assert.Contains("demographics.career: \"Nurse\"", prompt, StringComparison.Ordinal);
+        Assert.Contains("demographics.career: \"Nurse\" (corrected 1970-01-01)", prompt, StringComparison.Ordinal); // the application set it
+    }
+
+    [Fact]
+    public async Task FieldsTheUserCorrectedOrRemoved_AreMarkedWithTheDate_LearnedOnesAreNot()
+    {
+        var client = TestChatClient.Replying(_ => """{"edits":[]}""");
+        var learned = Persona.CreateEmpty("u").ApplyEdits(
+            [PersonaEdit.Set("demographics", "career", "Nurse", "r", "id-1"), PersonaEdit.Set("demographics", "name", "Anna", "r", "id-1"), PersonaEdit.Set("demographics", "age", "34", "r", "id-1")],
+            new DateTimeOffset(2026, 1, 2, 0, 0, 0, TimeSpan.Zero)).Updated;
+        var corrected = learned.ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana"), PersonaEdit.Remove("demographics", "age")], new DateTimeOffset(2026, 1, 3, 0, 0, 0, TimeSpan.Zero)).Updated;
+
+        await CreateOptimizer(client).OptimizeAsync(new PersonaOptimizationRequest(corrected, PersonaSchema.CreateDefault(), Sessions));
+
+        var prompt = client.Calls.Single().Messages[^1].Text;
+        Assert.Contains("- demographics.career: \"Nurse\"\n", prompt.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("- demographics.name: \"Ana\" (corrected 2026-01-03)", prompt, StringComparison.Ordinal);
+        Assert.Contains("- demographics.age: (removed, corrected 2026-01-03)", prompt, StringComparison.Ordinal);
+        Assert.Contains("marked \"corrected\"", client.Calls.Single().Messages[0].Text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -78,7 +96,7 @@ public sealed class LlmPersonaOptimizerTests
 
         var prompt = client.Calls.Single().Messages[^1].Text;
         Assert.DoesNotContain("female", prompt, StringComparison.Ordinal);
-        Assert.Contains("demographics.career: \"Nurse\"", prompt, StringComparison.Ordinal);
+        Assert.Contains("demographics.career: \"Nurse\" (corrected 1970-01-01)", prompt, StringComparison.Ordinal); // the application set it
     }
 
     [Fact]
