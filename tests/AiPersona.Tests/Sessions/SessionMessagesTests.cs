@@ -121,6 +121,51 @@ public sealed class SessionMessagesTests
         }
     }
 
+    /// <summary>
+    /// The same app as above, but with texts from a vocabulary of two to five per role, so that messages repeat all the
+    /// time and a request can often be read more than one way. A message may then be taken for one the session already
+    /// holds (it is: the same role and text), but no text the user or the model said is ever missing from the session.
+    /// </summary>
+    [Fact]
+    public void WithFewDistinctTexts_NoTextSaidIsEverMissingFromTheSession()
+    {
+        var random = new Random(3);
+        for (var conversation = 0; conversation < 5_000; conversation++)
+        {
+            var vocabulary = 2 + random.Next(4);
+            SessionMessage New(string role) => Message(role, random.Next(vocabulary));
+            var shown = new List<SessionMessage>();
+            var stored = new List<SessionMessage>();
+            for (var turn = 0; turn < 10; turn++)
+            {
+                var userTurns = Enumerable.Range(1, Math.Max(0, shown.Count - 1)).Where(i => shown[i].Role == "user").ToList();
+                var action = shown.Count < 4 ? 0 : random.Next(userTurns.Count == 0 ? 2 : 3);
+                if (action == 0)
+                {
+                    shown.Add(New("user"));
+                }
+                else if (action == 1)
+                {
+                    shown.RemoveAt(shown.Count - 1);
+                }
+                else
+                {
+                    var edited = userTurns[random.Next(userTurns.Count)];
+                    shown.RemoveRange(edited, shown.Count - edited);
+                    shown.Add(New("user"));
+                }
+
+                stored.AddRange(SessionMessages.Unseen(stored, [.. shown]));
+                var reply = New("assistant");
+                shown.Add(reply);
+                stored.Add(reply);
+
+                var missing = shown.Where(m => !stored.Any(s => s.Role == m.Role && s.Text == m.Text)).ToList();
+                Assert.True(missing.Count == 0, $"conversation {conversation}, turn {turn}: shown [{string.Join(", ", shown.Select(Key))}], stored [{string.Join(", ", stored.Select(Key))}]");
+            }
+        }
+    }
+
     [Fact]
     public void ARegeneratedReply_StoresOnlyTheNewReply_AndTheConversationGoesOnFromIt()
     {
