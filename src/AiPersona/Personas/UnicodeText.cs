@@ -1,8 +1,13 @@
+using System.Buffers;
+
 namespace AiPersona;
 
 /// <summary>Checks on text that must survive UTF-8 (storage keys, JSON documents, database columns).</summary>
 internal static class UnicodeText
 {
+    private static readonly SearchValues<char> Surrogates = SearchValues.Create(SurrogateRange());
+    private static readonly SearchValues<char> SurrogatesAndNul = SearchValues.Create("\0" + SurrogateRange());
+
     /// <summary>Returns the index of the first half of a surrogate pair that has no other half, or -1. UTF-8 cannot encode
     /// such a character: encoders replace it with U+FFFD, so two different strings would come out the same.</summary>
     public static int IndexOfLoneSurrogate(string text) => IndexOfUnstorable(text, 0, nulToo: false);
@@ -28,19 +33,20 @@ internal static class UnicodeText
         return new string(chars);
     }
 
-    // Runs on every message of every turn: the searches are the BCL's vectorized ones, so text without surrogates or U+0000
-    // costs a pass of each; only a surrogate found (an emoji, say) is looked at more closely.
+    // Runs on every message of every turn: the search is the BCL's vectorized one, so text without surrogates or U+0000
+    // costs one pass; only a surrogate found (an emoji, say) is looked at more closely. SearchValues rather than the generic
+    // IndexOfAnyInRange<T> and IndexOf<T>: with those, a 300-turn run in one process allocated boxed chars (about 38 KB a
+    // turn of 300 to 600 messages) that a warmed-up loop calling them alone did not show.
     private static int IndexOfUnstorable(string text, int start, bool nulToo)
     {
         var span = text.AsSpan();
-        var nul = nulToo ? span[start..].IndexOf('\0') : -1;
-        var end = nul < 0 ? span.Length : start + nul;
-        for (var i = start; i < end;)
+        var values = nulToo ? SurrogatesAndNul : Surrogates;
+        for (var i = start; i < span.Length;)
         {
-            var next = span[i..end].IndexOfAnyInRange('\uD800', '\uDFFF');
+            var next = span[i..].IndexOfAny(values);
             if (next < 0)
             {
-                break;
+                return -1;
             }
 
             i += next;
@@ -50,9 +56,17 @@ internal static class UnicodeText
                 continue;
             }
 
-            return i;
+            return i; // half a surrogate pair, or U+0000
         }
 
-        return nul < 0 ? -1 : start + nul;
+        return -1;
     }
+
+    private static string SurrogateRange() => string.Create(0xE000 - 0xD800, 0, static (chars, _) =>
+    {
+        for (var i = 0; i < chars.Length; i++)
+        {
+            chars[i] = (char)(0xD800 + i);
+        }
+    });
 }
