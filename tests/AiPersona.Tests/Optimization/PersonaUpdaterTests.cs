@@ -430,8 +430,8 @@ public sealed class PersonaUpdaterTests : IDisposable
     {
         var before = await CompleteSessionsAsync(3);
         _time.Advance(TimeSpan.FromHours(1));
-        var learned = (await _store.SaveAsync((await _store.GetAsync(UserId)).ApplyEdits(
-            [PersonaEdit.Set("demographics", "name", "Anna", "r", "s0"), PersonaEdit.Set("demographics", "career", "nurse", "r", "s0")], _time.GetUtcNow())));
+        var learned = await _store.SaveAsync((await _store.GetAsync(UserId)).ApplyEdits(
+            [PersonaEdit.Set("demographics", "name", "Anna", "r", "s0"), PersonaEdit.Set("demographics", "career", "nurse", "r", "s0")], _time.GetUtcNow()));
         await _store.SaveAsync(learned.ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana", "the user corrected it"), PersonaEdit.Remove("demographics", "career")], _time.GetUtcNow()));
         _time.Advance(TimeSpan.FromHours(1));
         var after = await CompleteSessionsAsync(3);
