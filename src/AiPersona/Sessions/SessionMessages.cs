@@ -83,6 +83,10 @@ internal static class SessionMessages
             if (next - start >= 2)
             {
                 followedUntil = Math.Max(followedUntil, next);
+                if (followedUntil == incoming.Count)
+                {
+                    break; // the whole request was said before (a regenerated reply): no start can do better
+                }
             }
         }
 
