@@ -36,6 +36,10 @@ var userId = userArgument ?? "demo-user";
 var dataDirectory = Path.GetFullPath(dataArgument ?? ".aipersona-sample");
 var (model, providerName) = CreateModel();
 
+// A local model may take minutes over the optimizer's prompt on a CPU: give it longer than the default two minutes (and
+// the update lease, which must outlast the optimizer call, longer still).
+var localModel = model is OllamaApiClient;
+
 var services = new ServiceCollection();
 services.AddLogging(logging => logging
     .AddSimpleConsole(o => { o.SingleLine = true; o.IncludeScopes = false; })
@@ -45,11 +49,21 @@ Directory.CreateDirectory(dataDirectory);
 services.AddAiPersona(options =>
     {
         options.UpdateMode = model is SimulatedModel ? PersonaUpdateMode.Inline : PersonaUpdateMode.Background;
+        if (localModel)
+        {
+            options.OptimizerTimeout = TimeSpan.FromMinutes(10);
+        }
 
         // The paper's schema has no field for where the user lives; an app adds the fields it needs.
         options.Schema.FindSection("demographics")!.Fields.Add(new PersonaFieldDefinition("location", "Where the user lives: city or region"));
     })
-    .UseSqlite($"Data Source={Path.Combine(dataDirectory, "aipersona.db")}");
+    .UseSqlite($"Data Source={Path.Combine(dataDirectory, "aipersona.db")}", o =>
+    {
+        if (localModel)
+        {
+            o.UpdateLeaseDuration = TimeSpan.FromMinutes(15);
+        }
+    });
 services.AddChatClient(model).UsePersonalization();
 
 await using var serviceProvider = services.BuildServiceProvider();
