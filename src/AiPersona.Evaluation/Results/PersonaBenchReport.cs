@@ -27,7 +27,8 @@ public sealed record PersonaBenchReport(IReadOnlyList<SettingSummary> Rows, IRea
                 Mean(learned.Select(p => p.Similarity)),
                 mine.Count == 0 ? null : mine.Average(s => (double)s.Utterances),
                 mine.Count,
-                mine.Count(s => s.JudgeError is not null) + learned.Count(p => p.JudgeError is not null));
+                mine.Count(s => s.JudgeError is not null) + learned.Count(p => p.JudgeError is not null),
+                mine.Sum(s => s.OptimizerFailures));
         }).ToList();
         return new PersonaBenchReport(rows, sessions, personas);
     }

@@ -19,7 +19,12 @@ public static class ReportWriter
         foreach (var row in report.Rows)
         {
             text.Append(CultureInfo.InvariantCulture, $"| {row.Setting.Name,-26} | {F(row.Helpfulness),8} | {F(row.Personalization),9} | {F(row.Consistency),8} | {F(row.Detail),6} | {F(row.Similarity),10} | {F(row.Utterances),10} | {row.Sessions,8} |");
-            text.AppendLine(row.JudgeFailures > 0 ? $" ({row.JudgeFailures} unparsed verdicts)" : string.Empty);
+            string[] notes =
+            [
+                .. row.JudgeFailures > 0 ? [$"{row.JudgeFailures} unparsed verdicts"] : Array.Empty<string>(),
+                .. row.OptimizerFailures > 0 ? [$"{row.OptimizerFailures} failed persona updates"] : Array.Empty<string>(),
+            ];
+            text.AppendLine(notes.Length > 0 ? $" ({string.Join("; ", notes)})" : string.Empty);
         }
 
         return text.ToString();
@@ -50,10 +55,10 @@ public static class ReportWriter
     /// <returns>CSV text.</returns>
     public static string SummaryCsv(PersonaBenchReport report)
     {
-        var csv = new StringBuilder("setting,helpfulness,personalization,consistency,detail,similarity,utterances,sessions,judge_failures\n");
+        var csv = new StringBuilder("setting,helpfulness,personalization,consistency,detail,similarity,utterances,sessions,judge_failures,optimizer_failures\n");
         foreach (var r in report.Rows)
         {
-            csv.AppendLine(string.Join(",", Csv(r.Setting.Name), N(r.Helpfulness), N(r.Personalization), N(r.Consistency), N(r.Detail), N(r.Similarity), N(r.Utterances), r.Sessions.ToString(CultureInfo.InvariantCulture), r.JudgeFailures.ToString(CultureInfo.InvariantCulture)));
+            csv.AppendLine(string.Join(",", Csv(r.Setting.Name), N(r.Helpfulness), N(r.Personalization), N(r.Consistency), N(r.Detail), N(r.Similarity), N(r.Utterances), r.Sessions.ToString(CultureInfo.InvariantCulture), r.JudgeFailures.ToString(CultureInfo.InvariantCulture), r.OptimizerFailures.ToString(CultureInfo.InvariantCulture)));
         }
 
         return csv.ToString();
@@ -64,7 +69,7 @@ public static class ReportWriter
     /// <returns>CSV text.</returns>
     public static string SessionsCsv(PersonaBenchReport report)
     {
-        var csv = new StringBuilder("setting,persona,scene,scene_type,neutralized_query,first_response,satisfied,utterances,helpfulness,personalization,judge_error,input_tokens,output_tokens\n");
+        var csv = new StringBuilder("setting,persona,scene,scene_type,neutralized_query,first_response,satisfied,utterances,helpfulness,personalization,judge_error,optimizer_failures,input_tokens,output_tokens\n");
         foreach (var s in report.Sessions)
         {
             csv.AppendLine(string.Join(
@@ -80,6 +85,7 @@ public static class ReportWriter
                 N(s.Helpfulness),
                 N(s.Personalization),
                 Csv(s.JudgeError ?? string.Empty),
+                s.OptimizerFailures.ToString(CultureInfo.InvariantCulture),
                 s.InputTokens.ToString(CultureInfo.InvariantCulture),
                 s.OutputTokens.ToString(CultureInfo.InvariantCulture)));
         }

@@ -45,6 +45,10 @@ public sealed class SessionRecord
     /// <summary>Gets or sets how many of the simulated user's verdicts were malformed (treated as "not satisfied").</summary>
     public int MalformedUserVerdicts { get; set; }
 
+    /// <summary>Gets or sets how many persona updates during the session failed (the optimizer threw, timed out or answered
+    /// with output that could not be read); they changed nothing and are retried later. Persona learning only.</summary>
+    public int OptimizerFailures { get; set; }
+
     /// <summary>Gets or sets input tokens of every model call the session made (assistant, tools, user, judge, optimizer).</summary>
     public long InputTokens { get; set; }
 

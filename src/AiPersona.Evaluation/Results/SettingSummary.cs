@@ -10,6 +10,8 @@ namespace AiPersona.Evaluation;
 /// <param name="Utterances">Mean user utterances per session.</param>
 /// <param name="Sessions">How many sessions the row covers.</param>
 /// <param name="JudgeFailures">How many judge verdicts could not be parsed (left out of the means).</param>
+/// <param name="OptimizerFailures">How many persona updates failed (persona learning; each is retried later, but many
+/// mean the optimizer model is not doing its job and persona similarity understates the method).</param>
 public sealed record SettingSummary(
     BenchmarkSetting Setting,
     double? Helpfulness,
@@ -19,4 +21,5 @@ public sealed record SettingSummary(
     double? Similarity,
     double? Utterances,
     int Sessions,
-    int JudgeFailures);
+    int JudgeFailures,
+    int OptimizerFailures = 0);

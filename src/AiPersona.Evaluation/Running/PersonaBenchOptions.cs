@@ -16,6 +16,11 @@ public sealed class PersonaBenchOptions
     /// <value>Defaults to 3.</value>
     public int RagSessions { get; set; } = 3;
 
+    /// <summary>Gets or sets how long one persona-optimizer call may take before it is cancelled (the update fails, is
+    /// counted in <see cref="SettingSummary.OptimizerFailures"/>, and is retried later).</summary>
+    /// <value>Defaults to 10 minutes, longer than the library's 2: a local model may take minutes over the prompt.</value>
+    public TimeSpan OptimizerTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Gets or sets how many (setting, persona) runs go on at once.</summary>
     /// <value>Defaults to 1. Raise it for local models or generous rate limits.</value>
     public int MaxParallelism { get; set; } = 1;

@@ -22,6 +22,10 @@ public sealed class PersonaBenchRunner
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxUserTurns, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxParallelism, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.RagSessions, 1, nameof(options));
+        if (_options.OptimizerTimeout <= TimeSpan.Zero && _options.OptimizerTimeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _options.OptimizerTimeout, "PersonaBenchOptions.OptimizerTimeout must be positive, or Timeout.InfiniteTimeSpan.");
+        }
     }
 
     /// <summary>Runs the benchmark.</summary>
@@ -85,7 +89,8 @@ public sealed class PersonaBenchRunner
             return;
         }
 
-        await using var services = BuildServices(setting, persona);
+        var (services, optimizer) = BuildServices(setting, persona);
+        await using var disposeServices = services;
         var store = services.GetRequiredService<IPersonaStore>();
         if (setting.Kind == BenchmarkSettingKind.GoldenPersona && (await store.GetAsync(persona.Id, cancellationToken).ConfigureAwait(false)).Version == 0)
         {
@@ -107,6 +112,7 @@ public sealed class PersonaBenchRunner
                 await DiscardInterruptedSessionAsync(services.GetRequiredService<ISessionManager>(), persona.Id, cancellationToken).ConfigureAwait(false);
             }
 
+            var failuresBefore = optimizer?.Failures ?? 0;
             var record = await loop.RunAsync(
                 setting,
                 persona,
@@ -117,6 +123,7 @@ public sealed class PersonaBenchRunner
                 results.AddConversation,
                 () => personalized is null ? Task.CompletedTask : personalized.EndSessionAsync(persona.Id, cancellationToken),
                 cancellationToken).ConfigureAwait(false);
+            record.OptimizerFailures = (optimizer?.Failures ?? 0) - failuresBefore;
             results.Add(record);
             progress?.Report(new BenchmarkProgress(countCompleted(), total, setting.Name, persona.Id, scene.Id));
         }
@@ -140,12 +147,14 @@ public sealed class PersonaBenchRunner
         }
     }
 
-    private ServiceProvider BuildServices(BenchmarkSetting setting, BenchmarkPersona persona)
+    // The provider of one (setting, persona) run, and, for persona learning, the optimizer that counts its failed calls.
+    private (ServiceProvider Services, FailureCountingOptimizer? Optimizer) BuildServices(BenchmarkSetting setting, BenchmarkPersona persona)
     {
         var services = new ServiceCollection();
         var builder = services.AddAiPersona(o =>
         {
             o.UpdateMode = PersonaUpdateMode.Inline;
+            o.OptimizerTimeout = _options.OptimizerTimeout;
             o.SessionsPerUpdate = setting.Kind == BenchmarkSettingKind.PersonaLearning ? setting.SessionsPerUpdate : 100;
             o.SessionIdleTimeout = TimeSpan.FromDays(3650);
             o.PersonaTokenBudget = 2_000;
@@ -161,8 +170,15 @@ public sealed class PersonaBenchRunner
             // Golden Persona and Conversation RAG must never learn, however many scenes a dataset has.
             services.AddSingleton<IPersonaOptimizer, NoLearningOptimizer>();
         }
+        else
+        {
+            services.AddSingleton<IPersonaOptimizer>(sp => new FailureCountingOptimizer(new LlmPersonaOptimizer(
+                sp.GetRequiredKeyedService<IChatClient>(AiPersonaOptions.DefaultOptimizerChatClientKey),
+                sp.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<AiPersonaOptions>>())));
+        }
 
-        return services.BuildServiceProvider();
+        var provider = services.BuildServiceProvider();
+        return (provider, provider.GetRequiredService<IPersonaOptimizer>() as FailureCountingOptimizer);
     }
 
     private IChatClient BuildAssistant(BenchmarkSetting setting, BenchmarkPersona persona, IServiceProvider services)

@@ -66,6 +66,33 @@ public sealed class PersonaBenchRunnerTests : IDisposable
         Assert.Equal(1, row.JudgeFailures);
     }
 
+    [Theory]
+    [InlineData("unreadable")]
+    [InlineData("throws")]
+    public async Task FailedPersonaUpdates_AreCountedInTheSessionThatRanThem_AndShownBesideTheRow(string how)
+    {
+        // The optimizer fails the first time only; the update is retried after UpdateRetryDelay (a minute), so the
+        // scenes right after it do not call the optimizer again.
+        var scripted = Scripted().Models;
+        var calls = 0;
+        var optimizer = new TestChatClient
+        {
+            GetResponseAsyncCallback = (messages, options, ct) => Interlocked.Increment(ref calls) == 1
+                ? how == "throws" ? throw new HttpRequestException("model down") : Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "no JSON here")))
+                : scripted.Optimizer.GetResponseAsync(messages, options, ct),
+        };
+
+        var report = await new PersonaBenchRunner(With(scripted, optimizer: optimizer), new PersonaBenchOptions { OutputDirectory = _output.Path })
+            .RunAsync(BenchmarkDataset.LoadMini().Take(1, 3), [BenchmarkSetting.Learning(1)]);
+
+        Assert.Equal(1, calls);
+        Assert.Equal([1, 0, 0], report.Sessions.Select(s => s.OptimizerFailures));
+        Assert.Equal(1, Assert.Single(report.Rows).OptimizerFailures);
+        Assert.Contains("(1 failed persona updates)", ReportWriter.ToTable(report), StringComparison.Ordinal);
+        var summary = (await File.ReadAllLinesAsync(Path.Combine(_output.Path, "summary.csv")))[1];
+        Assert.EndsWith(",0,1", summary, StringComparison.Ordinal); // judge failures, optimizer failures
+    }
+
     [Fact]
     public async Task NoPersona_SendsNoPersonaAndNoPastConversations()
     {

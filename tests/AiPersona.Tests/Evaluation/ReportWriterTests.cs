@@ -20,7 +20,7 @@ public sealed class ReportWriterTests
             new()
             {
                 Setting = learning.Key, PersonaId = "p1", SceneId = "s2", SceneType = "travel", NeutralizedQuery = "Trains?",
-                Turns = [new TurnRecord("Trains?", "Yes", false)], Utterances = 3, JudgeError = "no score", InputTokens = 80, OutputTokens = 10,
+                Turns = [new TurnRecord("Trains?", "Yes", false)], Utterances = 3, JudgeError = "no score", OptimizerFailures = 2, InputTokens = 80, OutputTokens = 10,
             },
         ];
         PersonaRecord[] personas = [new() { Setting = learning.Key, PersonaId = "p1", Consistency = 6, Detail = 3 }];
@@ -28,8 +28,8 @@ public sealed class ReportWriterTests
 
         var summary = Lines(ReportWriter.SummaryCsv(report));
         Assert.Equal(3, summary.Count);
-        Assert.Equal(["No Persona", "", "", "", "", "", "", "0", "0"], summary[1]);
-        Assert.Equal(["Persona Learning (k=3)", "7", "4.5", "6", "3", "4.5", "2", "2", "1"], summary[2]);
+        Assert.Equal(["No Persona", "", "", "", "", "", "", "0", "0", "0"], summary[1]);
+        Assert.Equal(["Persona Learning (k=3)", "7", "4.5", "6", "3", "4.5", "2", "2", "1", "2"], summary[2]);
 
         var rows = Lines(ReportWriter.SessionsCsv(report));
         Assert.Equal(3, rows.Count);
@@ -39,6 +39,7 @@ public sealed class ReportWriterTests
         Assert.Equal("Try the \"Porto\" grill, or tapas", rows[1][header.IndexOf("first_response")]);
         Assert.Equal(("7", "4.5", "120"), (rows[1][header.IndexOf("helpfulness")], rows[1][header.IndexOf("personalization")], rows[1][header.IndexOf("input_tokens")]));
         Assert.Equal(("", "", "no score", "3"), (rows[2][header.IndexOf("helpfulness")], rows[2][header.IndexOf("personalization")], rows[2][header.IndexOf("judge_error")], rows[2][header.IndexOf("utterances")]));
+        Assert.Equal(("0", "2"), (rows[1][header.IndexOf("optimizer_failures")], rows[2][header.IndexOf("optimizer_failures")]));
     }
 
     [Fact]
