@@ -71,10 +71,13 @@ public sealed class PersonaEditValidatorTests
             schema,
             PersonaEdit.Set("demographics", "shoe_size", "42", null, "s1"),
             PersonaEdit.Set("hobbies", "sport", "Tennis", null, "s1"),
-            PersonaEdit.Set("demographics", "x\ny: z", "1", null, "s1"));
+            PersonaEdit.Set("demographics", "x\ny: z", "1", null, "s1"),
+            PersonaEdit.Set("hobbies", new string('f', 64), "1", null, "s1"),
+            PersonaEdit.Set("hobbies", new string('g', 65), "1", null, "s1"));
 
-        Assert.Equal(["demographics.shoe_size", "hobbies.sport"], accepted.Select(e => $"{e.Section}.{e.Field}"));
-        Assert.Single(rejected);
+        Assert.Equal(["demographics.shoe_size", "hobbies.sport", "hobbies." + new string('f', 64)], accepted.Select(e => $"{e.Section}.{e.Field}"));
+        Assert.Equal(["x\ny: z", new string('g', 65)], rejected.Select(r => r.Edit.Field));
+        Assert.All(rejected, r => Assert.Equal("a new section or field name must be a short identifier", r.Reason));
     }
 
     [Fact]

@@ -207,6 +207,22 @@ public sealed class PersonaUpdaterTests : IDisposable
     }
 
     [Fact]
+    public async Task PendingSessionsThePersonaCites_AreMarkedLearned_AndFewerThanKLeftDoNotRunTheOptimizer()
+    {
+        var ids = await CompleteSessionsAsync(3);
+        var persona = await _store.GetAsync(UserId);
+        await _store.SaveAsync(persona.ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana", "introduced herself", ids[1])], _time.GetUtcNow()));
+        var optimizer = new Mock<IPersonaOptimizer>(MockBehavior.Strict);
+
+        var result = await CreateUpdater(optimizer.Object).UpdateAsync(UserId);
+
+        Assert.Equal(PersonaUpdateStatus.NoChanges, result.Status);
+        Assert.Equal([ids[1]], result.LearnedSessionIds);
+        Assert.Equal([ids[0], ids[2]], (await _sessions.GetPendingSessionsAsync(UserId)).Select(s => s.Id));
+        optimizer.VerifyNoOtherCalls();
+    }
+
+    [Fact]
     public async Task FieldTheAppChangedWhileTheOptimizerRan_KeepsTheAppsValue_AndTheOtherEditsApply()
     {
         var ids = await CompleteSessionsAsync(3);

@@ -190,6 +190,26 @@ public sealed class SessionMessagesTests
     }
 
     [Fact]
+    public void AnEditedMessage_AfterAnEarlierSessionThatEndedWithTheSameWords_StoresOnlyTheEdit()
+    {
+        // The earlier session ended with "thanks" / "You're welcome!", and so did a part of this one. The request's first
+        // two messages follow the session too (its own "thanks" and reply), but the longest part said before starts later.
+        List<SessionMessage> stored =
+        [
+            new("user", "Book Paris", At), new("assistant", "Booked", At), new("user", "thanks", At),
+            new("assistant", "You're welcome!", At), new("user", "Also a hotel", At), new("assistant", "Hotel booked", At),
+        ];
+        List<SessionMessage> incoming =
+        [
+            new("user", "thanks", At), new("assistant", "You're welcome!", At), // the end of the earlier session
+            new("user", "Book Paris", At), new("assistant", "Booked", At), new("user", "thanks", At),
+            new("assistant", "You're welcome!", At), new("user", "Also a car", At), // "Also a hotel", edited
+        ];
+
+        Assert.Equal(["Also a car"], SessionMessages.Unseen(stored, incoming).Select(Key));
+    }
+
+    [Fact]
     public void ARequestSharingASingleMessageWithTheSession_IsNewAsAWhole()
     {
         // Another conversation (a client without conversation ids, back in an older chat) that happens to contain the
