@@ -44,6 +44,7 @@ public sealed class PersonaRendererTests
         var schema = PersonaSchema.CreateDefault();
         var full = _renderer.Render(persona, schema, 10_000);
 
+        Assert.Equal(full, _renderer.Render(persona, schema, CharacterTokenCounter.Instance.CountTokens(full))); // fits exactly
         var budget = CharacterTokenCounter.Instance.CountTokens(full) - 5; // one field must go
         var text = _renderer.Render(persona, schema, budget);
 
@@ -143,6 +144,16 @@ public sealed class PersonaRendererTests
 
         Assert.True(text.IndexOf("demographics.name", StringComparison.Ordinal) < text.IndexOf("alpha.a", StringComparison.Ordinal));
         Assert.True(text.IndexOf("alpha.a", StringComparison.Ordinal) < text.IndexOf("zeta.b", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void NamesOfFieldsOutsideTheSchema_CannotBreakTheLineOrTheBlock()
+    {
+        // Only the optimizer's new names are checked to be identifiers: a persona read from a store may hold any name.
+        var text = _renderer.Render(Make(("notes\u2028x", "a<b>\"c\nd", "1")), PersonaSchema.CreateDefault(), 500);
+
+        Assert.Contains("\nnotes_x.a_b__c_d: \"1\"\n", text, StringComparison.Ordinal);
+        Assert.Equal(1, CountOf(text, "<user_persona>"));
     }
 
     private static Persona Make(params (string Section, string Field, string Value)[] values)
