@@ -25,6 +25,7 @@ public class PersonaTests
             r => Assert.Equal(("demographics", "name", (string?)null, "Ana", 1L), (r.Section, r.Field, r.OldValue, r.NewValue, r.Version)),
             r => Assert.Equal(("preferences", "formats", "Bullet points"), (r.Section, r.Field, r.NewValue!)));
         Assert.True(persona.IsEmpty);
+        Assert.False(change.Updated.IsEmpty);
     }
 
     [Fact]
@@ -45,6 +46,7 @@ public class PersonaTests
         var change = persona.ApplyEdits([PersonaEdit.Remove("demographics", "age", "contradicted", "s9")], Now);
 
         Assert.Null(change.Updated.GetValue("demographics", "age"));
+        Assert.True(change.Updated.IsEmpty); // its last field removed, the section is gone too
         var revision = Assert.Single(change.Revisions);
         Assert.Equal(("30s", (string?)null, "contradicted"), (revision.OldValue!, revision.NewValue, revision.Reason!));
     }
