@@ -36,6 +36,12 @@ public class PersonaTests
         var change = persona.ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana"), PersonaEdit.Remove("demographics", "age")], Now);
 
         Assert.True(change.IsEmpty);
+
+        // An edit that changes nothing does not stop the ones after it.
+        var next = persona.ApplyEdits(
+            [PersonaEdit.Set("demographics", "name", "Ana"), PersonaEdit.Remove("demographics", "age"), PersonaEdit.Set("preferences", "formats", "Tables")],
+            Now);
+        Assert.Equal([("preferences", "formats", "Tables")], next.Revisions.Select(r => (r.Section, r.Field, r.NewValue!)));
     }
 
     [Fact]
@@ -46,8 +52,13 @@ public class PersonaTests
         var change = persona.ApplyEdits([PersonaEdit.Remove("demographics", "age", "contradicted", "s9")], Now);
 
         Assert.Null(change.Updated.GetValue("demographics", "age"));
-        Assert.True(change.Updated.IsEmpty); // its last field removed, the section is gone too
+        Assert.True(change.Updated.IsEmpty);
+        Assert.Empty(change.Updated.Sections); // its last field removed, the section is gone too
         var revision = Assert.Single(change.Revisions);
+
+        // A removal does not stop the edits after it.
+        var next = persona.ApplyEdits([PersonaEdit.Remove("demographics", "age"), PersonaEdit.Set("demographics", "name", "Ana")], Now);
+        Assert.Equal(["age", "name"], next.Revisions.Select(r => r.Field));
         Assert.Equal(("30s", (string?)null, "contradicted"), (revision.OldValue!, revision.NewValue, revision.Reason!));
     }
 
