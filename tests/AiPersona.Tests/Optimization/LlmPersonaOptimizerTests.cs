@@ -211,6 +211,36 @@ public sealed class LlmPersonaOptimizerTests
     }
 
     [Fact]
+    public async Task AFirstMessageOfExactlyHalfTheBudget_IsKeptWhole_BeforeTheEndTakesItsShare()
+    {
+        // Lines of 500, 2,000 and 600 characters in a budget of 1,000: the first fits half the budget exactly and stays
+        // whole; the last (over half) does not fit beside it, and the rest of the budget goes to the second, cut.
+        var session = TestData.CompletedSession("s", "u", new string('a', 494), new string('b', 2_000), new string('c', 594));
+
+        var prompt = await PromptSentAsync(1_000, session);
+
+        var lines = prompt[prompt.IndexOf("### S1", StringComparison.Ordinal)..].Split('\n');
+        Assert.Contains("user: " + new string('a', 494), lines);
+        Assert.Equal(500, Assert.Single(lines, l => l.StartsWith("user: b", StringComparison.Ordinal)).TrimEnd('…').Length);
+        Assert.DoesNotContain(lines, l => l.StartsWith("user: c", StringComparison.Ordinal));
+        Assert.Contains("[… 2 message(s) cut to fit the transcript budget]", lines);
+    }
+
+    [Theory]
+    [InlineData(474, false)] // 40 characters of room: too few to show part of a message
+    [InlineData(473, true)]  // 41
+    public async Task AMessageIsCutInsideIt_OnlyWhenMoreThan40CharactersOfRoomAreLeft(int lastLength, bool cut)
+    {
+        var session = TestData.CompletedSession("s", "u", new string('a', 474), new string('b', 2_000), new string('d', lastLength));
+
+        var prompt = await PromptSentAsync(1_000, session);
+
+        var lines = prompt[prompt.IndexOf("### S1", StringComparison.Ordinal)..].Split('\n');
+        var partial = lines.Where(l => l.StartsWith("user: b", StringComparison.Ordinal)).ToList();
+        Assert.Equal(cut ? ["user: " + new string('b', 35) + "…"] : [], partial);
+    }
+
+    [Fact]
     public async Task AMessageLongerThanTheBudget_IsCutInsideIt_NotLeftOut()
     {
         var session = TestData.CompletedSession("long", "u", "Call me Ana, I am a nurse. " + new string('x', 9_000));
