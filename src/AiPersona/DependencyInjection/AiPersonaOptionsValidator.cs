@@ -26,6 +26,7 @@ internal sealed class AiPersonaOptionsValidator : IValidateOptions<AiPersonaOpti
         {
             failures.Add($"AiPersonaOptions.{nameof(options.UpdateRetryDelay)} must be at most one day (repeated failures wait up to 64 times as long); it is {options.UpdateRetryDelay}.");
         }
+
         CheckNotNegative(failures, nameof(options.ShutdownTimeout), options.ShutdownTimeout);
         if (options.OptimizerTimeout <= TimeSpan.Zero && options.OptimizerTimeout != Timeout.InfiniteTimeSpan)
         {

@@ -51,6 +51,27 @@ public sealed class AiPersonaOptionsValidatorTests
         Assert.Contains("MaxUnknownFields", new AiPersonaOptionsValidator().Validate(null, options).FailureMessage, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1_000)]
+    public void MaxUnknownFields_AtTheEndsOfItsRange_IsValid(int value)
+    {
+        var options = new AiPersonaOptions();
+        options.Schema.MaxUnknownFields = value;
+
+        Assert.True(new AiPersonaOptionsValidator().Validate(null, options).Succeeded);
+    }
+
+    [Fact]
+    public void UpdateRetryDelay_MayBeOneDayButNotMore()
+    {
+        var validator = new AiPersonaOptionsValidator();
+
+        Assert.True(validator.Validate(null, new AiPersonaOptions { UpdateRetryDelay = TimeSpan.FromDays(1) }).Succeeded);
+        var result = validator.Validate(null, new AiPersonaOptions { UpdateRetryDelay = TimeSpan.FromDays(1) + TimeSpan.FromTicks(1) });
+        Assert.Contains("UpdateRetryDelay must be at most one day", result.FailureMessage, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void OptimizerTimeout_MustBePositiveOrInfinite()
     {
