@@ -96,6 +96,40 @@ public sealed class PostgreSqlSchemaTests : IAsyncDisposable
 
         await Assert.ThrowsAsync<PostgresException>(() => store.GetAsync("u"));
         Assert.Equal(0L, await Schema.ScalarAsync($"SELECT count(*) FROM information_schema.schemata WHERE schema_name = '{Schema.Name}';"));
+
+        // Once the DDL has run (the app started before its administrators ran the script), the same store works.
+        await Schema.ScalarAsync(PostgreSqlAiPersonaSchema.GetScript(Schema.Name));
+        await store.SaveAsync(Persona.CreateEmpty("u").ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now));
+        Assert.Equal(1, (await store.GetAsync("u")).Version);
+    }
+
+    [Fact]
+    public async Task AFirstUseThatFailed_IsTriedAgainByTheNextCall()
+    {
+        // The database does not exist yet when the app starts (it is created afterwards): the first call fails, and the
+        // next one, once it exists, creates the schema rather than repeating the first failure.
+        var database = "aipersona_" + Guid.NewGuid().ToString("N");
+        var options = Microsoft.Extensions.Options.Options.Create(new PostgreSqlStorageOptions
+        {
+            ConnectionString = new NpgsqlConnectionStringBuilder(Schema.ConnectionString) { Database = database, Pooling = false }.ConnectionString,
+            SchemaName = Schema.Name,
+        });
+        try
+        {
+            await using (var store = new PostgreSqlPersonaStore(options))
+            {
+                var ex = await Assert.ThrowsAsync<PostgresException>(() => store.GetAsync("u"));
+                Assert.Equal(PostgresErrorCodes.InvalidCatalogName, ex.SqlState);
+                await Schema.ScalarAsync($"CREATE DATABASE {database};");
+
+                await store.SaveAsync(Persona.CreateEmpty("u").ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now));
+                Assert.Equal(1, (await store.GetAsync("u")).Version);
+            }
+        }
+        finally
+        {
+            await Schema.ScalarAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE);");
+        }
     }
 
     [Fact]

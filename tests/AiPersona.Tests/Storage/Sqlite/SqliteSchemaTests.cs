@@ -76,6 +76,23 @@ public sealed class SqliteSchemaTests : IDisposable
     }
 
     [Fact]
+    public async Task AFirstUseThatFailed_IsTriedAgainByTheNextCall()
+    {
+        // The database's folder is not there yet (a volume mounted after the app started): the first call fails, and the
+        // next one, once it is there, creates the schema rather than repeating the first failure.
+        var folder = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(_database.Path)!, "not-yet-mounted");
+        var options = Microsoft.Extensions.Options.Options.Create(new SqliteStorageOptions { ConnectionString = $"Data Source={System.IO.Path.Combine(folder, "aipersona.db")}" });
+        var store = new SqlitePersonaStore(options);
+
+        await Assert.ThrowsAsync<SqliteException>(() => store.GetAsync("u"));
+        Directory.CreateDirectory(folder);
+
+        Assert.True((await store.GetAsync("u")).IsEmpty);
+        await store.SaveAsync(Persona.CreateEmpty("u").ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now));
+        Assert.Equal(1, (await store.GetAsync("u")).Version);
+    }
+
+    [Fact]
     public void MissingConnectionString_FailsClearly()
     {
         var ex = Assert.Throws<ArgumentException>(() => new SqlitePersonaStore(Microsoft.Extensions.Options.Options.Create(new SqliteStorageOptions())));
