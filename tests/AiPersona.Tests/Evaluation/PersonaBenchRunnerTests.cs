@@ -320,6 +320,43 @@ public sealed class PersonaBenchRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task AFinishedRun_RunAgainIntoItsDirectory_CallsNoModel_AndAddsNoRecord()
+    {
+        var dataset = BenchmarkDataset.LoadMini().Take(1, 3);
+        var settings = new[] { BenchmarkSetting.NoPersona, BenchmarkSetting.Learning(3) };
+        var options = new PersonaBenchOptions { OutputDirectory = _output.Path };
+        await new PersonaBenchRunner(Scripted().Models, options).RunAsync(dataset, settings);
+
+        // A blank line (an editor's, or a torn write's) does not hide the records after it.
+        var sessionsFile = Path.Combine(_output.Path, "sessions.jsonl");
+        var sessionLines = File.ReadAllLines(sessionsFile);
+        File.WriteAllLines(sessionsFile, [sessionLines[0], "", .. sessionLines[1..]]);
+        var personaLines = File.ReadAllLines(Path.Combine(_output.Path, "personas.jsonl")).Length;
+
+        var scripted = PersonaBenchModels.CreateScripted();
+        var assistant = new RecordingChatClient(scripted.Assistant);
+        var judge = new RecordingChatClient(scripted.Judge);
+        var report = await new PersonaBenchRunner(With(scripted, assistant: assistant, judge: judge), options).RunAsync(dataset, settings);
+
+        Assert.Empty(assistant.Requests);
+        Assert.Empty(judge.Requests);
+        Assert.Equal(6, report.Sessions.Count);
+        Assert.Equal(6, File.ReadAllLines(sessionsFile).Count(l => l.Length > 0));
+        Assert.Equal(personaLines, File.ReadAllLines(Path.Combine(_output.Path, "personas.jsonl")).Length);
+        Assert.Single(report.Personas);
+    }
+
+    [Fact]
+    public void OptimizerTimeout_MustBePositiveOrInfinite()
+    {
+        var models = PersonaBenchModels.CreateScripted();
+
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new PersonaBenchRunner(models, new PersonaBenchOptions { OptimizerTimeout = TimeSpan.Zero }));
+        Assert.Contains("OptimizerTimeout", ex.Message, StringComparison.Ordinal);
+        _ = new PersonaBenchRunner(models, new PersonaBenchOptions { OptimizerTimeout = Timeout.InfiniteTimeSpan });
+    }
+
+    [Fact]
     public async Task ResumingIntoResultsOfOtherModels_IsRefused_SoTheyAreNeverMixed()
     {
         var dataset = BenchmarkDataset.LoadMini().Take(1, 2);

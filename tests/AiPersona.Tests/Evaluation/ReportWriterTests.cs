@@ -40,6 +40,7 @@ public sealed class ReportWriterTests
         Assert.Equal(("7", "4.5", "120"), (rows[1][header.IndexOf("helpfulness")], rows[1][header.IndexOf("personalization")], rows[1][header.IndexOf("input_tokens")]));
         Assert.Equal(("", "", "no score", "3"), (rows[2][header.IndexOf("helpfulness")], rows[2][header.IndexOf("personalization")], rows[2][header.IndexOf("judge_error")], rows[2][header.IndexOf("utterances")]));
         Assert.Equal(("0", "2"), (rows[1][header.IndexOf("optimizer_failures")], rows[2][header.IndexOf("optimizer_failures")]));
+        Assert.Equal(("true", "false"), (rows[1][header.IndexOf("satisfied")], rows[2][header.IndexOf("satisfied")]));
     }
 
     [Fact]
@@ -52,6 +53,7 @@ public sealed class ReportWriterTests
         var table = ReportWriter.ToTable(PersonaBenchReport.From([BenchmarkSetting.NoPersona, learning], sessions, personas)).Split('\n');
 
         Assert.StartsWith("| No Persona ", table[2], StringComparison.Ordinal);
+        Assert.EndsWith("|", table[2].TrimEnd(), StringComparison.Ordinal); // nothing to note
         Assert.Equal(6, table[2].Split('|', StringSplitOptions.TrimEntries).Count(c => c == "—"));
         Assert.Contains("|     8.00 |      6.00 |        — |", table[3], StringComparison.Ordinal);
         Assert.EndsWith("(1 unparsed verdicts)", table[3].TrimEnd(), StringComparison.Ordinal);

@@ -40,6 +40,19 @@ public sealed class VerdictParserTests
         => Assert.Equal("fits the user", VerdictParser.ParseScores("""{"consistency": 8, "detail": 4, "rationale": "fits the user"}""", "consistency", "detail").Rationale);
 
     [Theory]
+    [InlineData("""{"consistency": 8, "detail": 4}""")]
+    [InlineData("""{"consistency": 8, "detail": 4, "rationale": 3}""")]
+    [InlineData("""{"consistency": 8, "detail": 4, "rationale": null}""")]
+    public void ParseScores_WithoutATextRationale_StillReadsTheScores(string answer)
+    {
+        var scores = VerdictParser.ParseScores(answer, "consistency", "detail");
+
+        Assert.Null(scores.Error);
+        Assert.Null(scores.Rationale);
+        Assert.Equal((8.0, 4.0), (scores.Get("consistency"), scores.Get("detail")));
+    }
+
+    [Theory]
     [InlineData("""{"satisfied": true, "reply": ""}""", true, null, false)]
     [InlineData("""{"satisfied": false, "reply": "Cheaper, please."}""", false, "Cheaper, please.", false)]
     [InlineData("""{"satisfied": "true"}""", true, null, false)]
