@@ -55,11 +55,11 @@ public class PersonaTests
         Assert.True(change.Updated.IsEmpty);
         Assert.Empty(change.Updated.Sections); // its last field removed, the section is gone too
         var revision = Assert.Single(change.Revisions);
+        Assert.Equal(("30s", (string?)null, "contradicted"), (revision.OldValue!, revision.NewValue, revision.Reason!));
 
         // A removal does not stop the edits after it.
         var next = persona.ApplyEdits([PersonaEdit.Remove("demographics", "age"), PersonaEdit.Set("demographics", "name", "Ana")], Now);
         Assert.Equal(["age", "name"], next.Revisions.Select(r => r.Field));
-        Assert.Equal(("30s", (string?)null, "contradicted"), (revision.OldValue!, revision.NewValue, revision.Reason!));
     }
 
     [Fact]
