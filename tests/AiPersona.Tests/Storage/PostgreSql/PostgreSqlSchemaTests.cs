@@ -133,6 +133,30 @@ public sealed class PostgreSqlSchemaTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task AStoreDisposesTheConnectionsItOpened_ButNotADatabaseItShares()
+    {
+        var personas = new PostgreSqlPersonaStore(Schema.Options);
+        var sessions = new PostgreSqlSessionStore(Schema.Options);
+        var leases = new PostgreSqlPersonaUpdateLock(Schema.Options);
+        await personas.GetAsync("u");
+
+        await personas.DisposeAsync();
+        sessions.Dispose();
+        await leases.DisposeAsync();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => personas.GetAsync("u"));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => sessions.GetLatestSessionAsync("u"));
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await leases.TryAcquireAsync("u"));
+
+        // The stores AddAiPersona().UsePostgreSql() registers share one database, which the service provider disposes.
+        await using var shared = new PostgreSqlDatabase(Schema.Options.Value);
+        await new PostgreSqlPersonaStore(shared).DisposeAsync();
+        new PostgreSqlSessionStore(shared).Dispose();
+        await new PostgreSqlPersonaUpdateLock(shared, null).DisposeAsync();
+        Assert.True((await new PostgreSqlPersonaStore(shared).GetAsync("u")).IsEmpty);
+    }
+
+    [Fact]
     public async Task ANewerSchema_IsRefusedWithAClearMessage()
     {
         await Schema.ScalarAsync($"CREATE SCHEMA {Schema.Name}; CREATE TABLE {Schema.Name}.schema_version (version integer NOT NULL); INSERT INTO {Schema.Name}.schema_version VALUES ({PostgreSqlAiPersonaSchema.LatestVersion + 1});");
