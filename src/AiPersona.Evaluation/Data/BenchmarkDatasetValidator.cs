@@ -121,7 +121,10 @@ public static class BenchmarkDatasetValidator
 
         foreach (var property in properties.EnumerateObject())
         {
-            if (!property.Value.TryGetProperty("description", out var description) || string.IsNullOrWhiteSpace(description.GetString()))
+            if (property.Value.ValueKind != JsonValueKind.Object
+                || !property.Value.TryGetProperty("description", out var description)
+                || description.ValueKind != JsonValueKind.String
+                || string.IsNullOrWhiteSpace(description.GetString()))
             {
                 problems.Add($"{where}: parameter '{property.Name}' is undocumented.");
             }

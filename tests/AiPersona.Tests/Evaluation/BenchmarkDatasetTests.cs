@@ -98,6 +98,12 @@ public sealed class BenchmarkDatasetTests
             [
                 new BenchmarkApi { Name = "", Description = "Searches.", Parameters = JsonDocument.Parse("""{"type":"object","properties":{}}""").RootElement },
                 new BenchmarkApi { Name = "book", Description = "Books.", Parameters = JsonDocument.Parse("""{"type":"object"}""").RootElement },
+                new BenchmarkApi { Name = "pay", Description = "Pays.", Parameters = JsonDocument.Parse("""{"type":"object","properties":["amount"]}""").RootElement },
+                new BenchmarkApi
+                {
+                    Name = "rate", Description = "Rates.",
+                    Parameters = JsonDocument.Parse("""{"type":"object","properties":{"stars":"integer","note":{"description":5},"tip":{"description":"Tip."}}}""").RootElement,
+                },
             ],
         };
         var dataset = new BenchmarkDataset
@@ -116,9 +122,12 @@ public sealed class BenchmarkDatasetTests
             "'demographics.name' is empty", "missing or duplicate id", "persona 'p1': no scenes", "'description' is empty", "'context' is empty",
             "'expectedResponse' is empty", "'personalizedQuery' is empty", "'neutralizedQuery' is empty", "no trait keywords", "scene 's1': no APIs",
             "API '': missing name or description", "API 'book': parameters are not a JSON schema object with properties",
+            "API 'pay': parameters are not a JSON schema object with properties", "API 'rate': parameter 'stars' is undocumented",
+            "API 'rate': parameter 'note' is undocumented",
         ];
         Assert.All(expected, e => Assert.Contains(problems, p => p.Contains(e, StringComparison.Ordinal)));
         Assert.DoesNotContain(problems, p => p.Contains("'sceneType' is empty", StringComparison.Ordinal));
+        Assert.DoesNotContain(problems, p => p.Contains("'tip'", StringComparison.Ordinal));
     }
 
     [Theory]
