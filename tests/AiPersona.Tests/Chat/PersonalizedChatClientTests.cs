@@ -1028,6 +1028,20 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task EditPersona_GivesUpAfterMaxSaveAttempts_WhenThePersonaKeepsChanging()
+    {
+        var store = new Mock<IPersonaStore>();
+        store.Setup(s => s.GetAsync("ana", It.IsAny<CancellationToken>())).ReturnsAsync(Persona.CreateEmpty("ana"));
+        store.Setup(s => s.SaveAsync(It.IsAny<PersonaChange>(), It.IsAny<CancellationToken>())).ThrowsAsync(new PersonaConcurrencyException(0, 1));
+        var client = Build(PersonaUpdateMode.Inline, o => o.MaxSaveAttempts = 2, s => s.AddSingleton(store.Object));
+
+        await Assert.ThrowsAsync<PersonaConcurrencyException>(
+            () => client.GetService<PersonalizedChatClient>()!.EditPersonaAsync("ana", [PersonaEdit.Set("demographics", "name", "Ana")]));
+
+        store.Verify(s => s.SaveAsync(It.IsAny<PersonaChange>(), It.IsAny<CancellationToken>()), Times.Exactly(2));
+    }
+
+    [Fact]
     public async Task EditPersona_RefusesToSetANeverStoreField()
     {
         var client = Build(PersonaUpdateMode.Inline, o => o.Schema.Sections[0].Fields.Add(new PersonaFieldDefinition("health", "Never stored.", FieldPolicy.NeverStore)));

@@ -76,8 +76,11 @@ public class PersonaTests
         => Assert.Throws<ArgumentException>(() => Persona.CreateEmpty(userId));
 
     [Fact]
-    public void Constructor_RejectsOverlongUserId()
-        => Assert.Throws<ArgumentException>(() => Persona.CreateEmpty(new string('x', UserIds.MaxLength + 1)));
+    public void Constructor_RejectsOverlongUserId_ButTakesOneOfTheLongestLength()
+    {
+        Assert.Throws<ArgumentException>(() => Persona.CreateEmpty(new string('x', UserIds.MaxLength + 1)));
+        Assert.Equal(UserIds.MaxLength, Persona.CreateEmpty(new string('x', UserIds.MaxLength)).UserId.Length);
+    }
 
     [Fact]
     public void UserIdsWithHalfASurrogatePair_AreRejected_SoTwoSuchIdsCannotShareOneStorageKey()
