@@ -305,6 +305,22 @@ public sealed class PersonaUpdaterTests : IDisposable
     }
 
     [Fact]
+    public async Task AnOptimizerCancelledByItsOwnHttpTimeout_IsAFailureThatSaysSo_NotAnOptimizerTimeout()
+    {
+        await CompleteSessionsAsync(3);
+        var optimizer = new Mock<IPersonaOptimizer>();
+        optimizer.Setup(o => o.OptimizeAsync(It.IsAny<PersonaOptimizationRequest>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing."));
+        using var updater = CreateUpdater(optimizer.Object);
+
+        var result = await updater.UpdateAsync(UserId);
+
+        Assert.Equal(PersonaUpdateStatus.Failed, result.Status);
+        Assert.Contains("threw TaskCanceledException: The request was canceled due to the configured HttpClient.Timeout", result.Error, StringComparison.Ordinal);
+        Assert.Equal(3, await _sessions.CountPendingSessionsAsync(UserId));
+    }
+
+    [Fact]
     public async Task MalformedOptimizerOutput_ChangesNothing_AndLeavesTheSessionsPending()
     {
         await CompleteSessionsAsync(3);
