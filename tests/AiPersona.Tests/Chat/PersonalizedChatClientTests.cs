@@ -1028,6 +1028,28 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task ADisposedScheduler_StartsNoUpdate_AndDisposingItAgainIsHarmless()
+    {
+        Build(PersonaUpdateMode.Background);
+        var sessions = _services!.GetRequiredService<ISessionManager>();
+        for (var i = 0; i < 3; i++)
+        {
+            await sessions.RecordTurnAsync("ana", $"c{i}", [new ChatMessage(ChatRole.User, $"hello {i}")], [new ChatMessage(ChatRole.Assistant, "hi")]);
+            await sessions.EndSessionAsync("ana");
+        }
+
+        var scheduler = _services!.GetRequiredService<PersonaUpdateScheduler>();
+        await scheduler.DisposeAsync();
+        scheduler.Dispose();
+        await scheduler.DisposeAsync();
+        await scheduler.RequestUpdateAsync("ana");
+        await scheduler.WhenIdleAsync();
+
+        Assert.Empty(_optimizerModel.Calls);
+        Assert.Equal(3, await sessions.CountPendingSessionsAsync("ana")); // left for the next start
+    }
+
+    [Fact]
     public async Task EditPersona_GivesUpAfterMaxSaveAttempts_WhenThePersonaKeepsChanging()
     {
         var store = new Mock<IPersonaStore>();
