@@ -38,6 +38,27 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task ASessionThatIdlesOutDuringTheModelCall_CompletesTheKthSession_AndTheUpdateRunsWithThatCall()
+    {
+        var client = Build(PersonaUpdateMode.Inline);
+        await ChatAsync(client, false, "ana", "c1", "I like tennis");
+        await ChatAsync(client, false, "ana", "c2", "I like jazz");
+        await ChatAsync(client, false, "ana", "c3", "I like chess");
+        var answer = _model.GetResponseAsyncCallback!;
+        _model.GetResponseAsyncCallback = (messages, options, ct) =>
+        {
+            _time.Advance(TimeSpan.FromMinutes(31)); // the answer takes longer than the idle timeout
+            return answer(messages, options, ct);
+        };
+
+        await ChatAsync(client, false, "ana", "c3", "Anything else?");
+
+        // The turn found the third session idle when it recorded: it completed it (k = 3) and learned before returning.
+        Assert.Single(_optimizerModel.Calls);
+        Assert.Equal("tennis, jazz, chess", (await _services!.GetRequiredService<IPersonaStore>().GetAsync("ana")).GetValue("personality", "values_and_interests")!.Value);
+    }
+
+    [Fact]
     public async Task PeriodicRecovery_LearnsASessionThatEndedByIdling_BeforeTheUserComesBack()
     {
         var client = Build(PersonaUpdateMode.Background);
