@@ -38,6 +38,21 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task ARequestOfSystemMessagesOnly_GetsThePersonaAfterThem()
+    {
+        var client = Build(PersonaUpdateMode.Inline);
+        await SeedPersonaAsync("ana", "Likes tea");
+
+        await client.GetResponseAsync(
+            [new ChatMessage(ChatRole.System, "You are terse."), new ChatMessage(ChatRole.System, "Suggest one drink.")],
+            new ChatOptions().WithPersonaUser("ana"));
+
+        var sent = _model.Calls[^1].Messages;
+        Assert.Equal(["You are terse.", "Suggest one drink."], sent.Take(2).Select(m => m.Text));
+        Assert.Contains("Likes tea", Assert.Single(sent.Skip(2)).Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ASessionThatIdlesOutDuringTheModelCall_CompletesTheKthSession_AndTheUpdateRunsWithThatCall()
     {
         var client = Build(PersonaUpdateMode.Inline);
