@@ -153,6 +153,21 @@ internal sealed class SqliteDatabase
         }
     }
 
+    /// <summary>Runs work in one transaction on a new connection, committing when it completes.</summary>
+    public async Task InTransactionAsync(Func<SqliteConnection, SqliteTransaction, Task> work, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                await work(connection, transaction).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
     // Runs the migrations once per instance; a failed attempt is retried by the next caller.
     private Task InitializeAsync()
     {

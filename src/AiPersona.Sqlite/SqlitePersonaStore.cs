@@ -38,11 +38,8 @@ public sealed class SqlitePersonaStore : IPersonaStore
         PersonaChanges.ThrowIfInvalid(change);
         var userId = change.Updated.UserId;
         var key = UserKeys.Of(userId);
-        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+        await _database.InTransactionAsync(
+            async (connection, transaction) =>
             {
                 var stored = await SqliteDatabase.Command(connection, "SELECT version FROM personas WHERE user_key = $key;", transaction, ("$key", key))
                     .ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
@@ -70,11 +67,9 @@ public sealed class SqlitePersonaStore : IPersonaStore
                         ("$version", revision.Version),
                         ("$document", JsonSerializer.Serialize(revision, AiPersonaJsonContext.Default.PersonaRevision))).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
-
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return change.Updated;
-            }
-        }
+            },
+            cancellationToken).ConfigureAwait(false);
+        return change.Updated;
     }
 
     /// <inheritdoc/>
@@ -94,11 +89,9 @@ public sealed class SqlitePersonaStore : IPersonaStore
     {
         PersonaChanges.ThrowIfInvalidField(section, field);
         var key = UserKeys.Of(userId);
-        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+        var deleted = 0;
+        await _database.InTransactionAsync(
+            async (connection, transaction) =>
             {
                 // Revisions are JSON documents: the field's are found by reading them, then deleted by id.
                 var revisions = await SqliteDatabase.Command(connection, "SELECT id, document FROM persona_revisions WHERE user_key = $key;", transaction, ("$key", key))
@@ -110,10 +103,10 @@ public sealed class SqlitePersonaStore : IPersonaStore
                         .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return ids.Count;
-            }
-        }
+                deleted = ids.Count;
+            },
+            cancellationToken).ConfigureAwait(false);
+        return deleted;
     }
 
     /// <inheritdoc/>

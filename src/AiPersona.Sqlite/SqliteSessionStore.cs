@@ -44,7 +44,7 @@ public sealed class SqliteSessionStore : ISessionStore
         ArgumentNullException.ThrowIfNull(session);
         ArgumentException.ThrowIfNullOrWhiteSpace(session.Id, nameof(session));
         var key = UserKeys.Of(session.UserId);
-        await InTransactionAsync(async (connection, transaction) =>
+        await _database.InTransactionAsync(async (connection, transaction) =>
         {
             await SqliteDatabase.Command(
                 connection,
@@ -85,7 +85,7 @@ public sealed class SqliteSessionStore : ISessionStore
     {
         ArgumentNullException.ThrowIfNull(messages);
         var key = UserKeys.Of(userId);
-        await InTransactionAsync(async (connection, transaction) =>
+        await _database.InTransactionAsync(async (connection, transaction) =>
         {
             var state = await SqliteDatabase.Command(connection, "SELECT state FROM sessions WHERE user_key = $key AND id = $id;", transaction, ("$key", key), ("$id", sessionId))
                 .ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
@@ -106,7 +106,7 @@ public sealed class SqliteSessionStore : ISessionStore
     public Task CompleteAsync(string userId, string sessionId, DateTimeOffset endedAt, CancellationToken cancellationToken = default)
     {
         var key = UserKeys.Of(userId);
-        return InTransactionAsync(async (connection, transaction) =>
+        return _database.InTransactionAsync(async (connection, transaction) =>
         {
             var exists = await SqliteDatabase.Command(connection, "SELECT 1 FROM sessions WHERE user_key = $key AND id = $id;", transaction, ("$key", key), ("$id", sessionId))
                 .ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
@@ -125,7 +125,7 @@ public sealed class SqliteSessionStore : ISessionStore
     {
         ArgumentNullException.ThrowIfNull(sessionIds);
         var key = UserKeys.Of(userId);
-        return InTransactionAsync(async (connection, transaction) =>
+        return _database.InTransactionAsync(async (connection, transaction) =>
         {
             foreach (var id in sessionIds)
             {
@@ -141,7 +141,7 @@ public sealed class SqliteSessionStore : ISessionStore
         const string Expired = "user_key = $key AND state = 2 AND learned_at <= $before AND id <> $keep";
         var key = UserKeys.Of(userId);
         var deleted = 0;
-        await InTransactionAsync(async (connection, transaction) =>
+        await _database.InTransactionAsync(async (connection, transaction) =>
         {
             (string, object?)[] parameters = [("$key", key), ("$before", SqliteDatabase.Time(learnedAtOrBefore)), ("$keep", keepSessionId ?? string.Empty)];
             await SqliteDatabase.Command(connection, $"DELETE FROM session_messages WHERE user_key = $key AND session_id IN (SELECT id FROM sessions WHERE {Expired});", transaction, parameters)
@@ -158,7 +158,7 @@ public sealed class SqliteSessionStore : ISessionStore
         ArgumentException.ThrowIfNullOrWhiteSpace(sessionId);
         var key = UserKeys.Of(userId);
         var deleted = false;
-        await InTransactionAsync(async (connection, transaction) =>
+        await _database.InTransactionAsync(async (connection, transaction) =>
         {
             (string, object?)[] parameters = [("$key", key), ("$id", sessionId)];
             await SqliteDatabase.Command(connection, "DELETE FROM session_messages WHERE user_key = $key AND session_id = $id;", transaction, parameters)
@@ -211,7 +211,7 @@ public sealed class SqliteSessionStore : ISessionStore
     public Task DeleteUserAsync(string userId, CancellationToken cancellationToken = default)
     {
         var key = UserKeys.Of(userId);
-        return InTransactionAsync(
+        return _database.InTransactionAsync(
             (connection, transaction) => SqliteDatabase.Command(connection, "DELETE FROM session_messages WHERE user_key = $key; DELETE FROM sessions WHERE user_key = $key;", transaction, ("$key", key))
                 .ExecuteNonQueryAsync(cancellationToken),
             cancellationToken);
@@ -287,19 +287,5 @@ public sealed class SqliteSessionStore : ISessionStore
             .ReadAllAsync(static reader => (SessionId: reader.GetString(0), Message: new SessionMessage(reader.GetString(1), reader.GetString(2), SqliteDatabase.Time(reader.GetString(3)))), cancellationToken)
             .ConfigureAwait(false);
         return rows.BySession();
-    }
-
-    private async Task InTransactionAsync(Func<SqliteConnection, SqliteTransaction, Task> work, CancellationToken cancellationToken)
-    {
-        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
-            {
-                await work(connection, transaction).ConfigureAwait(false);
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
     }
 }
