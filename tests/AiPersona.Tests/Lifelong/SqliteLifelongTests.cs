@@ -1,0 +1,17 @@
+using AiPersona.Tests.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AiPersona.Tests.Lifelong;
+
+/// <summary>The life-long scenario on one SQLite file, restarted half-way.</summary>
+public sealed class SqliteLifelongTests : LifelongTests, IDisposable
+{
+    private readonly SqliteTestDatabase _database = new();
+
+    [Fact]
+    public Task TwentyWeeksOfSessions_AreLearnedOnceEach_AndTheirTranscriptsExpire() => RunAsync();
+
+    public void Dispose() => _database.Dispose();
+
+    protected override void UseStorage(IAiPersonaBuilder builder) => builder.UseSqlite($"Data Source={_database.Path}");
+}
