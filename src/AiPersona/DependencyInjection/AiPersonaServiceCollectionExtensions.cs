@@ -13,8 +13,8 @@ public static class AiPersonaServiceCollectionExtensions
     /// <summary>Registers the persona store, session manager, optimizer, tool executor, scheduler and options.</summary>
     /// <remarks>
     /// Every service is added with <c>TryAdd</c>: calling this twice is harmless, and a service registered before it
-    /// replaces the default. Storage defaults to in-memory stores; use <c>UseFileSystemStorage</c> or a database package
-    /// to keep personas across restarts. The optimizer uses the <see cref="IChatClient"/> registered under the key
+    /// replaces the default. Storage defaults to in-memory stores, which log a warning when first used; use
+    /// <c>UseFileSystemStorage</c> or a database package to keep personas across restarts. The optimizer uses the <see cref="IChatClient"/> registered under the key
     /// <see cref="AiPersonaOptions.OptimizerChatClientKey"/>, else the unkeyed one.
     /// </remarks>
     /// <param name="services">The service collection.</param>
@@ -31,8 +31,8 @@ public static class AiPersonaServiceCollectionExtensions
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AiPersonaOptions>, AiPersonaOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IPersonaStore, InMemoryPersonaStore>();
-        services.TryAddSingleton<ISessionStore, InMemorySessionStore>();
+        services.TryAddSingleton<IPersonaStore>(sp => InMemoryDefault(sp, "Personas", new InMemoryPersonaStore()));
+        services.TryAddSingleton<ISessionStore>(sp => InMemoryDefault(sp, "Conversation sessions", new InMemorySessionStore()));
         services.TryAddSingleton<ISessionManager>(sp => new SessionManager(
             sp.GetRequiredService<ISessionStore>(),
             sp.GetRequiredService<IOptionsMonitor<AiPersonaOptions>>(),
@@ -128,6 +128,20 @@ public static class AiPersonaServiceCollectionExtensions
             () => simulationClientKey is null ? sp.GetRequiredService<IChatClient>() : sp.GetRequiredKeyedService<IChatClient>(simulationClientKey),
             sp.GetService<ILogger<SimulatedToolExecutor>>())));
         return builder;
+    }
+
+    // The default stores say, once per service provider, that nothing survives a restart: an app that forgot to choose
+    // storage learns it from its logs rather than from users whose personas are gone. A store registered by the app,
+    // in-memory ones included, logs nothing.
+    private static T InMemoryDefault<T>(IServiceProvider services, string what, T store)
+        where T : notnull
+    {
+        if (services.GetService<ILoggerFactory>() is { } loggers)
+        {
+            Log.InMemoryStorage(loggers.CreateLogger<T>(), what, typeof(T).Name);
+        }
+
+        return store;
     }
 
     // Resolved on every optimization (a singleton lookup): the unkeyed client is often the personalized pipeline, which

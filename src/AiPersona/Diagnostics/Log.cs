@@ -79,4 +79,7 @@ internal static partial class Log
 
     [LoggerMessage(25, LogLevel.Information, "Deleted session {SessionId} of user {UserHash} at the application's request.")]
     public static partial void SessionDeleted(ILogger logger, string userHash, string sessionId);
+
+    [LoggerMessage(26, LogLevel.Warning, "{What} are kept in memory and lost when the process exits. To keep them, call UseFileSystemStorage, UseSqlite or UsePostgreSql on AddAiPersona(); to keep them in memory on purpose, register {Store} yourself.")]
+    public static partial void InMemoryStorage(ILogger logger, string what, string store);
 }

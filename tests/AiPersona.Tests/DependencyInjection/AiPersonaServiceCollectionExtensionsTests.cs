@@ -27,6 +27,50 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
         Assert.Single(provider.GetServices<ISessionManager>());
     }
 
+    [Theory]
+    [InlineData("default")]
+    [InlineData("file system")]
+    [InlineData("in memory, registered by the app")]
+    public async Task TheDefaultInMemoryStores_WarnOnce_ThatNothingSurvivesARestart(string storage)
+    {
+        using var root = new TempDirectory();
+        var logs = new FakeLogCollector();
+        var services = new ServiceCollection().AddLogging(b => b.AddProvider(new FakeLoggerProvider(logs)));
+        if (storage == "in memory, registered by the app")
+        {
+            services.AddSingleton<IPersonaStore, InMemoryPersonaStore>().AddSingleton<ISessionStore, InMemorySessionStore>();
+        }
+
+        var builder = services.AddAiPersona();
+        if (storage == "file system")
+        {
+            builder.UseFileSystemStorage(root.Path);
+        }
+
+        services.AddChatClient(FakeModels.Chat()).UsePersonalization();
+        await using (var provider = services.BuildServiceProvider())
+        {
+            var client = provider.GetRequiredService<IChatClient>();
+            for (var turn = 1; turn <= 3; turn++)
+            {
+                await client.GetResponseAsync([User($"turn {turn}")], new ChatOptions().WithPersonaUser("ana"));
+            }
+        }
+
+        var warnings = logs.GetSnapshot().Where(r => r.Id.Id == 26).ToList();
+        if (storage != "default")
+        {
+            Assert.Empty(warnings);
+            return;
+        }
+
+        // One warning per store, however many turns used it.
+        Assert.Equal(["Conversation sessions", "Personas"], warnings.Select(w => w.StructuredState!.Single(p => p.Key == "What").Value).Order(StringComparer.Ordinal));
+        Assert.All(warnings, w => Assert.Equal(LogLevel.Warning, w.Level));
+        Assert.All(warnings, w => Assert.Contains("lost when the process exits", w.Message, StringComparison.Ordinal));
+        Assert.Equal(["AiPersona.InMemoryPersonaStore", "AiPersona.InMemorySessionStore"], warnings.Select(w => w.Category!).Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public void RegisteredServices_ReplaceTheDefaults()
     {
