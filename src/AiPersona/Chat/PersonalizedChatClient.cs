@@ -377,6 +377,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
                     "Call ChatOptions.WithPersonaUser(userId) or register an IChatUserResolver.");
             }
 
+            Log.NoUser(_logger);
             return new Turn(null, callerMessages, innerOptions, callerMessages, options?.ConversationId, PersonaInHistory: false);
         }
 

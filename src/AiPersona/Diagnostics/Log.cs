@@ -82,4 +82,7 @@ internal static partial class Log
 
     [LoggerMessage(26, LogLevel.Warning, "{What} are kept in memory and lost when the process exits. To keep them, call UseFileSystemStorage, UseSqlite or UsePostgreSql on AddAiPersona(); to keep them in memory on purpose, register {Store} yourself.")]
     public static partial void InMemoryStorage(ILogger logger, string what, string store);
+
+    [LoggerMessage(27, LogLevel.Debug, "A chat request named no user (ChatOptions.WithPersonaUser, or a registered IChatUserResolver): it is sent as it is, without a persona, and not recorded.")]
+    public static partial void NoUser(ILogger logger);
 }

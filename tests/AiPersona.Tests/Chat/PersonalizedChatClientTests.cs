@@ -689,15 +689,20 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task WithoutAUser_TheRequestPassesThroughUntouched()
+    public async Task WithoutAUser_TheRequestPassesThroughUntouched_AndADebugLineSaysWhy()
     {
-        var client = Build(PersonaUpdateMode.Inline);
+        var logs = new FakeLogCollector();
+        var client = Build(PersonaUpdateMode.Inline, configureServices: s => s.AddLogging(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(new FakeLoggerProvider(logs))));
         var options = new ChatOptions { Temperature = 1 };
 
         await client.GetResponseAsync([User("hello")], options);
+        await client.GetResponseAsync([User("hello")], options.Clone().WithPersonaUser("ana"));
 
-        Assert.Same(options, _model.Calls.Single().Options);
-        Assert.Equal(["hello"], _model.Calls.Single().Messages.Select(m => m.Text));
+        Assert.Same(options, _model.Calls[0].Options);
+        Assert.Equal(["hello"], _model.Calls[0].Messages.Select(m => m.Text));
+        var noUser = Assert.Single(logs.GetSnapshot(), r => r.Id.Id == 27); // the request with a user logs no such line
+        Assert.Equal(LogLevel.Debug, noUser.Level);
+        Assert.Contains("WithPersonaUser", noUser.Message, StringComparison.Ordinal);
     }
 
     [Fact]
