@@ -14,8 +14,9 @@ public static class AiPersonaServiceCollectionExtensions
     /// <remarks>
     /// Every service is added with <c>TryAdd</c>: calling this twice is harmless, and a service registered before it
     /// replaces the default. Storage defaults to in-memory stores, which log a warning when first used; use
-    /// <c>UseFileSystemStorage</c> or a database package to keep personas across restarts. The optimizer uses the <see cref="IChatClient"/> registered under the key
-    /// <see cref="AiPersonaOptions.OptimizerChatClientKey"/>, else the unkeyed one.
+    /// <c>UseFileSystemStorage</c> or a database package to keep personas across restarts. The optimizer uses the
+    /// <see cref="IChatClient"/> registered under the key <see cref="AiPersonaOptions.OptimizerChatClientKey"/>, else the
+    /// unkeyed one.
     /// </remarks>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Configures the options.</param>
