@@ -7,8 +7,10 @@ public sealed class FileSystemLifelongTests : LifelongTests, IDisposable
 {
     private readonly TempDirectory _root = new();
 
-    [Fact]
-    public Task TwentyWeeksOfSessions_AreLearnedOnceEach_AndTheirTranscriptsExpire() => RunAsync();
+    [Theory]
+    [InlineData(PersonaUpdateMode.Inline)]
+    [InlineData(PersonaUpdateMode.Background)]
+    public Task TwentyWeeksOfSessions_AreLearnedOnceEach_AndTheirTranscriptsExpire(PersonaUpdateMode mode) => RunAsync(mode);
 
     public void Dispose() => _root.Dispose();
 

@@ -5,8 +5,10 @@ public sealed class InMemoryLifelongTests : LifelongTests
 {
     protected override bool KeepsDataAcrossRestarts => false;
 
-    [Fact]
-    public Task TwentyWeeksOfSessions_AreLearnedOnceEach_AndTheirTranscriptsExpire() => RunAsync();
+    [Theory]
+    [InlineData(PersonaUpdateMode.Inline)]
+    [InlineData(PersonaUpdateMode.Background)]
+    public Task TwentyWeeksOfSessions_AreLearnedOnceEach_AndTheirTranscriptsExpire(PersonaUpdateMode mode) => RunAsync(mode);
 
     protected override void UseStorage(IAiPersonaBuilder builder)
     {

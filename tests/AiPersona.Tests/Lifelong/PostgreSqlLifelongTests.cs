@@ -8,11 +8,13 @@ public sealed class PostgreSqlLifelongTests : LifelongTests, IAsyncDisposable
 {
     private PostgreSqlTestSchema? _schema;
 
-    [Fact]
-    public async Task TwentyWeeksOfSessions_AreLearnedOnceEach_AndTheirTranscriptsExpire()
+    [Theory]
+    [InlineData(PersonaUpdateMode.Inline)]
+    [InlineData(PersonaUpdateMode.Background)]
+    public async Task TwentyWeeksOfSessions_AreLearnedOnceEach_AndTheirTranscriptsExpire(PersonaUpdateMode mode)
     {
         _schema = PostgreSqlTestSchema.Create();
-        await RunAsync();
+        await RunAsync(mode);
     }
 
     public async ValueTask DisposeAsync()

@@ -8,8 +8,10 @@ public sealed class SqliteLifelongTests : LifelongTests, IDisposable
 {
     private readonly SqliteTestDatabase _database = new();
 
-    [Fact]
-    public Task TwentyWeeksOfSessions_AreLearnedOnceEach_AndTheirTranscriptsExpire() => RunAsync();
+    [Theory]
+    [InlineData(PersonaUpdateMode.Inline)]
+    [InlineData(PersonaUpdateMode.Background)]
+    public Task TwentyWeeksOfSessions_AreLearnedOnceEach_AndTheirTranscriptsExpire(PersonaUpdateMode mode) => RunAsync(mode);
 
     public void Dispose() => _database.Dispose();
 
