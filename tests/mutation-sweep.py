@@ -3,8 +3,8 @@
 
 For each source file given, it makes one-line mutants (== and !=, < and <=, > and >=, && and ||, a dropped !, a dropped
 + 1 or - 1, true and false, continue and break, Math.Min and Math.Max), takes a seeded random sample of those that
-compile, runs tests/AiPersona.Tests for each, and prints whether a test failed ("killed"), the run hung ("TIMEOUT"), or
-every test still passed ("SURVIVED"). A survivor is a place to look, not a verdict: many are equivalent mutants (a bound
+compile, runs tests/AiPersona.Tests (or the projects --tests names) for each, and prints whether a test failed
+("killed"), the run hung ("TIMEOUT"), or every test still passed ("SURVIVED"). A survivor is a place to look, not a verdict: many are equivalent mutants (a bound
 no input reaches, a check made twice, an early exit that only saves work, a log line).
 
 It edits files in place and restores each one, so run it in a separate clone, never in a working tree with changes:
@@ -13,7 +13,8 @@ It edits files in place and restores each one, so run it in a separate clone, ne
     python3 tests/mutation-sweep.py --root /tmp/mutwork --per-file 8 src/AiPersona/Sessions/SessionManager.cs ...
 
 Set AIPERSONA_POSTGRES to include the PostgreSQL tests (without it they are skipped, and PostgreSQL mutants survive).
-Each mutant costs a build of the test project and a test run: about a minute on two cores.
+Each mutant costs a build of the test project and a test run: about a minute on two cores. The samples are run as
+processes by both test projects: sweep them with --tests tests/AiPersona.Tests,tests/AiPersona.RealClients.Tests.
 """
 import argparse
 import os
@@ -60,10 +61,12 @@ def main():
     parser.add_argument("--per-file", type=int, default=8, help="mutants per file that compile")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--timeout", type=int, default=60, help="seconds a test run may take before it counts as hung")
+    parser.add_argument("--tests", default="tests/AiPersona.Tests",
+                        help="comma-separated test projects to build and run, relative to the root (the samples are run as processes by tests/AiPersona.RealClients.Tests)")
     parser.add_argument("files", nargs="+", help="source files, relative to the root")
     args = parser.parse_args()
-    tests = os.path.join(args.root, "tests", "AiPersona.Tests")
-    build = "dotnet build tests/AiPersona.Tests -v q -nologo"
+    projects = [p.strip() for p in args.tests.split(",") if p.strip()]
+    build = " && ".join(f"dotnet build {p} -v q -nologo" for p in projects)
     random.seed(args.seed)
     for name in args.files:
         path = os.path.join(args.root, name)
@@ -83,12 +86,16 @@ def main():
                 if run(build, args.root).returncode != 0:
                     continue  # does not compile: not a mutant
                 tried += 1
-                result = run("dotnet run --no-build", tests, timeout=args.timeout)
-                if result is None:
-                    status = "TIMEOUT"
-                else:
+                status = "SURVIVED"
+                for project in projects:
+                    result = run("dotnet run --no-build", os.path.join(args.root, project), timeout=args.timeout)
+                    if result is None:
+                        status = "TIMEOUT"
+                        break
                     summary = re.search(r"Total: \d+, Errors: (\d+), Failed: (\d+)", re.sub(r"\x1b\[[0-9;]*m", "", result.stdout))
-                    status = "killed" if summary is None or int(summary.group(1)) + int(summary.group(2)) > 0 else "SURVIVED"
+                    if summary is None or int(summary.group(1)) + int(summary.group(2)) > 0:
+                        status = "killed"
+                        break
                 print(f"{status:9} {name}:{i + 1}: '{old.strip()}' -> '{new.strip()}' | {lines[i].strip()[:120]}", flush=True)
         finally:
             with open(path, "w", encoding="utf-8") as f:
