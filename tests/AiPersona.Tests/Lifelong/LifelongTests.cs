@@ -41,7 +41,7 @@ public abstract partial class LifelongTests
             {
                 if (week == Weeks / 2 + 1 && KeepsDataAcrossRestarts)
                 {
-                    // A deployment: the week's open sessions (idling) and pending ones are the new instance's to finish.
+                    // A deployment: last week's open and pending sessions (inline mode) are the new instance's to finish.
                     await app.DisposeAsync();
                     app = Start(mode);
                 }
