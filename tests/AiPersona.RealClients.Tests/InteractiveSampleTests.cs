@@ -68,6 +68,33 @@ public sealed class InteractiveSampleTests : IDisposable
         Assert.Contains("Ana Test", persona, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AFailedModelCall_IsReported_AndTheMessageCanBeSentAgain_WithoutBeingSentTwice()
+    {
+        var calls = 0;
+        await using var server = await FakeLlmServer.StartAsync(
+            FakeProtocol.Ollama,
+            _ => Interlocked.Increment(ref calls) == 1 ? throw new InvalidOperationException("the model is down") : "Fine now.");
+
+        var (exitCode, output) = await SampleProcess.RunAsync(
+            ["--data", _data, "--user", "ana"],
+            new Dictionary<string, string?> { ["OLLAMA_ENDPOINT"] = server.BaseAddress.ToString(), ["OLLAMA_MODEL"] = "llama-test", ["OPENAI_API_KEY"] = null },
+            ["Hello?", "", "Hello?", "/quit"], // the user retries (an empty line sends nothing)
+            TestContext.Current.CancellationToken);
+
+        Assert.True(exitCode == 0, $"The sample exited with {exitCode}:\n{output}");
+        Assert.Contains("The model call failed: ", output, StringComparison.Ordinal); // a 500 from the server
+        Assert.Contains("Fine now.", output, StringComparison.Ordinal);
+        List<JsonObject> requests;
+        lock (server.Requests)
+        {
+            requests = [.. server.Requests.Select(r => r.Body)];
+        }
+
+        Assert.Equal(2, requests.Count);
+        Assert.Single(FakeLlmServer.MessagesOf(requests[1]), m => m.Role == "user"); // the failed message was dropped, not resent
+    }
+
     [Theory]
     [InlineData("--usr", "Unknown option '--usr'.")]
     [InlineData("--user", "--user needs a value.")]
