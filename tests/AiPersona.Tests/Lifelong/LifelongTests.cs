@@ -23,7 +23,7 @@ public abstract partial class LifelongTests
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero));
     private readonly TestChatClient _model = FakeModels.Chat();
-    private readonly List<(string User, List<string> Likes, List<string> Careers)> _optimizerRuns = [];
+    private readonly List<(string User, List<string> Likes)> _optimizerRuns = [];
 
     /// <summary>Gets whether the backend keeps its data when the app restarts (a new service provider).</summary>
     protected virtual bool KeepsDataAcrossRestarts => true;
@@ -189,7 +189,7 @@ public abstract partial class LifelongTests
             var user = likes.Count > 0 ? likes[0].Split('_')[0] : "?";
             lock (_optimizerRuns)
             {
-                _optimizerRuns.Add((user, likes, careers));
+                _optimizerRuns.Add((user, likes));
             }
 
             var cited = "[" + string.Join(",", LabelPattern().Matches(prompt).Select(m => FakeModels.Json(m.Groups[1].Value))) + "]";
