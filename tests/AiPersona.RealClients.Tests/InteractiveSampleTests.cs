@@ -29,6 +29,8 @@ public sealed class InteractiveSampleTests : IDisposable
             "/persona",
             "/forget preferences.formats",
             "And tomorrow?",
+            "/forget",
+            "Who am I?",
             "/quit",
         ];
 
@@ -66,6 +68,12 @@ public sealed class InteractiveSampleTests : IDisposable
         persona = Assert.Single(tomorrow, m => m.Role == "system" && m.Content.Contains("<user_persona>", StringComparison.Ordinal)).Content;
         Assert.DoesNotContain(LearnedValue, persona, StringComparison.Ordinal);
         Assert.Contains("Ana Test", persona, StringComparison.Ordinal);
+
+        // "/forget": everything about ana is gone, the user's own name too; the command itself never reaches the model.
+        Assert.Contains("Everything stored about 'ana' is deleted", output, StringComparison.Ordinal);
+        var afterForget = chats.Single(m => m[^1].Content == "Who am I?");
+        Assert.DoesNotContain(afterForget, m => m.Content.Contains("<user_persona>", StringComparison.Ordinal));
+        Assert.DoesNotContain(chats.SelectMany(m => m), m => m.Content.StartsWith('/'));
     }
 
     [Fact]
