@@ -106,6 +106,7 @@ public sealed class InteractiveSampleTests : IDisposable
     [Theory]
     [InlineData("--usr", "Unknown option '--usr'.")]
     [InlineData("--user", "--user needs a value.")]
+    [InlineData("--data", "--data needs a value.")]
     public async Task AMistypedArgument_StopsWithTheUsage_InsteadOfBeingIgnored(string argument, string message)
     {
         var (exitCode, output) = await SampleProcess.RunAsync(["--data", _data, argument], new Dictionary<string, string?>(), cancellationToken: TestContext.Current.CancellationToken);
