@@ -1,0 +1,20 @@
+using AiPersona.Tests.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AiPersona.Tests.Sessions;
+
+/// <summary>The SQLite session store against the in-memory one, over random sequences of operations.</summary>
+public sealed class SqliteSessionDifferentialTests : SessionBackendDifferentialTests, IDisposable
+{
+    private readonly SqliteTestDatabase _database = new();
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public Task ARandomSequence_GivesWhatTheInMemoryBackendGives(int seed) => RunAsync(seed);
+
+    public void Dispose() => _database.Dispose();
+
+    protected override void UseStorage(IAiPersonaBuilder builder) => builder.UseSqlite($"Data Source={_database.Path}");
+}
