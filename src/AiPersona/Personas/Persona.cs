@@ -4,8 +4,10 @@ namespace AiPersona;
 
 /// <summary>What the assistant believes about one user: sections of fields, each with its provenance.</summary>
 /// <remarks>
-/// A persona is immutable. Change it with <see cref="ApplyEdits"/> and save the resulting <see cref="PersonaChange"/>
-/// with <see cref="IPersonaStore.SaveAsync"/>. Section and field names are compared case-insensitively.
+/// <para>A persona is immutable. Change it with <see cref="ApplyEdits"/> and save the resulting <see cref="PersonaChange"/>
+/// with <see cref="IPersonaStore.SaveAsync"/>. Section and field names are compared case-insensitively.</para>
+/// <para>Its text is held as every store keeps it: half of a surrogate pair (which UTF-8 cannot encode) and U+0000 in a
+/// name, value, reason or session id become U+FFFD, so a persona reads back from any store exactly as it was saved.</para>
 /// </remarks>
 public sealed class Persona
 {
@@ -39,8 +41,8 @@ public sealed class Persona
         Version = version;
         UpdatedAt = updatedAt;
         Sections = Normalize(sections);
-        LastLearnedSessionIds = lastLearnedSessionIds is null ? [] : [.. lastLearnedSessionIds];
-        CorrectedAt = Normalize(correctedAt, NoCorrections, nameof(correctedAt), static _ => { });
+        LastLearnedSessionIds = lastLearnedSessionIds is null ? [] : [.. UnicodeText.ToStorableAll(lastLearnedSessionIds)];
+        CorrectedAt = Normalize(correctedAt, NoCorrections, nameof(correctedAt), static at => at);
     }
 
     /// <summary>Gets the user the persona belongs to.</summary>
@@ -92,7 +94,8 @@ public sealed class Persona
     /// <summary>Applies edits and describes the result as a change that can be saved.</summary>
     /// <remarks>
     /// No policy is checked here: the application may set any field, including locked ones. Edits proposed by the
-    /// optimizer are validated before they reach this method. Edits that change nothing produce no revision.
+    /// optimizer are validated before they reach this method. Edits that change nothing produce no revision. The edits'
+    /// text is taken as stores keep it (see the remarks on <see cref="Persona"/>), so the revisions match the persona.
     /// </remarks>
     /// <param name="edits">The edits, applied in order.</param>
     /// <param name="now">The time of the change.</param>
@@ -110,16 +113,16 @@ public sealed class Persona
             static s => s.Key,
             static s => new Dictionary<string, DateTimeOffset>(s.Value, StringComparer.OrdinalIgnoreCase),
             StringComparer.OrdinalIgnoreCase);
-        void MarkIfCorrection(PersonaEdit edit, IReadOnlyList<string> sources)
+        void MarkIfCorrection(string section, string field, IReadOnlyList<string> sources)
         {
             if (sources.Count == 0)
             {
-                if (!corrected.TryGetValue(edit.Section, out var fields))
+                if (!corrected.TryGetValue(section, out var fields))
                 {
-                    corrected[edit.Section] = fields = new Dictionary<string, DateTimeOffset>(StringComparer.OrdinalIgnoreCase);
+                    corrected[section] = fields = new Dictionary<string, DateTimeOffset>(StringComparer.OrdinalIgnoreCase);
                 }
 
-                fields[edit.Field] = now;
+                fields[field] = now;
             }
         }
 
@@ -130,14 +133,17 @@ public sealed class Persona
                 throw new ArgumentException("Every edit needs a section and a field name.", nameof(edits));
             }
 
-            if (!sections.TryGetValue(edit.Section, out var fields))
+            var section = UnicodeText.ToStorable(edit.Section);
+            var field = UnicodeText.ToStorable(edit.Field);
+            var reason = UnicodeText.ToStorable(edit.Reason);
+            var sources = UnicodeText.ToStorableAll(edit.SourceSessionIds);
+            if (!sections.TryGetValue(section, out var fields))
             {
                 fields = new Dictionary<string, PersonaValue>(StringComparer.OrdinalIgnoreCase);
-                sections[edit.Section] = fields;
+                sections[section] = fields;
             }
 
-            fields.TryGetValue(edit.Field, out var old);
-            var sources = edit.SourceSessionIds ?? [];
+            fields.TryGetValue(field, out var old);
             if (edit.Operation == PersonaEditOperation.Remove)
             {
                 if (old is null)
@@ -145,25 +151,26 @@ public sealed class Persona
                     continue;
                 }
 
-                fields.Remove(edit.Field);
-                revisions.Add(new PersonaRevision(newVersion, edit.Section, edit.Field, old.Value, null, edit.Reason, sources, now));
-                MarkIfCorrection(edit, sources);
+                fields.Remove(field);
+                revisions.Add(new PersonaRevision(newVersion, section, field, old.Value, null, reason, sources, now));
+                MarkIfCorrection(section, field, sources);
                 continue;
             }
 
             if (string.IsNullOrWhiteSpace(edit.Value))
             {
-                throw new ArgumentException($"The edit of '{edit.Section}.{edit.Field}' sets an empty value; use a Remove edit instead.", nameof(edits));
+                throw new ArgumentException($"The edit of '{section}.{field}' sets an empty value; use a Remove edit instead.", nameof(edits));
             }
 
-            if (old is not null && string.Equals(old.Value, edit.Value, StringComparison.Ordinal))
+            var value = UnicodeText.ToStorable(edit.Value);
+            if (old is not null && string.Equals(old.Value, value, StringComparison.Ordinal))
             {
                 continue;
             }
 
-            fields[edit.Field] = new PersonaValue(edit.Value, now, sources, edit.Reason);
-            revisions.Add(new PersonaRevision(newVersion, edit.Section, edit.Field, old?.Value, edit.Value, edit.Reason, sources, now));
-            MarkIfCorrection(edit, sources);
+            fields[field] = new PersonaValue(value, now, sources, reason);
+            revisions.Add(new PersonaRevision(newVersion, section, field, old?.Value, value, reason, sources, now));
+            MarkIfCorrection(section, field, sources);
         }
 
         var updated = new Persona(
@@ -181,14 +188,23 @@ public sealed class Persona
 
     private static Dictionary<string, IReadOnlyDictionary<string, PersonaValue>> Normalize(
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, PersonaValue>>? sections)
-        => Normalize(sections, EmptySection, nameof(sections), static value => ArgumentNullException.ThrowIfNull(value, nameof(sections)));
+        => Normalize(sections, EmptySection, nameof(sections), static value =>
+        {
+            ArgumentNullException.ThrowIfNull(value, nameof(sections));
+            var text = UnicodeText.ToStorable(value.Value);
+            var reason = UnicodeText.ToStorable(value.Reason);
+            var sources = UnicodeText.ToStorableAll(value.SourceSessionIds);
+            return ReferenceEquals(text, value.Value) && ReferenceEquals(reason, value.Reason) && ReferenceEquals(sources, value.SourceSessionIds)
+                ? value
+                : value with { Value = text, Reason = reason, SourceSessionIds = sources };
+        });
 
-    // Sections → fields with case-insensitive names, empty sections left out.
+    // Sections → fields with case-insensitive, storable names and checked, storable values; empty sections left out.
     private static Dictionary<string, IReadOnlyDictionary<string, T>> Normalize<T>(
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, T>>? sections,
         IReadOnlyDictionary<string, T> empty,
         string parameterName,
-        Action<T> checkValue)
+        Func<T, T> normalizeValue)
     {
         var result = new Dictionary<string, IReadOnlyDictionary<string, T>>(StringComparer.OrdinalIgnoreCase);
         if (sections is null)
@@ -203,13 +219,12 @@ public sealed class Persona
             foreach (var (field, value) in fields ?? empty)
             {
                 ArgumentException.ThrowIfNullOrWhiteSpace(field, parameterName);
-                checkValue(value);
-                copy[field] = value;
+                copy[UnicodeText.ToStorable(field)] = normalizeValue(value);
             }
 
             if (copy.Count > 0)
             {
-                result[name] = copy;
+                result[UnicodeText.ToStorable(name)] = copy;
             }
         }
 

@@ -33,6 +33,26 @@ internal static class UnicodeText
         return new string(chars);
     }
 
+    /// <summary>Returns the strings as every store keeps them (see <see cref="ToStorable"/>): the same instance when there
+    /// is nothing to replace, an empty list for <see langword="null"/>.</summary>
+    public static IReadOnlyList<string> ToStorableAll(IReadOnlyList<string>? texts)
+    {
+        if (texts is null)
+        {
+            return [];
+        }
+
+        foreach (var text in texts)
+        {
+            if (!ReferenceEquals(text, ToStorable(text)))
+            {
+                return [.. texts.Select(static t => ToStorable(t))];
+            }
+        }
+
+        return texts;
+    }
+
     // Runs on every message of every turn: the search is the BCL's vectorized one, so text without surrogates or U+0000
     // costs one pass; only a surrogate found (an emoji, say) is looked at more closely. SearchValues rather than the generic
     // IndexOfAnyInRange<T> and IndexOf<T>: with those, a 300-turn run in one process allocated boxed chars (about 38 KB a

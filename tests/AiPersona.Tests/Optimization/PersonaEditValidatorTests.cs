@@ -29,6 +29,18 @@ public sealed class PersonaEditValidatorTests
     }
 
     [Fact]
+    public void ALongReason_IsCutTo500Characters_NeverBetweenTheHalvesOfAnEmoji()
+    {
+        var (accepted, rejected) = Validate(
+            PersonaEdit.Set("demographics", "name", "Ana", new string('r', 600), "s1"),
+            PersonaEdit.Set("demographics", "age", "34", new string('r', 499) + "😀 and more", "s1"),
+            PersonaEdit.Set("demographics", "career", "nurse", new string('r', 498) + "😀 and more", "s1"));
+
+        Assert.Empty(rejected);
+        Assert.Equal([new string('r', 500), new string('r', 499), new string('r', 498) + "😀"], accepted.Select(e => e.Reason));
+    }
+
+    [Fact]
     public void LockedField_IsRejected()
     {
         var schema = PersonaSchema.CreateDefault();

@@ -113,6 +113,45 @@ public class PersonaTests
     }
 
     [Fact]
+    public void EditsAreTakenAsStoresKeepText_SoTheSameEditAfterASaveChangesNothing()
+    {
+        // Half an emoji (a UI that cut text short) cannot go through UTF-8, and PostgreSQL text cannot hold U+0000: stores
+        // give back U+FFFD. Were the edit kept as it came, the in-memory store would differ from the others, and the same
+        // edit after a save would look like a change each time.
+        var edit = PersonaEdit.Set("demo\uD83Dgraphics", "na\0me", "Ana \uD83D", "said so \uDE00", "s\0");
+
+        var change = Persona.CreateEmpty("u1").ApplyEdits([edit], Now);
+        var stored = JsonSerializer.Deserialize(JsonSerializer.Serialize(change.Updated, AiPersonaJsonContext.Default.Persona), AiPersonaJsonContext.Default.Persona)!;
+
+        var value = change.Updated.GetValue("demo\uFFFDgraphics", "na\uFFFDme")!;
+        Assert.Equal(("Ana \uFFFD", "said so \uFFFD"), (value.Value, value.Reason));
+        Assert.Equal(["s\uFFFD"], value.SourceSessionIds);
+        var revision = Assert.Single(change.Revisions);
+        Assert.Equal(("demo\uFFFDgraphics", "na\uFFFDme", "Ana \uFFFD", "said so \uFFFD"), (revision.Section, revision.Field, revision.NewValue, revision.Reason));
+        Assert.Equal(["s\uFFFD"], revision.SourceSessionIds);
+        var read = stored.GetValue("demo\uFFFDgraphics", "na\uFFFDme")!;
+        Assert.Equal((value.Value, value.Reason, value.SetAt), (read.Value, read.Reason, read.SetAt));
+        Assert.Equal(value.SourceSessionIds, read.SourceSessionIds);
+        Assert.True(stored.ApplyEdits([edit], Now.AddHours(1)).IsEmpty);
+    }
+
+    [Fact]
+    public void APersonaBuiltByHand_HoldsItsTextAsStoresKeepIt()
+    {
+        var persona = new Persona(
+            "u1",
+            1,
+            Now,
+            new Dictionary<string, IReadOnlyDictionary<string, PersonaValue>> { ["s\uD800"] = new Dictionary<string, PersonaValue> { ["f\0"] = new("v\uDFFF", Now, ["id\uD800"], "r\0") } },
+            ["id\uDBFF"]);
+
+        var value = persona.GetValue("s\uFFFD", "f\uFFFD")!;
+        Assert.Equal(("v\uFFFD", "r\uFFFD"), (value.Value, value.Reason));
+        Assert.Equal(["id\uFFFD"], value.SourceSessionIds);
+        Assert.Equal(["id\uFFFD"], persona.LastLearnedSessionIds);
+    }
+
+    [Fact]
     public void EditsCitingNoSession_AreRecordedAsTheApplicationsCorrections_AndKeptThroughLaterEdits()
     {
         var learned = Persona.CreateEmpty("u1").ApplyEdits(

@@ -42,11 +42,11 @@ public abstract class SessionBackendDifferentialTests
             log.Add(operation.ToString());
             var expected = await operation.RunAsync(reference);
             var actual = await operation.RunAsync(tested);
-            Assert.True(expected == actual, Divergence(seed, log, "the result differs", expected, actual));
+            Assert.True(expected == actual, Divergence.Describe(seed, log, "the result differs", expected, actual));
 
             var expectedState = await reference.DescribeAsync();
             var actualState = await tested.DescribeAsync();
-            Assert.True(expectedState == actualState, Divergence(seed, log, "the stored sessions differ", expectedState, actualState));
+            Assert.True(expectedState == actualState, Divergence.Describe(seed, log, "the stored sessions differ", expectedState, actualState));
             statesReached.UnionWith(Enum.GetValues<SessionState>().Where(state => expectedState.Contains($" {state} ", StringComparison.Ordinal)));
 
             operation.Apply(clients);
@@ -148,22 +148,6 @@ public abstract class SessionBackendDifferentialTests
             HandedBack = handedBack,
             Next = new Client(slot > 0 && handedBack is not null ? handedBack : client.ConversationId, newHistory),
         };
-    }
-
-    private static string Divergence(int seed, List<string> log, string what, string expected, string actual)
-    {
-        var shorter = Math.Min(expected.Length, actual.Length);
-        var first = Enumerable.Range(0, shorter).FirstOrDefault(i => expected[i] != actual[i], shorter);
-        var from = Math.Max(0, first - 150);
-        return $"""
-            Seed {seed}, step {log.Count}: {what} from the in-memory backend's, from character {first} on.
-            Last steps:
-              {string.Join("\n  ", log.TakeLast(8))}
-            In-memory: …{Excerpt(expected, from)}
-            Tested:    …{Excerpt(actual, from)}
-            """;
-
-        static string Excerpt(string text, int from) => from >= text.Length ? "(ends)" : text.Substring(from, Math.Min(400, text.Length - from));
     }
 
     private static string Seconds(DateTimeOffset? at) => at is { } value ? ((long)(value - Start).TotalSeconds).ToString(CultureInfo.InvariantCulture) : "-";
