@@ -1,10 +1,9 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
+using static AiPersona.Tests.Differential.Differential;
 
-namespace AiPersona.Tests.Sessions;
+namespace AiPersona.Tests.Differential;
 
 /// <summary>
 /// Plays one seeded random sequence of session operations through the <see cref="ISessionManager"/> on the in-memory
@@ -14,39 +13,32 @@ namespace AiPersona.Tests.Sessions;
 /// a message repeated; a conversation id handed back by the service; tool calls; text that storage finds awkward (U+0000,
 /// half an emoji, quotes, 2,000 characters); sessions ended by the app, by a new conversation and by the idle timeout,
 /// learned (with a retention that deletes old transcripts), deleted one by one or with the user; and the app restarted
-/// (the backend under test only: it must keep everything). The conformance suites state one rule per test; this looks for
-/// where the backends part ways in combinations no one wrote down. Derive once per backend.
+/// (the backend under test only: it must keep everything).
 /// </summary>
-public abstract class SessionBackendDifferentialTests
+internal static class SessionSequence
 {
     private const int Steps = 250;
-    private static readonly DateTimeOffset Start = new(2026, 2, 2, 9, 0, 0, TimeSpan.Zero);
-    private static readonly string[] Users = ["ana", "../../ben", "chloé 😀", new('d', 300)];
-    private static readonly string[] AwkwardEndings = [" 😀", " \u0000 nul", " \uD83D half", " it's \"quoted\"; DROP TABLE x; --", " " + new string('w', 2_000), " \t tab\r\n new line", " ü ñ 中文", "   "];
 
-    /// <summary>Points the app at the backend's storage (the same storage each time it is called).</summary>
-    protected abstract void UseStorage(IAiPersonaBuilder builder);
-
-    /// <summary>Runs the sequence of one seed; the derived test calls it once its storage is ready.</summary>
-    protected async Task RunAsync(int seed)
+    /// <summary>Runs the sequence of one seed against the storage <paramref name="useStorage"/> configures.</summary>
+    public static async Task RunAsync(int seed, Action<IAiPersonaBuilder> useStorage)
     {
         var random = new Random(seed);
         var clients = new Dictionary<(string User, int Slot), Client>();
         var log = new List<string>();
         var statesReached = new HashSet<SessionState>();
-        await using var reference = new Backend(static _ => { });
-        await using var tested = new Backend(UseStorage);
+        await using var reference = new DifferentialApp(static _ => { });
+        await using var tested = new DifferentialApp(useStorage);
         for (var step = 1; step <= Steps; step++)
         {
             var operation = Next(random, clients, step);
             log.Add(operation.ToString());
             var expected = await operation.RunAsync(reference);
             var actual = await operation.RunAsync(tested);
-            Assert.True(expected == actual, Divergence.Describe(seed, log, "the result differs", expected, actual));
+            Assert.True(expected == actual, Divergence(seed, log, "the result differs", expected, actual));
 
-            var expectedState = await reference.DescribeAsync();
-            var actualState = await tested.DescribeAsync();
-            Assert.True(expectedState == actualState, Divergence.Describe(seed, log, "the stored sessions differ", expectedState, actualState));
+            var expectedState = await DescribeAsync(reference);
+            var actualState = await DescribeAsync(tested);
+            Assert.True(expectedState == actualState, Divergence(seed, log, "the stored sessions differ", expectedState, actualState));
             statesReached.UnionWith(Enum.GetValues<SessionState>().Where(state => expectedState.Contains($" {state} ", StringComparison.Ordinal)));
 
             operation.Apply(clients);
@@ -69,7 +61,7 @@ public abstract class SessionBackendDifferentialTests
     // What the app does next: a turn most of the time, now and then the rest.
     private static Operation Next(Random random, Dictionary<(string User, int Slot), Client> clients, int step)
     {
-        var user = Users[random.Next(100) switch { < 40 => 0, < 70 => 1, < 90 => 2, _ => 3 }];
+        var user = PickUser(random);
         var pause = TimeSpan.FromSeconds(random.Next(1, 20));
         return random.Next(100) switch
         {
@@ -88,7 +80,7 @@ public abstract class SessionBackendDifferentialTests
         var slot = random.Next(4); // slot 0 sends no conversation id; slots 1-3 send one
         var client = clients.TryGetValue((user, slot), out var known) ? known : new Client(slot == 0 ? null : $"c{slot}", []);
         var history = client.History;
-        var said = $"u{step}" + (random.Next(4) == 0 ? AwkwardEndings[random.Next(AwkwardEndings.Length)] : string.Empty);
+        var said = $"u{step}" + MaybeAwkward(random, 4);
         List<ChatMessage> request = [];
         if (random.Next(10) == 0)
         {
@@ -132,7 +124,7 @@ public abstract class SessionBackendDifferentialTests
                 new ChatMessage(ChatRole.Assistant, $"a{step}: sunny"),
             ],
             < 17 => [new ChatMessage(ChatRole.Assistant, string.Empty)],
-            _ => [new ChatMessage(ChatRole.Assistant, $"a{step}" + (random.Next(5) == 0 ? AwkwardEndings[random.Next(AwkwardEndings.Length)] : string.Empty))],
+            _ => [new ChatMessage(ChatRole.Assistant, $"a{step}" + MaybeAwkward(random, 5))],
         };
 
         // A service that keeps conversations may hand back an id: clients with an id adopt it, a client without one may not.
@@ -149,8 +141,6 @@ public abstract class SessionBackendDifferentialTests
             Next = new Client(slot > 0 && handedBack is not null ? handedBack : client.ConversationId, newHistory),
         };
     }
-
-    private static string Seconds(DateTimeOffset? at) => at is { } value ? ((long)(value - Start).TotalSeconds).ToString(CultureInfo.InvariantCulture) : "-";
 
     private enum OperationKind
     {
@@ -182,16 +172,16 @@ public abstract class SessionBackendDifferentialTests
 
         public int Pick { get; init; }
 
-        public async Task<string> RunAsync(Backend backend)
+        public async Task<string> RunAsync(DifferentialApp app)
         {
-            backend.Time.Advance(Pause);
-            var sessions = backend.Sessions;
+            app.Time.Advance(Pause);
+            var sessions = app.Sessions;
             switch (Kind)
             {
                 case OperationKind.Turn:
                     var begun = await sessions.BeginTurnAsync(User, ConversationId);
                     var recorded = await sessions.RecordTurnAsync(User, ConversationId, Request, Response, HandedBack);
-                    return $"begin {begun}; recorded {recorded.AddedMessageCount} in {await backend.PositionAsync(User, recorded.SessionId)}; pending {recorded.PendingSessionCount}";
+                    return $"begin {begun}; recorded {recorded.AddedMessageCount} in {await PositionAsync(app, User, recorded.SessionId)}; pending {recorded.PendingSessionCount}";
                 case OperationKind.End:
                     return $"pending {await sessions.EndSessionAsync(User)}";
                 case OperationKind.Wait:
@@ -207,17 +197,17 @@ public abstract class SessionBackendDifferentialTests
 
                     if (Pick % 5 == 0)
                     {
-                        learned.AddRange((await backend.SessionsInOrderAsync(User)).Where(static s => s.State == SessionState.Open).Select(static s => s.Id));
+                        learned.AddRange((await SessionsInOrderAsync(app, User)).Where(static s => s.State == SessionState.Open).Select(static s => s.Id));
                     }
 
-                    var positions = await Task.WhenAll(learned.Select(id => backend.PositionAsync(User, id)));
+                    var positions = await Task.WhenAll(learned.Select(id => PositionAsync(app, User, id)));
                     await sessions.MarkLearnedAsync(User, learned);
                     return $"learned {string.Join(',', positions)} of {pending.Count}; pending {await sessions.CountPendingSessionsAsync(User)}";
                 case OperationKind.Pending:
                     var waiting = await sessions.GetPendingSessionsAsync(User);
-                    return $"pending {string.Join(',', await Task.WhenAll(waiting.Select(s => backend.PositionAsync(User, s.Id))))}";
+                    return $"pending {string.Join(',', await Task.WhenAll(waiting.Select(s => PositionAsync(app, User, s.Id))))}";
                 case OperationKind.DeleteSession:
-                    var all = await backend.SessionsInOrderAsync(User);
+                    var all = await SessionsInOrderAsync(app, User);
                     var id = Pick % (all.Count + 1) < all.Count ? all[Pick % (all.Count + 1)].Id : "no-such-session";
                     return $"deleted {await sessions.DeleteSessionAsync(User, id)}";
                 default:
@@ -259,75 +249,39 @@ public abstract class SessionBackendDifferentialTests
         }
     }
 
-    // One backend as an app sees it: its own service provider and its own clock, advanced alike for both backends.
-    private sealed class Backend : IAsyncDisposable
+    private static async Task<IReadOnlyList<ConversationSession>> SessionsInOrderAsync(DifferentialApp app, string user)
+        => [.. (await app.Sessions.GetSessionsAsync(user)).OrderBy(static s => s.Id, StringComparer.Ordinal)];
+
+    // Session ids are random: a session is named by its place among the user's sessions, which are in creation order.
+    private static async Task<string> PositionAsync(DifferentialApp app, string user, string sessionId)
     {
-        private readonly Action<IAiPersonaBuilder> _useStorage;
-        private ServiceProvider _provider;
+        var ids = (await SessionsInOrderAsync(app, user)).Select(static s => s.Id).ToList();
+        return ids.IndexOf(sessionId) is var index and >= 0 ? $"#{index}" : "none";
+    }
 
-        public Backend(Action<IAiPersonaBuilder> useStorage)
+    // Every session of every user, field by field, and which users have sessions to learn.
+    private static async Task<string> DescribeAsync(DifferentialApp app)
+    {
+        var text = new StringBuilder();
+        for (var u = 0; u < Users.Length; u++)
         {
-            _useStorage = useStorage;
-            _provider = Build();
-        }
-
-        public FakeTimeProvider Time { get; } = new(Start);
-
-        public ISessionManager Sessions => _provider.GetRequiredService<ISessionManager>();
-
-        public async Task RestartAsync()
-        {
-            await _provider.DisposeAsync();
-            _provider = Build();
-        }
-
-        public async Task<IReadOnlyList<ConversationSession>> SessionsInOrderAsync(string user)
-            => [.. (await Sessions.GetSessionsAsync(user)).OrderBy(static s => s.Id, StringComparer.Ordinal)];
-
-        // Session ids are random: a session is named by its place among the user's sessions, which are in creation order.
-        public async Task<string> PositionAsync(string user, string sessionId)
-        {
-            var ids = (await SessionsInOrderAsync(user)).Select(static s => s.Id).ToList();
-            return ids.IndexOf(sessionId) is var index and >= 0 ? $"#{index}" : "none";
-        }
-
-        public async Task<string> DescribeAsync()
-        {
-            var text = new StringBuilder();
-            for (var u = 0; u < Users.Length; u++)
+            text.Append(CultureInfo.InvariantCulture, $"user {u}:");
+            foreach (var s in await SessionsInOrderAsync(app, Users[u]))
             {
-                text.Append(CultureInfo.InvariantCulture, $"user {u}:");
-                foreach (var s in await SessionsInOrderAsync(Users[u]))
+                text.Append(CultureInfo.InvariantCulture, $" {{{s.ConversationId ?? "-"} {s.State} {Seconds(s.StartedAt)}..{Seconds(s.LastActivityAt)} ended {Seconds(s.EndedAt)} learned {Seconds(s.LearnedAt)}:");
+                foreach (var m in s.Messages)
                 {
-                    text.Append(CultureInfo.InvariantCulture, $" {{{s.ConversationId ?? "-"} {s.State} {Seconds(s.StartedAt)}..{Seconds(s.LastActivityAt)} ended {Seconds(s.EndedAt)} learned {Seconds(s.LearnedAt)}:");
-                    foreach (var m in s.Messages)
-                    {
-                        text.Append(CultureInfo.InvariantCulture, $" {m.Role}@{Seconds(m.CreatedAt)}={Escape(m.Text)}");
-                    }
-
-                    text.Append('}');
+                    text.Append(CultureInfo.InvariantCulture, $" {m.Role}@{Seconds(m.CreatedAt)}={Escape(m.Text)}");
                 }
 
-                text.Append('\n');
+                text.Append('}');
             }
 
-            var unlearned = (await Sessions.GetUsersWithUnlearnedSessionsAsync()).Select(static u => Array.IndexOf(Users, u)).Order();
-            var due = (await Sessions.GetUsersWithUnlearnedSessionsAsync(minimumPending: 2)).Select(static u => Array.IndexOf(Users, u)).Order();
-            return text.Append(CultureInfo.InvariantCulture, $"unlearned: {string.Join(',', unlearned)}; two or more pending: {string.Join(',', due)}").ToString();
+            text.Append('\n');
         }
 
-        public ValueTask DisposeAsync() => _provider.DisposeAsync();
-
-        private static string Escape(string text)
-            => (text.Length > 40 ? $"{text[..20]}…({text.Length} chars, hash {text.GetHashCode(StringComparison.Ordinal)})" : text)
-                .Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
-
-        private ServiceProvider Build()
-        {
-            var services = new ServiceCollection();
-            services.AddSingleton<TimeProvider>(Time);
-            _useStorage(services.AddAiPersona(o => o.LearnedSessionRetention = TimeSpan.FromHours(2)));
-            return services.BuildServiceProvider();
-        }
+        var unlearned = (await app.Sessions.GetUsersWithUnlearnedSessionsAsync()).Select(static u => Array.IndexOf(Users, u)).Order();
+        var due = (await app.Sessions.GetUsersWithUnlearnedSessionsAsync(minimumPending: 2)).Select(static u => Array.IndexOf(Users, u)).Order();
+        return text.Append(CultureInfo.InvariantCulture, $"unlearned: {string.Join(',', unlearned)}; two or more pending: {string.Join(',', due)}").ToString();
     }
 }
