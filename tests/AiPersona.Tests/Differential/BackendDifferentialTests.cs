@@ -3,7 +3,7 @@ namespace AiPersona.Tests.Differential;
 /// <summary>
 /// Differential tests of one durable backend: seeded random sequences of what apps do are played on it and on the
 /// in-memory backend, which must agree after every step (see <see cref="SessionSequence"/> and
-/// <see cref="PersonaSequence"/>). The conformance suites state one rule per test; these look for where the backends part
+/// <see cref="PersonaSequence"/>, and the whole pipeline in <see cref="ChatSequence"/>). The conformance suites state one rule per test; these look for where the backends part
 /// ways in combinations no one wrote down. Sixty seeds of each agreed on every backend when they were written; three run
 /// here. Derive once per backend.
 /// </summary>
@@ -23,4 +23,10 @@ public abstract class BackendDifferentialTests
     [InlineData(2)]
     [InlineData(3)]
     public Task PersonaChanges_GiveWhatTheInMemoryBackendGives(int seed) => PersonaSequence.RunAsync(seed, UseStorage);
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public Task Chats_GiveWhatTheInMemoryBackendGives(int seed) => ChatSequence.RunAsync(seed, UseStorage);
 }

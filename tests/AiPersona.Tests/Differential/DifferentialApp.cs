@@ -4,19 +4,23 @@ using Microsoft.Extensions.Time.Testing;
 namespace AiPersona.Tests.Differential;
 
 /// <summary>One backend as an app sees it, for the differential tests: its own service provider and its own clock, which
-/// the test advances alike for every backend it compares. Learned transcripts are kept for two hours.</summary>
+/// the test advances alike for every backend it compares. Learned transcripts are kept for two hours; persona updates run
+/// inline, so every step is done when it returns.</summary>
 public sealed class DifferentialApp : IAsyncDisposable
 {
     /// <summary>Where every clock starts.</summary>
     public static readonly DateTimeOffset Start = new(2026, 2, 2, 9, 0, 0, TimeSpan.Zero);
 
     private readonly Action<IAiPersonaBuilder> _useStorage;
+    private readonly Action<IServiceCollection>? _addClients;
     private ServiceProvider _provider;
 
-    /// <summary>Starts the app on the storage <paramref name="useStorage"/> configures (nothing: the in-memory default).</summary>
-    public DifferentialApp(Action<IAiPersonaBuilder> useStorage)
+    /// <summary>Starts the app on the storage <paramref name="useStorage"/> configures (nothing: the in-memory default),
+    /// with the chat clients <paramref name="addClients"/> registers, if any.</summary>
+    public DifferentialApp(Action<IAiPersonaBuilder> useStorage, Action<IServiceCollection>? addClients = null)
     {
         _useStorage = useStorage;
+        _addClients = addClients;
         _provider = Build();
     }
 
@@ -25,6 +29,8 @@ public sealed class DifferentialApp : IAsyncDisposable
     public ISessionManager Sessions => _provider.GetRequiredService<ISessionManager>();
 
     public IPersonaStore Store => _provider.GetRequiredService<IPersonaStore>();
+
+    public IServiceProvider Services => _provider;
 
     /// <summary>A new service provider on the same storage and clock, as after a deployment.</summary>
     public async Task RestartAsync()
@@ -39,7 +45,12 @@ public sealed class DifferentialApp : IAsyncDisposable
     {
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(Time);
-        _useStorage(services.AddAiPersona(o => o.LearnedSessionRetention = TimeSpan.FromHours(2)));
+        _useStorage(services.AddAiPersona(o =>
+        {
+            o.LearnedSessionRetention = TimeSpan.FromHours(2);
+            o.UpdateMode = PersonaUpdateMode.Inline;
+        }));
+        _addClients?.Invoke(services);
         return services.BuildServiceProvider();
     }
 }

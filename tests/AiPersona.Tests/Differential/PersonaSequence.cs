@@ -156,7 +156,7 @@ internal static class PersonaSequence
     }
 
     // Every persona field by field, its corrections and the sessions it last learned from, and its whole history.
-    private static async Task<string> DescribeAsync(DifferentialApp app)
+    public static async Task<string> DescribeAsync(DifferentialApp app)
     {
         var text = new StringBuilder();
         for (var u = 0; u < Users.Length; u++)

@@ -249,18 +249,18 @@ internal static class SessionSequence
         }
     }
 
-    private static async Task<IReadOnlyList<ConversationSession>> SessionsInOrderAsync(DifferentialApp app, string user)
+    public static async Task<IReadOnlyList<ConversationSession>> SessionsInOrderAsync(DifferentialApp app, string user)
         => [.. (await app.Sessions.GetSessionsAsync(user)).OrderBy(static s => s.Id, StringComparer.Ordinal)];
 
     // Session ids are random: a session is named by its place among the user's sessions, which are in creation order.
-    private static async Task<string> PositionAsync(DifferentialApp app, string user, string sessionId)
+    public static async Task<string> PositionAsync(DifferentialApp app, string user, string sessionId)
     {
         var ids = (await SessionsInOrderAsync(app, user)).Select(static s => s.Id).ToList();
         return ids.IndexOf(sessionId) is var index and >= 0 ? $"#{index}" : "none";
     }
 
     // Every session of every user, field by field, and which users have sessions to learn.
-    private static async Task<string> DescribeAsync(DifferentialApp app)
+    public static async Task<string> DescribeAsync(DifferentialApp app)
     {
         var text = new StringBuilder();
         for (var u = 0; u < Users.Length; u++)
