@@ -2,10 +2,10 @@ namespace AiPersona.Tests.Differential;
 
 /// <summary>
 /// Differential tests of one durable backend: seeded random sequences of what apps do are played on it and on the
-/// in-memory backend, which must agree after every step (see <see cref="SessionSequence"/> and
-/// <see cref="PersonaSequence"/>, and the whole pipeline in <see cref="ChatSequence"/>). The conformance suites state one rule per test; these look for where the backends part
-/// ways in combinations no one wrote down. Sixty seeds of each agreed on every backend when they were written; three run
-/// here. Derive once per backend.
+/// in-memory backend, which must agree after every step: <see cref="SessionSequence"/>, <see cref="PersonaSequence"/>,
+/// and the whole pipeline in <see cref="ChatSequence"/>. The conformance suites state one rule per test; these look for
+/// where the backends part ways in combinations no one wrote down. Sixty seeds of each agreed on every backend (after the
+/// fix they found); three run here. Derive once per backend.
 /// </summary>
 public abstract class BackendDifferentialTests
 {
