@@ -142,12 +142,22 @@ public class PersonaTests
             "u1",
             1,
             Now,
-            new Dictionary<string, IReadOnlyDictionary<string, PersonaValue>> { ["s\uD800"] = new Dictionary<string, PersonaValue> { ["f\0"] = new("v\uDFFF", Now, ["id\uD800"], "r\0") } },
+            new Dictionary<string, IReadOnlyDictionary<string, PersonaValue>>
+            {
+                ["s\uD800"] = new Dictionary<string, PersonaValue>
+                {
+                    ["f\0"] = new("v\uDFFF", Now, ["id\uD800"], "r\0"),
+                    ["reason only"] = new("fine", Now, ["id"], "r\uD800"),
+                    ["ids only"] = new("fine", Now, ["id", "id\0"], "fine"),
+                },
+            },
             ["id\uDBFF"]);
 
         var value = persona.GetValue("s\uFFFD", "f\uFFFD")!;
         Assert.Equal(("v\uFFFD", "r\uFFFD"), (value.Value, value.Reason));
         Assert.Equal(["id\uFFFD"], value.SourceSessionIds);
+        Assert.Equal("r\uFFFD", persona.GetValue("s\uFFFD", "reason only")!.Reason);
+        Assert.Equal(["id", "id\uFFFD"], persona.GetValue("s\uFFFD", "ids only")!.SourceSessionIds);
         Assert.Equal(["id\uFFFD"], persona.LastLearnedSessionIds);
     }
 
