@@ -53,7 +53,7 @@ internal static partial class ChatSequence
         Assert.True(reference.Optimizer.Calls.Count >= 3, $"the optimizer ran {reference.Optimizer.Calls.Count} times");
         Assert.Contains(reference.Chat.Calls, call => call.Messages.Any(m => m.Role == ChatRole.System && m.Text.Contains("values_and_interests", StringComparison.Ordinal)));
         var steps = string.Join('\n', log);
-        foreach (var kind in new[] { "chat ", "stream ", "private ", "end ", "wait ", "edit ", "forget-field ", "forget-session ", "forget-user ", "restart" })
+        foreach (var kind in new[] { "chat ", "stream ", "private ", "unpersonalized ", "end ", "wait ", "edit ", "forget-field ", "forget-session ", "forget-user ", "restart" })
         {
             Assert.Contains(kind, steps, StringComparison.Ordinal);
         }
