@@ -33,15 +33,9 @@ internal static partial class ChatSequence
         {
             var operation = Next(random, clients, step);
             log.Add(operation.ToString());
-            var expected = await operation.RunAsync(reference);
-            var actual = await operation.RunAsync(tested);
-            Assert.True(expected == actual, Divergence(seed, log, "the result differs", expected, actual));
+            var (result, _) = await StepAsync(seed, log, reference, tested, operation.RunAsync, DescribeAsync);
 
-            var expectedState = await DescribeAsync(reference);
-            var actualState = await DescribeAsync(tested);
-            Assert.True(expectedState == actualState, Divergence(seed, log, "the stored data differ", expectedState, actualState));
-
-            operation.Apply(clients, expected);
+            operation.Apply(clients, result);
             if (random.Next(40) == 0)
             {
                 log.Add("restart");

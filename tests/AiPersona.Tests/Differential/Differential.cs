@@ -27,6 +27,21 @@ internal static class Differential
         => text is null ? "null" : (text.Length > 40 ? $"{text[..20]}…({text.Length} chars, hash {text.GetHashCode(StringComparison.Ordinal)})" : text)
             .Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
+    /// <summary>Runs one step on the reference app and on the tested one, and requires the same result from both, then the
+    /// same stored data (as <paramref name="describe"/> prints it); returns both, as the reference gave them.</summary>
+    public static async Task<(string Result, string State)> StepAsync<TApp>(
+        int seed, IReadOnlyList<string> log, TApp reference, TApp tested, Func<TApp, Task<string>> run, Func<TApp, Task<string>> describe)
+    {
+        var expected = await run(reference);
+        var actual = await run(tested);
+        Assert.True(expected == actual, Divergence(seed, log, "the result differs", expected, actual));
+
+        var expectedState = await describe(reference);
+        var actualState = await describe(tested);
+        Assert.True(expectedState == actualState, Divergence(seed, log, "the stored data differ", expectedState, actualState));
+        return (expected, expectedState);
+    }
+
     /// <summary>A failure message: the seed and last steps to replay it, and both texts from a little before they differ.</summary>
     public static string Divergence(int seed, IReadOnlyList<string> log, string what, string expected, string actual)
     {

@@ -30,13 +30,7 @@ internal static class PersonaSequence
         {
             var operation = Next(random, step);
             log.Add(operation.ToString());
-            var expected = await operation.RunAsync(reference);
-            var actual = await operation.RunAsync(tested);
-            Assert.True(expected == actual, Divergence(seed, log, "the result differs", expected, actual));
-
-            var expectedState = await DescribeAsync(reference);
-            var actualState = await DescribeAsync(tested);
-            Assert.True(expectedState == actualState, Divergence(seed, log, "the stored personas differ", expectedState, actualState));
+            await StepAsync(seed, log, reference, tested, operation.RunAsync, DescribeAsync);
 
             if (random.Next(40) == 0)
             {

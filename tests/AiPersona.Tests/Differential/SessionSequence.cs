@@ -32,14 +32,8 @@ internal static class SessionSequence
         {
             var operation = Next(random, clients, step);
             log.Add(operation.ToString());
-            var expected = await operation.RunAsync(reference);
-            var actual = await operation.RunAsync(tested);
-            Assert.True(expected == actual, Divergence(seed, log, "the result differs", expected, actual));
-
-            var expectedState = await DescribeAsync(reference);
-            var actualState = await DescribeAsync(tested);
-            Assert.True(expectedState == actualState, Divergence(seed, log, "the stored sessions differ", expectedState, actualState));
-            statesReached.UnionWith(Enum.GetValues<SessionState>().Where(state => expectedState.Contains($" {state} ", StringComparison.Ordinal)));
+            var (_, state) = await StepAsync(seed, log, reference, tested, operation.RunAsync, DescribeAsync);
+            statesReached.UnionWith(Enum.GetValues<SessionState>().Where(s => state.Contains($" {s} ", StringComparison.Ordinal)));
 
             operation.Apply(clients);
             if (random.Next(40) == 0)
