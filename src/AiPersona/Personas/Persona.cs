@@ -82,14 +82,14 @@ public sealed class Persona
     /// <param name="field">The field name.</param>
     /// <returns>The value, or <see langword="null"/> when the field is not set.</returns>
     public PersonaValue? GetValue(string section, string field)
-        => Sections.TryGetValue(section, out var fields) && fields.TryGetValue(field, out var value) ? value : null;
+        => Sections.TryGetValue(UnicodeText.ToStorable(section), out var fields) && fields.TryGetValue(UnicodeText.ToStorable(field), out var value) ? value : null;
 
     /// <summary>Gets when the application last changed a field (see <see cref="CorrectedAt"/>).</summary>
     /// <param name="section">The section name.</param>
     /// <param name="field">The field name.</param>
     /// <returns>The time, or <see langword="null"/> when the application never changed the field.</returns>
     public DateTimeOffset? GetCorrectedAt(string section, string field)
-        => CorrectedAt.TryGetValue(section, out var fields) && fields.TryGetValue(field, out var at) ? at : null;
+        => CorrectedAt.TryGetValue(UnicodeText.ToStorable(section), out var fields) && fields.TryGetValue(UnicodeText.ToStorable(field), out var at) ? at : null;
 
     /// <summary>Applies edits and describes the result as a change that can be saved.</summary>
     /// <remarks>

@@ -22,9 +22,11 @@ internal static class PersonaChanges
         ArgumentException.ThrowIfNullOrWhiteSpace(field);
     }
 
-    /// <summary>Whether a revision changed the field (names compare ignoring case, as in <see cref="Persona"/>).</summary>
+    /// <summary>Whether a revision changed the field (names compare ignoring case and as stored, as in
+    /// <see cref="Persona"/>).</summary>
     public static bool IsRevisionOf(PersonaRevision revision, string section, string field)
-        => string.Equals(revision.Section, section, StringComparison.OrdinalIgnoreCase) && string.Equals(revision.Field, field, StringComparison.OrdinalIgnoreCase);
+        => string.Equals(revision.Section, UnicodeText.ToStorable(section), StringComparison.OrdinalIgnoreCase)
+            && string.Equals(revision.Field, UnicodeText.ToStorable(field), StringComparison.OrdinalIgnoreCase);
 
     public static void ThrowIfConflict(PersonaChange change, long storedVersion)
     {

@@ -133,6 +133,12 @@ public class PersonaTests
         Assert.Equal((value.Value, value.Reason, value.SetAt), (read.Value, read.Reason, read.SetAt));
         Assert.Equal(value.SourceSessionIds, read.SourceSessionIds);
         Assert.True(stored.ApplyEdits([edit], Now.AddHours(1)).IsEmpty);
+
+        // The field is found by the names the edit gave, as stored.
+        Assert.Same(value, change.Updated.GetValue(edit.Section, edit.Field));
+        var corrected = change.Updated.ApplyEdits([PersonaEdit.Set("demo\uD83Dgraphics", "age\0", "34")], Now).Updated;
+        Assert.Equal(Now, corrected.GetCorrectedAt("demo\uDC00graphics", "age\uD800"));
+        Assert.True(PersonaChanges.IsRevisionOf(revision, edit.Section, edit.Field));
     }
 
     [Fact]
