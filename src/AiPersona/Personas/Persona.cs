@@ -7,7 +7,8 @@ namespace AiPersona;
 /// <para>A persona is immutable. Change it with <see cref="ApplyEdits"/> and save the resulting <see cref="PersonaChange"/>
 /// with <see cref="IPersonaStore.SaveAsync"/>. Section and field names are compared case-insensitively.</para>
 /// <para>Its text is held as every store keeps it: half of a surrogate pair (which UTF-8 cannot encode) and U+0000 in a
-/// name, value, reason or session id become U+FFFD, so a persona reads back from any store exactly as it was saved.</para>
+/// name, value, reason or session id become U+FFFD, so a persona reads back from any store exactly as it was saved. Names
+/// given to <see cref="GetValue"/> and <see cref="GetCorrectedAt"/> are looked up the same way.</para>
 /// </remarks>
 public sealed class Persona
 {
