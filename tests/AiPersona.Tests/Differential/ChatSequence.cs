@@ -21,14 +21,15 @@ internal static partial class ChatSequence
     private const int Steps = 150;
     private static readonly string[] Likes = ["tea", "jazz", "chess", "hiking", "sushi"];
 
-    /// <summary>Runs the sequence of one seed against the storage <paramref name="useStorage"/> configures.</summary>
-    public static async Task RunAsync(int seed, Action<IAiPersonaBuilder> useStorage)
+    /// <summary>Runs the sequence of one seed against the storage <paramref name="useStorage"/> configures, learning every
+    /// <paramref name="sessionsPerUpdate"/> sessions.</summary>
+    public static async Task RunAsync(int seed, Action<IAiPersonaBuilder> useStorage, int sessionsPerUpdate)
     {
         var random = new Random(seed);
         var clients = new Dictionary<(string User, int Slot), List<ChatMessage>>();
         var log = new List<string>();
-        await using var reference = new Models(static _ => { });
-        await using var tested = new Models(useStorage);
+        await using var reference = new Models(static _ => { }, sessionsPerUpdate);
+        await using var tested = new Models(useStorage, sessionsPerUpdate);
         for (var step = 1; step <= Steps; step++)
         {
             var operation = Next(random, clients, step);
@@ -111,13 +112,16 @@ internal static partial class ChatSequence
     // An app with its own scripted models, which count their calls, on its own storage.
     private sealed class Models : IAsyncDisposable
     {
-        public Models(Action<IAiPersonaBuilder> useStorage)
+        public Models(Action<IAiPersonaBuilder> useStorage, int sessionsPerUpdate)
         {
-            App = new DifferentialApp(useStorage, services =>
-            {
-                services.AddKeyedChatClient(AiPersonaOptions.DefaultOptimizerChatClientKey, Optimizer);
-                services.AddChatClient(Chat).UsePersonalization();
-            });
+            App = new DifferentialApp(
+                useStorage,
+                services =>
+                {
+                    services.AddKeyedChatClient(AiPersonaOptions.DefaultOptimizerChatClientKey, Optimizer);
+                    services.AddChatClient(Chat).UsePersonalization();
+                },
+                sessionsPerUpdate);
         }
 
         public TestChatClient Chat { get; } = FakeModels.Chat();

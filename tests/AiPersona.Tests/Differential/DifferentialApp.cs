@@ -13,14 +13,17 @@ public sealed class DifferentialApp : IAsyncDisposable
 
     private readonly Action<IAiPersonaBuilder> _useStorage;
     private readonly Action<IServiceCollection>? _addClients;
+    private readonly int _sessionsPerUpdate;
     private ServiceProvider _provider;
 
     /// <summary>Starts the app on the storage <paramref name="useStorage"/> configures (nothing: the in-memory default),
-    /// with the chat clients <paramref name="addClients"/> registers, if any.</summary>
-    public DifferentialApp(Action<IAiPersonaBuilder> useStorage, Action<IServiceCollection>? addClients = null)
+    /// with the chat clients <paramref name="addClients"/> registers, if any, learning every
+    /// <paramref name="sessionsPerUpdate"/> sessions.</summary>
+    public DifferentialApp(Action<IAiPersonaBuilder> useStorage, Action<IServiceCollection>? addClients = null, int sessionsPerUpdate = 3)
     {
         _useStorage = useStorage;
         _addClients = addClients;
+        _sessionsPerUpdate = sessionsPerUpdate;
         _provider = Build();
     }
 
@@ -49,6 +52,7 @@ public sealed class DifferentialApp : IAsyncDisposable
         {
             o.LearnedSessionRetention = TimeSpan.FromHours(2);
             o.UpdateMode = PersonaUpdateMode.Inline;
+            o.SessionsPerUpdate = _sessionsPerUpdate;
         }));
         _addClients?.Invoke(services);
         return services.BuildServiceProvider();
