@@ -458,7 +458,7 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
 
         // This call completes session 3 and starts the update, which is now blocked inside the optimizer.
         var response = await client.GetResponseAsync([User("next")], new ChatOptions { ConversationId = "c4" }.WithPersonaUser("ana"));
-        await started.Task;
+        await started.Task.WithinAMinute();
 
         Assert.Equal("reply 4", response.Text);
         Assert.Equal(0, (await _services!.GetRequiredService<IPersonaStore>().GetAsync("ana")).Version);
@@ -834,7 +834,7 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
 
         var sessions = _services!.GetRequiredService<ISessionManager>();
         var second = (await sessions.GetSessionsAsync("ana")).Single(s => s.ConversationId == "c2").Id;
-        await entered.Task.WaitAsync(TimeSpan.FromMinutes(1)); // the update of sessions 1-3 is inside the optimizer call
+        await entered.Task.WithinAMinute(); // the update of sessions 1-3 is inside the optimizer call
         var personalized = client.GetService<PersonalizedChatClient>()!;
         Task forget = what switch
         {

@@ -428,7 +428,7 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
         var scheduler = provider.GetRequiredService<PersonaUpdateScheduler>();
 
         // A synchronous Dispose cannot wait out the five-minute timeout on the caller's thread: it cancels first.
-        await Task.Run(scheduler.Dispose).WaitAsync(TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken);
+        await Task.Run(scheduler.Dispose).WithinAMinute();
 
         Assert.Equal(3, await sessions.CountSessionsAsync("ana", SessionState.Completed));
         await scheduler.DisposeAsync(); // a second disposal does nothing
@@ -480,7 +480,7 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
         }
 
         await personalized.GetResponseAsync([User("I like thing4")], new ChatOptions { ConversationId = "c4" }.WithPersonaUser("ana"), ct);
-        await started.Task.WaitAsync(ct); // ana's update is inside the borrowed model
+        await started.Task.WithinAMinute(); // ana's update is inside the borrowed model
         try
         {
             var disposing = personalized.DisposeAsync().AsTask(); // waits for ana's update
@@ -562,7 +562,7 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
             await client.GetResponseAsync([User($"message {s}")], new ChatOptions { ConversationId = $"c{s}" }.WithPersonaUser("ana"));
         }
 
-        await started.Task;
+        await started.Task.WithinAMinute();
         return (provider, sessions);
     }
 
@@ -607,7 +607,7 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
                 await app.Client.GetResponseAsync([User($"I like thing{s}")], new ChatOptions { ConversationId = $"c{s}" }.WithPersonaUser("ana"));
             }
 
-            await started.Task;
+            await started.Task.WithinAMinute();
             return app;
         }
 

@@ -37,7 +37,7 @@ public sealed class PostgreSqlForgetUserTests : IAsyncDisposable
         Assert.False(forget.IsCompleted); // waiting for the lease
 
         await lease.DisposeAsync();
-        await forget.WaitAsync(TimeSpan.FromMinutes(1));
+        await forget.WithinAMinute();
 
         foreach (var table in new[] { "personas", "persona_revisions", "sessions", "session_messages", "update_leases" })
         {
