@@ -107,7 +107,7 @@ internal static class PersonaEditValidator
             return (null, "no session given to the optimizer supports the edit");
         }
 
-        var reason = edit.Reason is { Length: > MaxReasonLength } ? edit.Reason[..(char.IsHighSurrogate(edit.Reason[MaxReasonLength - 1]) ? MaxReasonLength - 1 : MaxReasonLength)] : edit.Reason;
+        var reason = edit.Reason is null ? null : UnicodeText.Truncate(edit.Reason, MaxReasonLength);
         if (edit.Operation == PersonaEditOperation.Remove)
         {
             return (edit with { Section = section, Field = field, Value = null, Reason = reason, SourceSessionIds = sources }, null);

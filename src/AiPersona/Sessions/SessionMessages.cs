@@ -142,5 +142,5 @@ internal static class SessionMessages
         => arguments is null ? string.Empty : Clip(string.Join(", ", arguments.Select(static a => $"{a.Key}={a.Value}")));
 
     private static string Clip(string? text)
-        => text is null ? string.Empty : text.Length <= MaxToolTextLength ? text : string.Concat(text.AsSpan(0, MaxToolTextLength), "…");
+        => text is null ? string.Empty : text.Length <= MaxToolTextLength ? text : UnicodeText.Truncate(text, MaxToolTextLength) + "…";
 }

@@ -252,6 +252,10 @@ public sealed class SessionMessagesTests
         Assert.EndsWith("…)]", stored[0].Text, StringComparison.Ordinal);
         Assert.Equal("[result " + new string('r', 1_000) + "…]", stored[1].Text);
         Assert.Equal("tool", stored[1].Role);
+
+        // An emoji across the cut is left out whole, not halved into U+FFFD.
+        ChatMessage emoji = new(ChatRole.Tool, [new FunctionResultContent("c2", new string('r', 999) + "😀 and more")]);
+        Assert.Equal("[result " + new string('r', 999) + "…]", SessionMessages.Convert([emoji], At)[0].Text);
     }
 
     [Fact]
