@@ -72,6 +72,18 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
         return command;
     }
 
+    /// <summary>Reads one page of (user key, user id) rows for <see cref="UserIdPages"/>: <paramref name="sql"/> takes the
+    /// last key read as <c>@after</c> and the page size as <c>@limit</c>.</summary>
+    public async Task<List<(string Key, string UserId)>> ReadUserPageAsync(string sql, string after, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await Command(connection, sql, null, ("after", after), ("limit", UserIdPages.PageSize))
+                .ReadAllAsync(static reader => (reader.GetString(0), UserKeys.Decode(reader.GetFieldValue<byte[]>(1))), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Creates or upgrades the schema to <paramref name="targetVersion"/>, once across every instance (an
     /// advisory lock serializes concurrent starters).</summary>
     public Task MigrateAsync(int targetVersion, CancellationToken cancellationToken)

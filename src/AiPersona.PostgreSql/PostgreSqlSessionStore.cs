@@ -203,6 +203,13 @@ public sealed class PostgreSqlSessionStore : ISessionStore, IAsyncDisposable, ID
     }
 
     /// <inheritdoc/>
+    public IAsyncEnumerable<string> GetUserIdsAsync(CancellationToken cancellationToken = default)
+        => UserIdPages.ReadAsync(
+            (after, ct) => _database.ReadUserPageAsync(
+                "SELECT user_key, user_id FROM {schema}.sessions WHERE user_key > @after GROUP BY user_key, user_id ORDER BY user_key LIMIT @limit;", after, ct),
+            cancellationToken);
+
+    /// <inheritdoc/>
     public Task DeleteUserAsync(string userId, CancellationToken cancellationToken = default)
     {
         var key = UserKeys.Of(userId);

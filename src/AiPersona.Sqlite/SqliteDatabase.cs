@@ -126,6 +126,18 @@ internal sealed class SqliteDatabase
         return command;
     }
 
+    /// <summary>Reads one page of (user key, user id) rows for <see cref="UserIdPages"/>: <paramref name="sql"/> takes the
+    /// last key read as <c>$after</c> and the page size as <c>$limit</c>.</summary>
+    public async Task<List<(string Key, string UserId)>> ReadUserPageAsync(string sql, string after, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await Command(connection, sql, null, ("$after", after), ("$limit", UserIdPages.PageSize))
+                .ReadAllAsync(static reader => (reader.GetString(0), UserKeys.Decode((byte[])reader[1])), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Upgrades the schema to <paramref name="targetVersion"/> (tests use it to create an older file).</summary>
     internal async Task MigrateAsync(int targetVersion, CancellationToken cancellationToken)
     {

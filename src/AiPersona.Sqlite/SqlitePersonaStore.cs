@@ -85,6 +85,12 @@ public sealed class SqlitePersonaStore : IPersonaStore
     }
 
     /// <inheritdoc/>
+    public IAsyncEnumerable<string> GetUserIdsAsync(CancellationToken cancellationToken = default)
+        => UserIdPages.ReadAsync(
+            (after, ct) => _database.ReadUserPageAsync("SELECT user_key, user_id FROM personas WHERE user_key > $after ORDER BY user_key LIMIT $limit;", after, ct),
+            cancellationToken);
+
+    /// <inheritdoc/>
     public async Task<int> DeleteFieldHistoryAsync(string userId, string section, string field, CancellationToken cancellationToken = default)
     {
         PersonaChanges.ThrowIfInvalidField(section, field);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 
@@ -241,6 +242,33 @@ public sealed class FileSystemSessionStore : ISessionStore
         }
 
         return users;
+    }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<string> GetUserIdsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var folder = StoragePaths.Combine(_root, FolderName);
+        if (!Directory.Exists(folder))
+        {
+            yield break;
+        }
+
+        // A folder still under its legacy name beside the current one holds no session the store reads: listed once.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var userFolder in Directory.EnumerateDirectories(folder))
+        {
+            var userFile = Path.Combine(userFolder, UserFileName);
+            if (!Enum.GetValues<SessionState>().Any(state => HasSessionFiles(userFolder, state)) || !File.Exists(userFile))
+            {
+                continue;
+            }
+
+            var userId = await ReadJsonAsync(userFile, AiPersonaJsonContext.Default.String, cancellationToken).ConfigureAwait(false);
+            if (userId is not null && seen.Add(userId))
+            {
+                yield return userId;
+            }
+        }
     }
 
     /// <inheritdoc/>

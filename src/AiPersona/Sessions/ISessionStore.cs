@@ -97,6 +97,13 @@ public interface ISessionStore
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="minimumCompleted"/> is negative.</exception>
     Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(int minimumCompleted = 0, CancellationToken cancellationToken = default);
 
+    /// <summary>Lists every user the store holds sessions for, in any state, each once, in no particular order. Large stores
+    /// are read a page at a time. For copying a store (<see cref="AiPersonaStorageCopy"/>) and other work over all users;
+    /// the session manager does not call it.</summary>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The user ids.</returns>
+    IAsyncEnumerable<string> GetUserIdsAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Deletes every session of a user.</summary>
     /// <param name="userId">The user.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>

@@ -164,6 +164,15 @@ public sealed class InMemorySessionStore : ISessionStore
     }
 
     /// <inheritdoc/>
+    public IAsyncEnumerable<string> GetUserIdsAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return _sessions.Where(static u => u.Value.Count > 0).Select(static u => u.Key).ToArray().ToAsyncEnumerable();
+        }
+    }
+
+    /// <inheritdoc/>
     public Task DeleteUserAsync(string userId, CancellationToken cancellationToken = default)
     {
         UserIds.ThrowIfInvalid(userId);

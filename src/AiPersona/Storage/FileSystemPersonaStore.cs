@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 
@@ -49,6 +50,28 @@ public sealed class FileSystemPersonaStore : IPersonaStore
     {
         var document = await ReadAsync(userId, cancellationToken).ConfigureAwait(false);
         return document?.History ?? [];
+    }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<string> GetUserIdsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var folder = StoragePaths.Combine(_root, FolderName);
+        if (!Directory.Exists(folder))
+        {
+            yield break;
+        }
+
+        // Each document names its user. A document still under its legacy name beside the current one is not the one the
+        // store reads: its user is listed once.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(folder, "*.json"))
+        {
+            var userId = await ReadUserIdAsync(file, cancellationToken).ConfigureAwait(false);
+            if (userId is not null && seen.Add(userId))
+            {
+                yield return userId;
+            }
+        }
     }
 
     /// <inheritdoc/>
@@ -109,6 +132,22 @@ public sealed class FileSystemPersonaStore : IPersonaStore
             StoragePaths.AdoptLegacy(StoragePaths.Combine(_root, FolderName, StoragePaths.GetLegacyUserKey(userId) + ".json"), path);
         }
 
+        var document = await ReadDocumentAsync(path, cancellationToken).ConfigureAwait(false);
+        if (document is not null && !string.Equals(document.UserId, userId, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"The persona file '{Path.GetFileName(path)}' belongs to another user id.");
+        }
+
+        return document;
+    }
+
+    private static async Task<string?> ReadUserIdAsync(string path, CancellationToken cancellationToken)
+        => (await ReadDocumentAsync(path, cancellationToken).ConfigureAwait(false))?.UserId;
+
+    // Null when there is no file; a damaged file is never overwritten: saves read the document first, so they fail too
+    // until the file is repaired.
+    private static async Task<PersonaDocument?> ReadDocumentAsync(string path, CancellationToken cancellationToken)
+    {
         FileStream stream;
         try
         {
@@ -132,17 +171,10 @@ public sealed class FileSystemPersonaStore : IPersonaStore
             }
             catch (JsonException ex)
             {
-                // Never overwritten: saves read the document first, so they fail too until the file is repaired.
                 throw new InvalidDataException($"The persona file '{path}' is damaged and was left as it is: {ex.Message}", ex);
             }
 
-            var document = read ?? throw new InvalidDataException($"The persona file '{Path.GetFileName(path)}' is empty.");
-            if (!string.Equals(document.UserId, userId, StringComparison.Ordinal))
-            {
-                throw new InvalidDataException($"The persona file '{Path.GetFileName(path)}' belongs to another user id.");
-            }
-
-            return document;
+            return read ?? throw new InvalidDataException($"The persona file '{Path.GetFileName(path)}' is empty.");
         }
     }
 

@@ -14,7 +14,9 @@ public interface IPersonaStore
     Task<Persona> GetAsync(string userId, CancellationToken cancellationToken = default);
 
     /// <summary>Saves a change and appends its revisions to the history, atomically.</summary>
-    /// <param name="change">The change, made with <see cref="Persona.ApplyEdits"/> on the version that was read.</param>
+    /// <param name="change">The change, made with <see cref="Persona.ApplyEdits"/> on the version that was read. A change
+    /// based on version 0 (the store holds no persona for the user) may also bring a persona of any version with its whole
+    /// history: that is how a persona is copied from another store (<see cref="AiPersonaStorageCopy"/>).</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>The saved persona.</returns>
     /// <exception cref="PersonaConcurrencyException">The stored version is not <see cref="PersonaChange.BaseVersion"/>.</exception>
@@ -25,6 +27,13 @@ public interface IPersonaStore
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>The revisions; empty when the user has none.</returns>
     Task<IReadOnlyList<PersonaRevision>> GetHistoryAsync(string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists every user the store holds a persona for, each once, in no particular order. Large stores are read a
+    /// page at a time. For copying a store (<see cref="AiPersonaStorageCopy"/>) and other work over all users; the chat
+    /// pipeline does not call it.</summary>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The user ids.</returns>
+    IAsyncEnumerable<string> GetUserIdsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Deletes the revisions of one field from a user's history (section and field names compare ignoring case,
     /// as in <see cref="Persona"/>). The persona itself is not changed: remove the field's value first, or use

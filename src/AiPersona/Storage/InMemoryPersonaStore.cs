@@ -44,6 +44,15 @@ public sealed class InMemoryPersonaStore : IPersonaStore
     }
 
     /// <inheritdoc/>
+    public IAsyncEnumerable<string> GetUserIdsAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return _entries.Keys.ToArray().ToAsyncEnumerable();
+        }
+    }
+
+    /// <inheritdoc/>
     public Task<int> DeleteFieldHistoryAsync(string userId, string section, string field, CancellationToken cancellationToken = default)
     {
         UserIds.ThrowIfInvalid(userId);

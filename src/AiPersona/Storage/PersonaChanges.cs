@@ -8,7 +8,9 @@ internal static class PersonaChanges
         ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(change.Updated, nameof(change));
         ArgumentNullException.ThrowIfNull(change.Revisions, nameof(change));
-        if (change.Updated.Version != change.BaseVersion + 1)
+        // A change on an empty store may bring a persona of any version, with its history: a copy from another store.
+        var copied = change.BaseVersion == 0 && change.Updated.Version > 0;
+        if (change.Updated.Version != change.BaseVersion + 1 && !copied)
         {
             throw new ArgumentException(
                 $"The change is based on version {change.BaseVersion} but produces version {change.Updated.Version}; create changes with Persona.ApplyEdits.",

@@ -1275,6 +1275,8 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
 
         public Task<IReadOnlyList<PersonaRevision>> GetHistoryAsync(string userId, CancellationToken cancellationToken = default) => inner.GetHistoryAsync(userId, cancellationToken);
 
+        public IAsyncEnumerable<string> GetUserIdsAsync(CancellationToken cancellationToken = default) => inner.GetUserIdsAsync(cancellationToken);
+
         public Task<int> DeleteFieldHistoryAsync(string userId, string section, string field, CancellationToken cancellationToken = default)
             => inner.DeleteFieldHistoryAsync(userId, section, field, cancellationToken);
 

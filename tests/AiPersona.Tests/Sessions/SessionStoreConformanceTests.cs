@@ -216,6 +216,45 @@ public abstract class SessionStoreConformanceTests
         Assert.Single(await Store.GetSessionsAsync(other));
     }
 
+    [Fact]
+    public async Task GetUserIds_ListsEveryUserWithSessions_InAnyState_Once_AcrossPages()
+    {
+        // More users than one page of a database store's listing, sessions in every state, awkward ids; a user whose
+        // sessions were all deleted, or who was deleted, holds no sessions.
+        string[] awkward = ["../../x", "/etc/x", "a\0b", "ümlaut 用户 🙂", new string('k', 4096)];
+        var users = awkward.Concat(Enumerable.Range(0, UserIdPages.PageSize - awkward.Length + 1).Select(_ => NewUser())).ToList();
+        for (var i = 0; i < users.Count; i++)
+        {
+            var id = NewSessionId(T0.AddMinutes(i));
+            await Store.CreateAsync(Open(id, users[i], T0.AddMinutes(i), "hello"));
+            if (i % 3 > 0)
+            {
+                await Store.CompleteAsync(users[i], id, T0.AddMinutes(i + 1));
+            }
+
+            if (i % 3 == 2)
+            {
+                await Store.MarkLearnedAsync(users[i], [id], T0.AddMinutes(i + 2));
+            }
+        }
+
+        var emptied = NewUser();
+        var emptiedSession = NewSessionId();
+        await Store.CreateAsync(Open(emptiedSession, emptied, T0, "deleted soon"));
+        await Store.DeleteSessionAsync(emptied, emptiedSession);
+        var deleted = NewUser();
+        await Store.CreateAsync(Open(NewSessionId(), deleted, T0, "deleted soon"));
+        await Store.DeleteUserAsync(deleted);
+
+        var listed = await Store.GetUserIdsAsync().ToListAsync();
+
+        Assert.Equal(users.Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task GetUserIds_OfAnEmptyStore_IsEmpty()
+        => Assert.Empty(await Store.GetUserIdsAsync().ToListAsync());
+
     [Theory]
     [InlineData("../../x")]
     [InlineData("/etc/x")]

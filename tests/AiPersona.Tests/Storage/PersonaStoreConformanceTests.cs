@@ -190,12 +190,62 @@ public abstract class PersonaStoreConformanceTests
     }
 
     [Fact]
+    public async Task GetUserIds_ListsEveryUserWithAPersona_Once_AcrossPages()
+    {
+        // More users than one page of a database store's listing, awkward ids among them; a deleted user is not listed.
+        var users = EdgeCaseUserIds().Select(row => row.Data).Where(id => id != "upper" && id != "UPPER").Select(id => id + Guid.NewGuid().ToString("N")).ToList();
+        users.AddRange(Enumerable.Range(0, UserIdPages.PageSize - users.Count + 1).Select(_ => NewUser()));
+        foreach (var user in users)
+        {
+            await Store.SaveAsync(Persona.CreateEmpty(user).ApplyEdits([PersonaEdit.Set("demographics", "name", "x")], Now));
+        }
+
+        var deleted = NewUser();
+        await Store.SaveAsync(Persona.CreateEmpty(deleted).ApplyEdits([PersonaEdit.Set("demographics", "name", "x")], Now));
+        await Store.DeleteUserAsync(deleted);
+
+        var listed = await Store.GetUserIdsAsync().ToListAsync();
+
+        Assert.Equal(users.Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task GetUserIds_OfAnEmptyStore_IsEmpty()
+        => Assert.Empty(await Store.GetUserIdsAsync().ToListAsync());
+
+    [Fact]
+    public async Task Save_OnVersionZero_TakesAPersonaOfAnyVersion_WithItsHistory_AsACopyFromAnotherStore()
+    {
+        var user = NewUser();
+        var first = Persona.CreateEmpty(user).ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana", "said so", "s1")], Now);
+        var second = first.Updated.ApplyEdits([PersonaEdit.Set("demographics", "age", "34", "said so", "s2")], Now.AddDays(1));
+        var third = second.Updated.ApplyEdits([PersonaEdit.Remove("demographics", "name", "asked to forget")], Now.AddDays(2));
+        PersonaRevision[] history = [.. first.Revisions, .. second.Revisions, .. third.Revisions];
+
+        var saved = await Store.SaveAsync(new PersonaChange(0, third.Updated, history));
+
+        Assert.Equal(3, saved.Version);
+        var read = await Store.GetAsync(user);
+        Assert.Equal((3L, "34", Now.AddDays(2)), (read.Version, read.GetValue("demographics", "age")!.Value, read.UpdatedAt));
+        Assert.Null(read.GetValue("demographics", "name"));
+        Assert.Equal(history, await Store.GetHistoryAsync(user), RevisionComparer.Instance);
+
+        // The copy is a persona like any other: the next change is based on its version; a second copy is refused.
+        await Store.SaveAsync(read.ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now.AddDays(3)));
+        Assert.Equal(4, (await Store.GetAsync(user)).Version);
+        var again = await Assert.ThrowsAsync<PersonaConcurrencyException>(() => Store.SaveAsync(new PersonaChange(0, third.Updated, history)));
+        Assert.Equal(4, again.ActualVersion);
+        Assert.Equal(4, (await Store.GetHistoryAsync(user)).Count);
+    }
+
+    [Fact]
     public async Task InvalidArguments_AreRejected()
     {
         await Assert.ThrowsAsync<ArgumentException>(() => Store.GetAsync(" "));
         await Assert.ThrowsAsync<ArgumentNullException>(() => Store.SaveAsync(null!));
         var tampered = Persona.CreateEmpty("u").ApplyEdits([PersonaEdit.Set("demographics", "name", "x")], Now) with { BaseVersion = 5 };
         await Assert.ThrowsAsync<ArgumentException>(() => Store.SaveAsync(tampered));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.SaveAsync(new PersonaChange(0, Persona.CreateEmpty("u"), [])));
     }
 
     protected static string NewUser() => "user-" + Guid.NewGuid().ToString("N");
