@@ -63,19 +63,14 @@ public static class AiPersonaStorageCopy
         int personasCopied = 0, personasPresent = 0, sessionsCopied = 0, sessionsPresent = 0;
         await foreach (var userId in sourcePersonas.GetUserIdsAsync(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            var (copied, conflict) = await CopyPersonaAsync(userId, sourcePersonas, targetPersonas, cancellationToken).ConfigureAwait(false);
+            var (copied, present, conflict) = await CopyPersonaAsync(userId, sourcePersonas, targetPersonas, cancellationToken).ConfigureAwait(false);
             if (conflict is not null)
             {
                 conflicts.Add(new StorageCopyConflict(userId, conflict));
             }
-            else if (copied)
-            {
-                personasCopied++;
-            }
-            else
-            {
-                personasPresent++;
-            }
+
+            personasCopied += copied;
+            personasPresent += present;
         }
 
         await foreach (var userId in sourceSessions.GetUserIdsAsync(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
@@ -93,32 +88,32 @@ public static class AiPersonaStorageCopy
         return new StorageCopyResult(personasCopied, personasPresent, sessionsCopied, sessionsPresent, conflicts);
     }
 
-    // Returns whether the persona was written, or why it was left alone.
-    private static async Task<(bool Copied, string? Conflict)> CopyPersonaAsync(string userId, IPersonaStore source, IPersonaStore target, CancellationToken cancellationToken)
+    // Returns whether the persona was written (1, 0) or was already there (0, 1), or why it was left alone.
+    private static async Task<(int Copied, int Present, string? Conflict)> CopyPersonaAsync(string userId, IPersonaStore source, IPersonaStore target, CancellationToken cancellationToken)
     {
         var persona = await source.GetAsync(userId, cancellationToken).ConfigureAwait(false);
+        if (persona.Version == 0)
+        {
+            return (0, 0, null); // deleted from the source since it was listed
+        }
+
         var present = await target.GetAsync(userId, cancellationToken).ConfigureAwait(false);
         if (present.Version != 0)
         {
             return present.Version == persona.Version && Json(present) == Json(persona)
-                ? (false, null)
-                : (false, $"the target already holds version {present.Version} of the persona, which differs from the source's version {persona.Version}");
-        }
-
-        if (persona.Version == 0)
-        {
-            return (false, null); // deleted from the source since it was listed
+                ? (0, 1, null)
+                : (0, 0, $"the target already holds version {present.Version} of the persona, which differs from the source's version {persona.Version}");
         }
 
         var history = await source.GetHistoryAsync(userId, cancellationToken).ConfigureAwait(false);
         try
         {
             await target.SaveAsync(new PersonaChange(0, persona, history), cancellationToken).ConfigureAwait(false);
-            return (true, null);
+            return (1, 0, null);
         }
         catch (PersonaConcurrencyException)
         {
-            return (false, "the target's persona was written by someone else during the copy");
+            return (0, 0, "the target's persona was written by someone else during the copy");
         }
     }
 

@@ -3,6 +3,7 @@ using AiPersona.Tests.Differential;
 using AiPersona.Tests.Storage.PostgreSql;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Moq;
 
 namespace AiPersona.Tests.Storage;
 
@@ -131,6 +132,28 @@ public sealed class AiPersonaStorageCopyTests : IAsyncDisposable
         Assert.Contains("holds 5 sessions of the user, the source 4", reasons[Learners[2]], StringComparison.Ordinal);
         Assert.Equal(["../../x", "ana", OnlyPersona, OnlySessions, Learners[2]], reasons.Keys.Order(StringComparer.Ordinal));
         Assert.Equal((0, 2, 0, 0), (later.PersonasCopied, later.PersonasAlreadyPresent, later.SessionsCopied, later.SessionsAlreadyPresent));
+    }
+
+    [Fact]
+    public async Task AUserDeletedFromTheSourceDuringTheCopy_IsSkipped_AndAPersonaWrittenToTheTargetMeanwhile_IsAConflict()
+    {
+        var raced = Persona.CreateEmpty("raced").ApplyEdits([PersonaEdit.Set("demographics", "age", "40")], DifferentialApp.Start).Updated;
+        var source = new Mock<IPersonaStore>();
+        source.Setup(s => s.GetUserIdsAsync(It.IsAny<CancellationToken>())).Returns(new[] { "gone", "raced" }.ToAsyncEnumerable());
+        source.Setup(s => s.GetAsync("gone", It.IsAny<CancellationToken>())).ReturnsAsync(Persona.CreateEmpty("gone"));
+        source.Setup(s => s.GetAsync("raced", It.IsAny<CancellationToken>())).ReturnsAsync(raced);
+        source.Setup(s => s.GetHistoryAsync("raced", It.IsAny<CancellationToken>())).ReturnsAsync([]);
+        var target = new Mock<IPersonaStore>();
+        target.Setup(s => s.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync((string user, CancellationToken _) => Persona.CreateEmpty(user));
+        target.Setup(s => s.SaveAsync(It.IsAny<PersonaChange>(), It.IsAny<CancellationToken>())).ThrowsAsync(new PersonaConcurrencyException(0, 1));
+
+        var result = await AiPersonaStorageCopy.CopyAsync(source.Object, new InMemorySessionStore(), target.Object, new InMemorySessionStore());
+
+        Assert.Equal((0, 0), (result.PersonasCopied, result.PersonasAlreadyPresent));
+        var conflict = Assert.Single(result.Conflicts);
+        Assert.Equal("raced", conflict.UserId);
+        Assert.Contains("during the copy", conflict.Reason, StringComparison.Ordinal);
+        target.Verify(s => s.SaveAsync(It.Is<PersonaChange>(c => c.Updated.UserId == "gone"), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Fact]
