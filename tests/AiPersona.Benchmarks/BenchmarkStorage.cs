@@ -49,6 +49,15 @@ internal sealed class BenchmarkStorage(StoreKind kind, string? postgres) : IAsyn
         }
     }
 
+    /// <summary>The persona and session stores of this storage, from a service provider the caller disposes.</summary>
+    public (IPersonaStore Personas, ISessionStore Sessions, ServiceProvider Provider) CreateStores()
+    {
+        var services = new ServiceCollection();
+        Use(services.AddAiPersona());
+        var provider = services.BuildServiceProvider();
+        return (provider.GetRequiredService<IPersonaStore>(), provider.GetRequiredService<ISessionStore>(), provider);
+    }
+
     public async ValueTask DisposeAsync()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

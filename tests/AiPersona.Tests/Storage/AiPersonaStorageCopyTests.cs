@@ -157,6 +157,23 @@ public sealed class AiPersonaStorageCopyTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task ASessionTheTargetHoldsWithOtherText_IsAConflict_EvenWithTheSameRolesAndCount()
+    {
+        var at = DifferentialApp.Start;
+        var id = Guid.CreateVersion7(at).ToString("N");
+        ConversationSession Session(string reply) => new(id, "ana", "c", SessionState.Open, at, at, null, null, [new("user", "hello", at), new("assistant", reply, at)]);
+        var source = new InMemorySessionStore();
+        var target = new InMemorySessionStore();
+        await source.CreateAsync(Session("hi"));
+        await target.CreateAsync(Session("a reply the source never had"));
+
+        var result = await AiPersonaStorageCopy.CopyAsync(new InMemoryPersonaStore(), source, new InMemoryPersonaStore(), target);
+
+        Assert.Contains("holds other messages", Assert.Single(result.Conflicts).Reason, StringComparison.Ordinal);
+        Assert.Equal("a reply the source never had", Assert.Single(await target.GetSessionsAsync("ana")).Messages[1].Text);
+    }
+
+    [Fact]
     public async Task AStoreCopiedOntoItself_OrMissing_IsRefused()
     {
         var app = AppOn("memory");
