@@ -209,7 +209,7 @@ public sealed class FileSystemSessionStore : ISessionStore
 
     /// <inheritdoc/>
     public Task<int> CountSessionsAsync(string userId, SessionState state, CancellationToken cancellationToken = default)
-        => Task.FromResult(SessionFiles(userId, state).Count());
+        => Task.FromResult(SessionFiles(userId, state).Length);
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(int minimumCompleted = 0, CancellationToken cancellationToken = default)
@@ -350,9 +350,9 @@ public sealed class FileSystemSessionStore : ISessionStore
                 return await JsonSerializer.DeserializeAsync(stream, typeInfo, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (FileNotFoundException)
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            // Moved to another state folder between listing and reading.
+            // Moved to another state folder between listing and reading, or its user was deleted meanwhile.
             return default;
         }
         catch (JsonException ex)
@@ -398,20 +398,33 @@ public sealed class FileSystemSessionStore : ISessionStore
 
     private static bool HasSessionFiles(string userFolder, SessionState state)
     {
-        var folder = Path.Combine(userFolder, state.ToString().ToLowerInvariant());
-        return Directory.Exists(folder) && Directory.EnumerateFiles(folder, "*.json").Any();
+        try
+        {
+            return Directory.EnumerateFiles(Path.Combine(userFolder, state.ToString().ToLowerInvariant()), "*.json").Any();
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return false; // see JsonFiles
+        }
     }
 
     private static int CountSessionFiles(string userFolder, SessionState state)
-    {
-        var folder = Path.Combine(userFolder, state.ToString().ToLowerInvariant());
-        return Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "*.json").Count() : 0;
-    }
+        => JsonFiles(Path.Combine(userFolder, state.ToString().ToLowerInvariant())).Length;
 
-    private IEnumerable<string> SessionFiles(string userId, SessionState state)
+    private string[] SessionFiles(string userId, SessionState state) => JsonFiles(UserPath(userId, state.ToString().ToLowerInvariant()));
+
+    // Listing and reading take no lock (a sweep must not wait on every user), so a folder can vanish while it is listed,
+    // when its user is deleted meanwhile: it then holds nothing, as it would a moment later.
+    private static string[] JsonFiles(string folder)
     {
-        var folder = UserPath(userId, state.ToString().ToLowerInvariant());
-        return Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "*.json") : [];
+        try
+        {
+            return Directory.GetFiles(folder, "*.json");
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return [];
+        }
     }
 
     private string SessionPath(ConversationSession session)
