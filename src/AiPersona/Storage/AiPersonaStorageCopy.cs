@@ -60,32 +60,40 @@ public static class AiPersonaStorageCopy
         }
 
         var conflicts = new List<StorageCopyConflict>();
-        int personasCopied = 0, personasPresent = 0, sessionsCopied = 0, sessionsPresent = 0;
-        await foreach (var userId in sourcePersonas.GetUserIdsAsync(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            var (copied, present, conflict) = await CopyPersonaAsync(userId, sourcePersonas, targetPersonas, cancellationToken).ConfigureAwait(false);
-            if (conflict is not null)
-            {
-                conflicts.Add(new StorageCopyConflict(userId, conflict));
-            }
-
-            personasCopied += copied;
-            personasPresent += present;
-        }
-
-        await foreach (var userId in sourceSessions.GetUserIdsAsync(cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            var (copied, present, conflict) = await CopySessionsAsync(userId, sourceSessions, targetSessions, cancellationToken).ConfigureAwait(false);
-            if (conflict is not null)
-            {
-                conflicts.Add(new StorageCopyConflict(userId, conflict));
-            }
-
-            sessionsCopied += copied;
-            sessionsPresent += present;
-        }
-
+        var (personasCopied, personasPresent) = await CopyEachAsync(
+            sourcePersonas.GetUserIdsAsync(cancellationToken),
+            userId => CopyPersonaAsync(userId, sourcePersonas, targetPersonas, cancellationToken),
+            conflicts,
+            cancellationToken).ConfigureAwait(false);
+        var (sessionsCopied, sessionsPresent) = await CopyEachAsync(
+            sourceSessions.GetUserIdsAsync(cancellationToken),
+            userId => CopySessionsAsync(userId, sourceSessions, targetSessions, cancellationToken),
+            conflicts,
+            cancellationToken).ConfigureAwait(false);
         return new StorageCopyResult(personasCopied, personasPresent, sessionsCopied, sessionsPresent, conflicts);
+    }
+
+    // Copies one part of every listed user's data, adding up what was copied and what was there, collecting conflicts.
+    private static async Task<(int Copied, int Present)> CopyEachAsync(
+        IAsyncEnumerable<string> userIds,
+        Func<string, Task<(int Copied, int Present, string? Conflict)>> copy,
+        List<StorageCopyConflict> conflicts,
+        CancellationToken cancellationToken)
+    {
+        int copiedInAll = 0, presentInAll = 0;
+        await foreach (var userId in userIds.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            var (copied, present, conflict) = await copy(userId).ConfigureAwait(false);
+            if (conflict is not null)
+            {
+                conflicts.Add(new StorageCopyConflict(userId, conflict));
+            }
+
+            copiedInAll += copied;
+            presentInAll += present;
+        }
+
+        return (copiedInAll, presentInAll);
     }
 
     // Returns whether the persona was written (1, 0) or was already there (0, 1), or why it was left alone.
