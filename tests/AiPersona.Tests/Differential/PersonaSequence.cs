@@ -157,7 +157,8 @@ internal static class PersonaSequence
         }
     }
 
-    // Every persona field by field, its corrections and the sessions it last learned from, and its whole history.
+    // Every persona field by field, its corrections and the sessions it last learned from, its whole history, and which
+    // users the store lists.
     public static async Task<string> DescribeAsync(DifferentialApp app)
     {
         var text = new StringBuilder();
@@ -191,6 +192,7 @@ internal static class PersonaSequence
             text.Append('\n');
         }
 
-        return text.ToString();
+        var listed = (await app.Store.GetUserIdsAsync().ToListAsync()).Select(static u => Array.IndexOf(Users, u)).Order();
+        return text.Append(CultureInfo.InvariantCulture, $"users with a persona: {string.Join(',', listed)}").ToString();
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 using static AiPersona.Tests.Differential.Differential;
 
 namespace AiPersona.Tests.Differential;
@@ -253,7 +254,7 @@ internal static class SessionSequence
         return ids.IndexOf(sessionId) is var index and >= 0 ? $"#{index}" : "none";
     }
 
-    // Every session of every user, field by field, and which users have sessions to learn.
+    // Every session of every user, field by field, which users have sessions to learn, and which have any.
     public static async Task<string> DescribeAsync(DifferentialApp app)
     {
         var text = new StringBuilder();
@@ -276,6 +277,7 @@ internal static class SessionSequence
 
         var unlearned = (await app.Sessions.GetUsersWithUnlearnedSessionsAsync()).Select(static u => Array.IndexOf(Users, u)).Order();
         var due = (await app.Sessions.GetUsersWithUnlearnedSessionsAsync(minimumPending: 2)).Select(static u => Array.IndexOf(Users, u)).Order();
-        return text.Append(CultureInfo.InvariantCulture, $"unlearned: {string.Join(',', unlearned)}; two or more pending: {string.Join(',', due)}").ToString();
+        var listed = (await app.Services.GetRequiredService<ISessionStore>().GetUserIdsAsync().ToListAsync()).Select(static u => Array.IndexOf(Users, u)).Order();
+        return text.Append(CultureInfo.InvariantCulture, $"unlearned: {string.Join(',', unlearned)}; two or more pending: {string.Join(',', due)}; with sessions: {string.Join(',', listed)}").ToString();
     }
 }
