@@ -20,10 +20,15 @@ public static class AiPersonaStorageCopy
     /// stores another resolves: build each with <c>AddAiPersona()</c> and the <c>Use…</c> call of its backend.</summary>
     /// <param name="source">The services of the backend to copy from; its stores are only read.</param>
     /// <param name="target">The services of the backend to copy into.</param>
+    /// <param name="progress">Told the totals so far after each user's persona and after each user's sessions, if given.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests. A cancelled copy can be run again.</param>
     /// <returns>What was copied, what was already there, and the users left alone.</returns>
     /// <exception cref="ArgumentException">Both resolve the same store instance.</exception>
-    public static Task<StorageCopyResult> CopyAsync(IServiceProvider source, IServiceProvider target, CancellationToken cancellationToken = default)
+    public static Task<StorageCopyResult> CopyAsync(
+        IServiceProvider source,
+        IServiceProvider target,
+        IProgress<StorageCopyResult>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
@@ -32,6 +37,7 @@ public static class AiPersonaStorageCopy
             source.GetRequiredService<ISessionStore>(),
             target.GetRequiredService<IPersonaStore>(),
             target.GetRequiredService<ISessionStore>(),
+            progress,
             cancellationToken);
     }
 
@@ -40,6 +46,7 @@ public static class AiPersonaStorageCopy
     /// <param name="sourceSessions">The session store to copy from; it is only read.</param>
     /// <param name="targetPersonas">The persona store to copy into.</param>
     /// <param name="targetSessions">The session store to copy into.</param>
+    /// <param name="progress">Told the totals so far after each user's persona and after each user's sessions, if given.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests. A cancelled copy can be run again.</param>
     /// <returns>What was copied, what was already there, and the users left alone.</returns>
     /// <exception cref="ArgumentException">A source store is also the target store.</exception>
@@ -48,6 +55,7 @@ public static class AiPersonaStorageCopy
         ISessionStore sourceSessions,
         IPersonaStore targetPersonas,
         ISessionStore targetSessions,
+        IProgress<StorageCopyResult>? progress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sourcePersonas);
@@ -64,20 +72,24 @@ public static class AiPersonaStorageCopy
             sourcePersonas.GetUserIdsAsync(cancellationToken),
             userId => CopyPersonaAsync(userId, sourcePersonas, targetPersonas, cancellationToken),
             conflicts,
+            (copied, present) => progress?.Report(new StorageCopyResult(copied, present, 0, 0, [.. conflicts])),
             cancellationToken).ConfigureAwait(false);
         var (sessionsCopied, sessionsPresent) = await CopyEachAsync(
             sourceSessions.GetUserIdsAsync(cancellationToken),
             userId => CopySessionsAsync(userId, sourceSessions, targetSessions, cancellationToken),
             conflicts,
+            (copied, present) => progress?.Report(new StorageCopyResult(personasCopied, personasPresent, copied, present, [.. conflicts])),
             cancellationToken).ConfigureAwait(false);
         return new StorageCopyResult(personasCopied, personasPresent, sessionsCopied, sessionsPresent, conflicts);
     }
 
-    // Copies one part of every listed user's data, adding up what was copied and what was there, collecting conflicts.
+    // Copies one part of every listed user's data, adding up what was copied and what was there, collecting conflicts, and
+    // reporting the totals after each user.
     private static async Task<(int Copied, int Present)> CopyEachAsync(
         IAsyncEnumerable<string> userIds,
         Func<string, Task<(int Copied, int Present, string? Conflict)>> copy,
         List<StorageCopyConflict> conflicts,
+        Action<int, int> reportSoFar,
         CancellationToken cancellationToken)
     {
         int copiedInAll = 0, presentInAll = 0;
@@ -91,6 +103,7 @@ public static class AiPersonaStorageCopy
 
             copiedInAll += copied;
             presentInAll += present;
+            reportSoFar(copiedInAll, presentInAll);
         }
 
         return (copiedInAll, presentInAll);

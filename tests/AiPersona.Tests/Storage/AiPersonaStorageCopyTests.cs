@@ -58,6 +58,27 @@ public sealed class AiPersonaStorageCopyTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Progress_IsReportedAfterEachUsersPersonaAndSessions_EndingWithTheResult()
+    {
+        var source = AppOn("memory");
+        await PopulateAsync(source);
+        var target = AppOn("sqlite");
+        var reports = new List<StorageCopyResult>();
+        var progress = new Mock<IProgress<StorageCopyResult>>();
+        progress.Setup(p => p.Report(It.IsAny<StorageCopyResult>())).Callback<StorageCopyResult>(reports.Add);
+
+        var result = await AiPersonaStorageCopy.CopyAsync(source.Services, target.Services, progress.Object);
+
+        // Four users with a persona, then four with sessions (four sessions each); the totals only grow.
+        Assert.Equal([1, 2, 3, 4, 4, 4, 4, 4], reports.Select(r => r.PersonasCopied));
+        Assert.Equal([0, 0, 0, 0, 4, 8, 12, 16], reports.Select(r => r.SessionsCopied));
+        var last = reports[^1];
+        Assert.Equal(
+            (result.PersonasCopied, result.PersonasAlreadyPresent, result.SessionsCopied, result.SessionsAlreadyPresent, result.Conflicts.Count),
+            (last.PersonasCopied, last.PersonasAlreadyPresent, last.SessionsCopied, last.SessionsAlreadyPresent, last.Conflicts.Count));
+    }
+
+    [Fact]
     public async Task ACopyInterruptedAtAnyWrite_FinishesWhenRunAgain()
     {
         var source = AppOn("filesystem");
