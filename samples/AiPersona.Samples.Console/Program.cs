@@ -67,6 +67,11 @@ services.AddAiPersona(options =>
 services.AddChatClient(model).UsePersonalization();
 
 await using var serviceProvider = services.BuildServiceProvider();
+if (!await EarlierFileStore.MoveIntoAsync(dataDirectory, serviceProvider))
+{
+    return 1;
+}
+
 return model is SimulatedModel
     ? await OfflineDemo.RunAsync(serviceProvider, userId, dataDirectory)
     : await InteractiveChat.RunAsync(serviceProvider, userId, providerName);

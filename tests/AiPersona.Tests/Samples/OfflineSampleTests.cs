@@ -1,4 +1,6 @@
 using AiPersona.Tests.Shared;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AiPersona.Tests.Samples;
 
@@ -39,6 +41,38 @@ public sealed class OfflineSampleTests : IDisposable
         Assert.Empty(Sessions(fourth));
         Assert.Contains("── Final: persona of 'demo-user', version 3 ──", fourth, StringComparison.Ordinal);
         Assert.Contains("The scripted journey is complete (9 sessions).", fourth, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DataAnEarlierVersionKeptAsFiles_IsCopiedIntoTheDatabase_AndTheStoryGoesOn()
+    {
+        // Run 1 as the sample is now, then turn its data into what versions before the SQLite package left behind: the
+        // file-system store's folders and no database.
+        Assert.Equal([1, 2, 3], Sessions(await RunAsync()));
+        var database = Path.Combine(_data.Path, "aipersona.db");
+        await using (var sqlite = new ServiceCollection().AddAiPersona().UseSqlite($"Data Source={database}").Services.BuildServiceProvider())
+        await using (var files = new ServiceCollection().AddAiPersona().UseFileSystemStorage(_data.Path).Services.BuildServiceProvider())
+        {
+            Assert.True((await AiPersonaStorageCopy.CopyAsync(sqlite, files, cancellationToken: TestContext.Current.CancellationToken)).IsComplete);
+        }
+
+        SqliteConnection.ClearAllPools();
+        foreach (var file in Directory.GetFiles(_data.Path, "aipersona.db*"))
+        {
+            File.Delete(file);
+        }
+
+        var second = await RunAsync();
+
+        Assert.Contains("Copied 1 persona(s) and 3 session(s) that an earlier version of this sample kept as files into the SQLite database", second, StringComparison.Ordinal);
+        Assert.Equal([4, 5, 6], Sessions(second));
+        Assert.Contains("── Before: persona of 'demo-user', version 1 ──\n   demographics.name = \"Marta\"", second, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_data.Path, "personas")));
+        Assert.True(Directory.Exists(Path.Combine(_data.Path, "files-copied-to-sqlite", "personas")));
+
+        var third = await RunAsync();
+        Assert.DoesNotContain("earlier version", third, StringComparison.Ordinal);
+        Assert.Equal([7, 8, 9], Sessions(third));
     }
 
     public void Dispose() => _data.Dispose();
