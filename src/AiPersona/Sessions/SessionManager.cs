@@ -75,7 +75,13 @@ internal sealed class SessionManager : ISessionManager
                 continued = await _store.GetLatestSessionOfConversationAsync(userId, conversationId, cancellationToken).ConfigureAwait(false);
             }
 
-            var added = continued is null ? request : SessionMessages.Unseen(continued.Messages, request);
+            // A request that has only the open session's last user message in common with it asks for another reply to it
+            // when the client resends its history (it sends no conversation id, or sends earlier messages too): the first
+            // message of a conversation is sent alone. A client of a conversation the service keeps sends only its new
+            // message: the user said it again. A session that already ended takes no message as asked again: a user starting
+            // anew with the same words ("hi") is far likelier.
+            var mayAskForAnotherReply = open is not null && ReferenceEquals(continued, open) && (conversationId is null || request.Count > 1);
+            var added = continued is null ? request : SessionMessages.Unseen(continued.Messages, request, mayAskForAnotherReply);
             added.AddRange(response);
 
             string sessionId;

@@ -37,10 +37,16 @@ internal static class SessionMessages
     /// that lines up with the tail of the stored session, and still leaves a message after it, is dropped; a request that
     /// lines up as a whole brings nothing new. (Trying the whole request first would swallow a user repeating their last
     /// message after a reply that was empty, so not stored.) A request that does not line up may follow an earlier version
-    /// of the session, after a regenerated reply or an edited message (see <see cref="AfterAReplacement"/>). Checked over
+    /// of the session, after a regenerated reply or an edited message (see <see cref="FollowedAfterAReplacement"/>). Checked over
     /// generated conversations in SessionMessagesTests.
     /// </summary>
-    public static List<SessionMessage> Unseen(IReadOnlyList<SessionMessage> stored, List<SessionMessage> incoming)
+    /// <param name="stored">The messages of the session the request continues.</param>
+    /// <param name="incoming">The request's messages.</param>
+    /// <param name="mayAskForAnotherReply">Whether a request that has only its last message in common with the session, the
+    /// session's last user message, asks for another reply to it. The caller says so for the session still open when the
+    /// client resends its history: asking for another reply to the first message of a conversation sends that message
+    /// alone (or after an earlier session's messages), and nothing else tells it from new words.</param>
+    public static List<SessionMessage> Unseen(IReadOnlyList<SessionMessage> stored, List<SessionMessage> incoming, bool mayAskForAnotherReply = false)
     {
         if (stored.Count == 0 || incoming.Count == 0)
         {
@@ -57,16 +63,28 @@ internal static class SessionMessages
             }
         }
 
-        return LinesUp(stored, incoming, incoming.Count) ? [] : AfterAReplacement(stored, incoming);
+        if (LinesUp(stored, incoming, incoming.Count))
+        {
+            return [];
+        }
+
+        var followedUntil = FollowedAfterAReplacement(stored, incoming);
+        if (followedUntil >= 0)
+        {
+            return incoming.GetRange(followedUntil, incoming.Count - followedUntil);
+        }
+
+        return mayAskForAnotherReply && IsAnotherReply(stored, incoming) ? [] : incoming;
     }
 
     // A regenerated reply or an edited message: the client resends the conversation as it shows it now, while the stored
     // session also holds the replies and messages that were replaced, so the request no longer ends the way the session
     // does. The part of the request that follows the session's messages in order, skipping replaced ones, for two or more
     // messages, was said before; what comes after it is new (an edited message, the user's next message; nothing, for a
-    // regenerated reply). Messages in front of that part belong to earlier sessions. A request that follows the session
-    // nowhere is new as a whole, and so is a request of one message, which is taken at its word.
-    private static List<SessionMessage> AfterAReplacement(IReadOnlyList<SessionMessage> stored, List<SessionMessage> incoming)
+    // regenerated reply). Messages in front of that part belong to earlier sessions. Returns where the new part starts, or
+    // -1 when the request follows the session nowhere (a request of one message never does): it is then new as a whole,
+    // unless it asks for another reply to its only message in common with the session.
+    private static int FollowedAfterAReplacement(IReadOnlyList<SessionMessage> stored, List<SessionMessage> incoming)
     {
         var followedUntil = -1;
         for (var start = 0; start < incoming.Count - 1; start++)
@@ -90,7 +108,23 @@ internal static class SessionMessages
             }
         }
 
-        return followedUntil < 0 ? incoming : incoming.GetRange(followedUntil, incoming.Count - followedUntil);
+        return followedUntil;
+    }
+
+    // The request ends with the session's last user message and follows the session nowhere else: the replies after that
+    // message were replaced. It is the first message of the conversation shown (the session's first, or one the user put
+    // in its place by editing it), perhaps after an earlier session's messages.
+    private static bool IsAnotherReply(IReadOnlyList<SessionMessage> stored, List<SessionMessage> incoming)
+    {
+        for (var i = stored.Count - 1; i >= 0; i--)
+        {
+            if (string.Equals(stored[i].Role, ChatRole.User.Value, StringComparison.OrdinalIgnoreCase))
+            {
+                return SameMessage(stored[i], incoming[^1]);
+            }
+        }
+
+        return false;
     }
 
     // Whether incoming[..end] ends with the stored session's last messages (all of them, or as many as incoming[..end] holds).

@@ -120,6 +120,30 @@ public sealed class SessionManagerTests
     }
 
     [Fact]
+    public async Task AnotherFirstReply_StoresOnlyTheNewReply_AndTheConversationGoesOnFromIt()
+    {
+        // A client that resends its history (no conversation id) asks for another reply to the user's first message.
+        await _manager.RecordTurnAsync("u", null, [User("Suggest a book")], [Assistant("Dune")]);
+        var regenerated = await _manager.RecordTurnAsync("u", null, [User("Suggest a book")], [Assistant("Emma")]);
+        await _manager.RecordTurnAsync("u", null, [User("Suggest a book"), Assistant("Emma"), User("Something shorter")], [Assistant("Candide")]);
+
+        Assert.Equal(1, regenerated.AddedMessageCount);
+        Assert.Equal(["Suggest a book", "Dune", "Emma", "Something shorter", "Candide"], Assert.Single(await _manager.GetSessionsAsync("u")).Messages.Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task AFirstMessageSaidAgain_AfterTheSessionEnded_StartsTheNextSession()
+    {
+        await _manager.RecordTurnAsync("u", null, [User("hi")], [Assistant("Hello!")]);
+        _time.Advance(TimeSpan.FromMinutes(31));
+
+        await _manager.RecordTurnAsync("u", null, [User("hi")], [Assistant("Welcome back")]);
+
+        var sessions = await _manager.GetSessionsAsync("u");
+        Assert.Equal(["hi", "Welcome back"], sessions[1].Messages.Select(m => m.Text));
+    }
+
+    [Fact]
     public async Task ClientSendingOnlyTheNewMessage_IsStoredInFull()
     {
         await _manager.RecordTurnAsync("u", "c1", [User("yes")], [Assistant("ok")]);

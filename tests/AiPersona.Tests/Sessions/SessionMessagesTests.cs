@@ -56,9 +56,8 @@ public sealed class SessionMessagesTests
     /// one of their earlier messages (the conversation shown then ends at the edited message). The client resends the
     /// conversation as it shows it, perhaps after messages of an earlier session. Every message text is unique, so what
     /// must be stored is exact: each message the first time it is said, in the order said, and nothing twice. Not
-    /// generated here, as the request then has at most one message in common with the stored session: editing the first
-    /// message of a session that continues an earlier one (the earlier session's messages are stored again), and asking
-    /// for another first reply (the session's first message is stored again).
+    /// generated here, as the request then has nothing in common with the stored session: editing the first message of a
+    /// session that continues an earlier one (the earlier session's messages are stored again).
     /// </summary>
     [Theory]
     [InlineData(0)]
@@ -84,7 +83,7 @@ public sealed class SessionMessagesTests
             {
                 var firstEditable = earlier == 0 ? 0 : earlier + 1;
                 var userTurns = Enumerable.Range(firstEditable, Math.Max(0, shown.Count - firstEditable)).Where(i => shown[i].Role == "user").ToList();
-                List<int> actions = [0, .. shown.Count - earlier >= 4 ? [1] : Array.Empty<int>(), .. userTurns.Count > 0 ? [2] : Array.Empty<int>()];
+                List<int> actions = [0, .. shown.Count - earlier >= 2 ? [1] : Array.Empty<int>(), .. userTurns.Count > 0 ? [2] : Array.Empty<int>()];
                 var action = actions[random.Next(actions.Count)];
                 if (action == 0)
                 {
@@ -108,7 +107,8 @@ public sealed class SessionMessagesTests
                     steps.Add($"edit {edited}");
                 }
 
-                stored.AddRange(SessionMessages.Unseen(stored.Count == 0 ? shown.Take(earlier).ToList() : stored, [.. shown]));
+                // The session is open once it holds a message, and this client resends its history.
+                stored.AddRange(SessionMessages.Unseen(stored.Count == 0 ? shown.Take(earlier).ToList() : stored, [.. shown], mayAskForAnotherReply: stored.Count > 0));
                 var reply = New("assistant");
                 shown.Add(reply);
                 said.Add(reply);
@@ -177,6 +177,42 @@ public sealed class SessionMessagesTests
         stored.Add(new("assistant", "a2 again", At));
         var next = SessionMessages.Unseen(stored, [new("user", "u1", At), new("assistant", "a1", At), new("user", "u2", At), new("assistant", "a2 again", At), new("user", "u3", At)]);
         Assert.Equal(["u3"], next.Select(Key));
+    }
+
+    [Fact]
+    public void AnotherFirstReply_StoresNothingOfTheRequest_WhenTheCallerSaysTheRequestMayAskForOne()
+    {
+        List<SessionMessage> stored = [new("user", "u1", At), new("assistant", "a1", At)];
+
+        Assert.Empty(SessionMessages.Unseen(stored, [new("user", "u1", At)], mayAskForAnotherReply: true));
+        Assert.Empty(SessionMessages.Unseen(stored, [new("user", "e1", At), new("assistant", "e2", At), new("user", "u1", At)], mayAskForAnotherReply: true));
+
+        // A client that sends only its new message: the user said it again.
+        Assert.Equal(["u1"], SessionMessages.Unseen(stored, [new("user", "u1", At)]).Select(Key));
+
+        // After a second reply to u1, saying u1 again follows the session: it is stored.
+        stored.Add(new("assistant", "a1 again", At));
+        Assert.Empty(SessionMessages.Unseen(stored, [new("user", "u1", At)], mayAskForAnotherReply: true));
+        Assert.Equal(["u1"], SessionMessages.Unseen(stored, [new("user", "u1", At), new("assistant", "a1 again", At), new("user", "u1", At)], mayAskForAnotherReply: true).Select(Key));
+    }
+
+    [Fact]
+    public void AnotherReplyToAnEditedFirstMessage_StoresNothingOfTheRequest()
+    {
+        // The user edited the first message u1 into u2, then asks for another reply to u2: the conversation shown is [u2].
+        List<SessionMessage> stored = [new("user", "u1", At), new("assistant", "a1", At), new("user", "u2", At), new("assistant", "a2", At)];
+
+        Assert.Empty(SessionMessages.Unseen(stored, [new("user", "u2", At)], mayAskForAnotherReply: true));
+    }
+
+    [Fact]
+    public void ARequestEndingWithAnEarlierUserMessageThanTheLast_IsNewAsAWhole()
+    {
+        // Not another reply: the session went on after u1. The user started over with the same words.
+        List<SessionMessage> stored = [new("user", "u1", At), new("assistant", "a1", At), new("user", "u2", At), new("assistant", "a2", At)];
+
+        Assert.Equal(["u1"], SessionMessages.Unseen(stored, [new("user", "u1", At)], mayAskForAnotherReply: true).Select(Key));
+        Assert.Equal(["x", "u1"], SessionMessages.Unseen(stored, [new("user", "x", At), new("user", "u1", At)], mayAskForAnotherReply: true).Select(Key));
     }
 
     [Fact]
