@@ -36,7 +36,15 @@ internal static class UnicodeText
     /// <summary>Returns the first <paramref name="maxLength"/> characters of the text, one fewer when the cut would fall
     /// between the halves of a surrogate pair (an emoji), so the cut never leaves half a character behind.</summary>
     public static string Truncate(string text, int maxLength)
-        => text.Length <= maxLength ? text : text[..(char.IsHighSurrogate(text[maxLength - 1]) ? maxLength - 1 : maxLength)];
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxLength);
+        if (text.Length <= maxLength)
+        {
+            return text;
+        }
+
+        return maxLength == 0 ? string.Empty : text[..(char.IsHighSurrogate(text[maxLength - 1]) ? maxLength - 1 : maxLength)];
+    }
 
     /// <summary>Returns the strings as every store keeps them (see <see cref="ToStorable"/>): the same instance when there
     /// is nothing to replace, an empty list for <see langword="null"/>.</summary>

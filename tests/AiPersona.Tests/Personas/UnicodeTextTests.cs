@@ -25,4 +25,16 @@ public sealed class UnicodeTextTests
         Assert.Equal(3, UnicodeText.IndexOfLoneSurrogate("a\0b\uDC00\uD800"));
         Assert.Equal(-1, UnicodeText.IndexOfLoneSurrogate("a\0b\uD83D\uDE00"));
     }
+
+    [Fact]
+    public void Truncate_NeverCutsASurrogatePair_AndTakesZeroAsNothing()
+    {
+        Assert.Equal("ab", UnicodeText.Truncate("abc", 2));
+        Assert.Equal("a", UnicodeText.Truncate("a\uD83D\uDE00", 2));
+        Assert.Equal("a\uD83D\uDE00", UnicodeText.Truncate("a\uD83D\uDE00b", 3));
+        Assert.Equal("abc", UnicodeText.Truncate("abc", 3));
+        Assert.Equal(string.Empty, UnicodeText.Truncate("abc", 0));
+        Assert.Equal(string.Empty, UnicodeText.Truncate("\uD83D\uDE00", 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => UnicodeText.Truncate("abc", -1));
+    }
 }
