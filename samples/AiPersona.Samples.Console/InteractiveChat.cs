@@ -13,6 +13,7 @@ internal static class InteractiveChat
                   /why section.field  why a value is believed, with the evidence
                   /set section.field value   correct a value yourself;  /unset section.field  remove one
                   /end      end this session (every 3 ended sessions update the persona)
+                  /export file.json  write everything stored about you (persona, history, sessions) to a file
                   /forget section.field  forget one value: it and its history are deleted
                   /forget   delete your persona, its history and your sessions
                   /quit     end the session and leave
@@ -75,6 +76,26 @@ internal static class InteractiveChat
                     history.Clear();
                     conversation = Guid.NewGuid().ToString("N");
                     System.Console.WriteLine("Session ended; a new one starts with your next message.");
+                    continue;
+                case ["/export", var file]:
+                    try
+                    {
+                        var export = await personalized.ExportUserAsync(userId);
+                        await using (var stream = File.Create(file.Trim()))
+                        {
+                            await export.WriteJsonAsync(stream);
+                        }
+
+                        System.Console.WriteLine($"Your data ({export.Sessions.Count} session(s), {export.History.Count} change(s) of the persona) is in {Path.GetFullPath(file.Trim())}.");
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+                    {
+                        System.Console.WriteLine($"Could not write '{file.Trim()}': {ex.Message}");
+                    }
+
+                    continue;
+                case ["/export"]:
+                    System.Console.WriteLine("Usage: /export file.json");
                     continue;
                 case ["/forget", var path] when SplitPath(path) is var (section, field):
                     var learnedFrom = await personalized.ForgetFieldAsync(userId, section, field);

@@ -27,6 +27,8 @@ public sealed class InteractiveSampleTests : IDisposable
             "/set demographics.name Ana Test",
             "What should I cook tonight?",
             "/persona",
+            $"/export {Path.Combine(_data, "ana.json")}",
+            "/export",
             "/forget preferences.formats",
             "And tomorrow?",
             "/forget",
@@ -61,6 +63,16 @@ public sealed class InteractiveSampleTests : IDisposable
         var persona = Assert.Single(cook, m => m.Role == "system" && m.Content.Contains("<user_persona>", StringComparison.Ordinal)).Content;
         Assert.Contains(LearnedValue, persona, StringComparison.Ordinal);
         Assert.Contains("Ana Test", persona, StringComparison.Ordinal); // the user's own correction, at once
+
+        // "/export": the user's data as JSON, the learned value with the sessions it came from, the user's own correction.
+        Assert.Contains($"Your data (4 session(s), 2 change(s) of the persona) is in {Path.Combine(_data, "ana.json")}.", output, StringComparison.Ordinal);
+        Assert.Contains("Usage: /export file.json", output, StringComparison.Ordinal);
+        var exported = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_data, "ana.json"), TestContext.Current.CancellationToken))!;
+        Assert.Equal("ana", (string?)exported["userId"]);
+        Assert.Equal(LearnedValue, (string?)exported["persona"]!["sections"]!["preferences"]!["formats"]!["value"]);
+        Assert.Equal(3, exported["persona"]!["sections"]!["preferences"]!["formats"]!["sourceSessionIds"]!.AsArray().Count);
+        Assert.Equal("Ana Test", (string?)exported["persona"]!["sections"]!["demographics"]!["name"]!["value"]);
+        Assert.Equal("What should I cook tonight?", (string?)exported["sessions"]![3]!["messages"]![0]!["text"]);
 
         // "/forget preferences.formats": the value leaves the requests at once; the user's own name stays.
         Assert.Contains("preferences.formats and its history are deleted. It was learned from 3 session(s)", output, StringComparison.Ordinal);

@@ -28,6 +28,7 @@ namespace AiPersona;
 /// </remarks>
 public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposable
 {
+    private const int MaxExportReads = 3;
     private readonly IPersonaStore _store;
     private readonly ISessionManager _sessions;
     private readonly PersonaUpdateScheduler _scheduler;
@@ -272,6 +273,33 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
                 return true;
             },
             cancellationToken);
+    }
+
+    /// <summary>Reads everything stored about a user — the persona with the provenance of each value, its revision history
+    /// and the session transcripts — for a user who asks for their data. <see cref="UserDataExport.WriteJsonAsync"/>
+    /// writes it as a JSON document.</summary>
+    /// <remarks>The stores are read directly (not the cached persona), and nothing is written or locked. The persona and
+    /// its history are of one version: when a persona update saves while the export reads, the reads are repeated (up to
+    /// three times), and the history is cut at the persona's version. A turn the user sends meanwhile may be in the
+    /// sessions or not.</remarks>
+    /// <param name="userId">The user.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The user's data; an empty persona (version 0) and no history or sessions for a user the stores do not
+    /// know.</returns>
+    public async Task<UserDataExport> ExportUserAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        UserIds.ThrowIfInvalid(userId);
+        for (var attempt = 1; ; attempt++)
+        {
+            var persona = await _store.GetAsync(userId, cancellationToken);
+            var history = await _store.GetHistoryAsync(userId, cancellationToken);
+            var sessions = await _sessions.GetSessionsAsync(userId, cancellationToken);
+            var after = await _store.GetAsync(userId, cancellationToken);
+            if (after.Version == persona.Version || attempt == MaxExportReads)
+            {
+                return new UserDataExport(userId, _time.GetUtcNow(), persona, [.. history.Where(r => r.Version <= persona.Version)], sessions);
+            }
+        }
     }
 
     /// <summary>Deletes one session of a user — a conversation the user deleted in the app — so that the persona never

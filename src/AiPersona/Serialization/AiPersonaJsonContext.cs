@@ -15,6 +15,7 @@ namespace AiPersona;
 [JsonSerializable(typeof(PersonaRevision))]
 [JsonSerializable(typeof(IReadOnlyList<string>))]
 [JsonSerializable(typeof(ConversationSession))]
+[JsonSerializable(typeof(UserDataExport))]
 [JsonSerializable(typeof(OptimizerResponse))]
 [JsonSerializable(typeof(string))]
 internal sealed partial class AiPersonaJsonContext : JsonSerializerContext;
