@@ -213,6 +213,10 @@ public sealed class SessionMessagesTests
 
         Assert.Equal(["u1"], SessionMessages.Unseen(stored, [new("user", "u1", At)], mayAskForAnotherReply: true).Select(Key));
         Assert.Equal(["x", "u1"], SessionMessages.Unseen(stored, [new("user", "x", At), new("user", "u1", At)], mayAskForAnotherReply: true).Select(Key));
+
+        // A session of replies only (a reply asked for again after the session it belonged to ended) has no user message
+        // to ask again about.
+        Assert.Equal(["u1"], SessionMessages.Unseen([new("assistant", "a1", At)], [new("user", "u1", At)], mayAskForAnotherReply: true).Select(Key));
     }
 
     [Fact]
@@ -292,6 +296,10 @@ public sealed class SessionMessagesTests
         // An emoji across the cut is left out whole, not halved into U+FFFD.
         ChatMessage emoji = new(ChatRole.Tool, [new FunctionResultContent("c2", new string('r', 999) + "😀 and more")]);
         Assert.Equal("[result " + new string('r', 999) + "…]", SessionMessages.Convert([emoji], At)[0].Text);
+
+        // A result of exactly 1,000 characters is whole: nothing cut, no ellipsis.
+        ChatMessage whole = new(ChatRole.Tool, [new FunctionResultContent("c3", new string('r', 1_000))]);
+        Assert.Equal("[result " + new string('r', 1_000) + "]", SessionMessages.Convert([whole], At)[0].Text);
     }
 
     [Fact]
