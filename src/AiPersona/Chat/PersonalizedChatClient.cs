@@ -242,6 +242,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
                 sources = [.. history.Where(r => PersonaChanges.IsRevisionOf(r, section, field)).SelectMany(static r => r.SourceSessionIds).Concat(current).Distinct(StringComparer.Ordinal)];
                 await EditPersonaAsync(userId, [PersonaEdit.Remove(section, field, "forgotten at the user's request")], cancellationToken);
                 await _store.DeleteFieldHistoryAsync(userId, section, field, cancellationToken);
+                Log.FieldForgotten(_logger, UserIdHash.Of(userId), section, field);
                 return true;
             },
             cancellationToken);
@@ -270,6 +271,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
                 await _store.DeleteUserAsync(userId, cancellationToken);
                 _cache.Remove(userId);
                 _scheduler.ClearRetry(userId);
+                Log.UserForgotten(_logger, UserIdHash.Of(userId));
                 return true;
             },
             cancellationToken);
@@ -297,7 +299,9 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
             var after = await _store.GetAsync(userId, cancellationToken);
             if (after.Version == persona.Version || attempt == MaxExportReads)
             {
-                return new UserDataExport(userId, _time.GetUtcNow(), persona, [.. history.Where(r => r.Version <= persona.Version)], sessions);
+                var export = new UserDataExport(userId, _time.GetUtcNow(), persona, [.. history.Where(r => r.Version <= persona.Version)], sessions);
+                Log.UserDataExported(_logger, UserIdHash.Of(userId), persona.Version, export.History.Count, sessions.Count);
+                return export;
             }
         }
     }

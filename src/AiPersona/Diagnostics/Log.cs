@@ -85,4 +85,13 @@ internal static partial class Log
 
     [LoggerMessage(27, LogLevel.Debug, "A chat request named no user (ChatOptions.WithPersonaUser, or a registered IChatUserResolver): it is sent as it is, without a persona, and not recorded.")]
     public static partial void NoUser(ILogger logger);
+
+    [LoggerMessage(28, LogLevel.Information, "Deleted everything stored about user {UserHash} at the application's request.")]
+    public static partial void UserForgotten(ILogger logger, string userHash);
+
+    [LoggerMessage(29, LogLevel.Information, "Deleted field {Section}.{Field} and its history from the persona of user {UserHash} at the application's request.")]
+    public static partial void FieldForgotten(ILogger logger, string userHash, string section, string field);
+
+    [LoggerMessage(30, LogLevel.Information, "Exported the data of user {UserHash}: persona version {Version}, {Revisions} revision(s), {Sessions} session(s).")]
+    public static partial void UserDataExported(ILogger logger, string userHash, long version, int revisions, int sessions);
 }

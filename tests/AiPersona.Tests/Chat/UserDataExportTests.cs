@@ -2,6 +2,8 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
 using static AiPersona.Tests.TestData;
@@ -120,6 +122,31 @@ public sealed class UserDataExportTests : IDisposable
         Assert.Equal(5, export.Persona.Version);
         Assert.Equal([1L, 2L, 3L, 4L, 5L], export.History.Select(r => r.Version));
         Assert.Equal(6, reads);
+    }
+
+    [Fact]
+    public async Task ExportsAndDeletions_AreLoggedForAnAuditTrail_WithTheUserHashed()
+    {
+        var logs = new FakeLogCollector();
+        var client = Build(services => services.AddLogging(b => b.AddProvider(new FakeLoggerProvider(logs))));
+        var personalized = client.GetService<PersonalizedChatClient>()!;
+        await client.GetResponseAsync([User("hello")], new ChatOptions().WithPersonaUser("ana-raw-id"));
+        await personalized.EditPersonaAsync("ana-raw-id", [PersonaEdit.Set("preferences", "styles", "brief")]);
+
+        await personalized.ExportUserAsync("ana-raw-id");
+        await personalized.ForgetFieldAsync("ana-raw-id", "preferences", "styles");
+        await personalized.ForgetUserAsync("ana-raw-id");
+
+        var hash = UserIdHash.Of("ana-raw-id");
+        var audit = logs.GetSnapshot().Where(r => r.Level == LogLevel.Information && r.Id.Id is 28 or 29 or 30).ToList();
+        Assert.Equal(
+            [
+                $"Exported the data of user {hash}: persona version 1, 1 revision(s), 1 session(s).",
+                $"Deleted field preferences.styles and its history from the persona of user {hash} at the application's request.",
+                $"Deleted everything stored about user {hash} at the application's request.",
+            ],
+            audit.Select(r => r.Message));
+        Assert.DoesNotContain(logs.GetSnapshot(), r => r.Level > LogLevel.Trace && r.Message.Contains("ana-raw-id", StringComparison.Ordinal));
     }
 
     [Fact]
