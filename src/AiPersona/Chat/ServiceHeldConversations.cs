@@ -5,9 +5,9 @@ namespace AiPersona;
 /// <summary>Conversations whose history the model's service keeps itself: a response handed back a conversation id
 /// (<see cref="Microsoft.Extensions.AI.ChatResponse.ConversationId"/>) under which the next request continues it. The
 /// persona that the conversation's first request carried is then already in that history, so follow-up requests do not
-/// add it again. One per service provider, shared by its personalized clients (a pipeline built per request or per scope
-/// still knows the conversation). Held in memory: after a restart, or on another instance, the next request adds the
-/// persona once more.</summary>
+/// add it again: one per service provider, shared by its personalized clients (a pipeline built per request or per scope
+/// still knows the conversation). The session manager keeps its own, as such a client sends only its new messages. Held
+/// in memory: after a restart, or on another instance, the next request adds the persona once more.</summary>
 internal sealed class ServiceHeldConversations
 {
     private const int MaxEntries = 10_000;

@@ -14,6 +14,7 @@ internal sealed class SessionManager : ISessionManager
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly AsyncKeyedLock _userLocks = new();
+    private readonly ServiceHeldConversations _serviceHeld = new();
 
     public SessionManager(ISessionStore store, IOptionsMonitor<AiPersonaOptions> options, TimeProvider? timeProvider = null, ILogger<SessionManager>? logger = null)
     {
@@ -76,11 +77,13 @@ internal sealed class SessionManager : ISessionManager
             }
 
             // A request that has only the open session's last user message in common with it asks for another reply to it
-            // when the client resends its history (it sends no conversation id, or sends earlier messages too): the first
-            // message of a conversation is sent alone. A client of a conversation the service keeps sends only its new
-            // message: the user said it again. A session that already ended takes no message as asked again: a user starting
-            // anew with the same words ("hi") is far likelier.
-            var mayAskForAnotherReply = open is not null && ReferenceEquals(continued, open) && (conversationId is null || request.Count > 1);
+            // when the client resends its history: the first message of a conversation is then sent alone (or after an
+            // earlier session's messages). A client of a conversation the service keeps (a response handed its id back)
+            // sends only its new message: the user said it again. A session that already ended takes no message as asked
+            // again: a user starting anew with the same words ("hi") is far likelier.
+            var serviceKeepsHistory = _serviceHeld.Contains(userId, conversationId);
+            _serviceHeld.Continue(userId, conversationId, responseConversationId);
+            var mayAskForAnotherReply = open is not null && ReferenceEquals(continued, open) && (request.Count > 1 || !serviceKeepsHistory);
             var added = continued is null ? request : SessionMessages.Unseen(continued.Messages, request, mayAskForAnotherReply);
             added.AddRange(response);
 

@@ -144,14 +144,32 @@ public sealed class SessionManagerTests
     }
 
     [Fact]
-    public async Task ClientSendingOnlyTheNewMessage_IsStoredInFull()
+    public async Task AnotherFirstReply_InAConversationTheAppNamesButTheServiceDoesNotKeep_StoresOnlyTheNewReply()
     {
-        await _manager.RecordTurnAsync("u", "c1", [User("yes")], [Assistant("ok")]);
+        // The app labels its conversations (ChatOptions.ConversationId) and resends the history: the service answers
+        // without a conversation id of its own.
+        await _manager.RecordTurnAsync("u", "trip", [User("Plan my weekend")], [Assistant("Hiking?")]);
+        await _manager.RecordTurnAsync("u", "trip", [User("Plan my weekend")], [Assistant("Museums?")]);
 
-        var result = await _manager.RecordTurnAsync("u", "c1", [User("yes")], [Assistant("done")]);
+        Assert.Equal(["Plan my weekend", "Hiking?", "Museums?"], Assert.Single(await _manager.GetSessionsAsync("u")).Messages.Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task ClientOfAConversationTheServiceKeeps_SendingOnlyTheNewMessage_IsStoredInFull()
+    {
+        // The service keeps the conversation (its responses hand back an id), so the client sends only its new message,
+        // and a user who says the same thing twice said it twice: under a stable id, and under ids chained per response.
+        await _manager.RecordTurnAsync("u", "conv_1", [User("yes")], [Assistant("ok")], responseConversationId: "conv_1");
+        var result = await _manager.RecordTurnAsync("u", "conv_1", [User("yes")], [Assistant("done")], responseConversationId: "conv_1");
 
         Assert.Equal(2, result.AddedMessageCount);
-        Assert.Equal(["yes", "ok", "yes", "done"], (await _manager.GetSessionsAsync("u")).Single().Messages.Select(m => m.Text));
+        Assert.Equal(["yes", "ok", "yes", "done"], Assert.Single(await _manager.GetSessionsAsync("u")).Messages.Select(m => m.Text));
+
+        await _manager.RecordTurnAsync("v", null, [User("yes")], [Assistant("ok")], responseConversationId: "resp_1");
+        await _manager.RecordTurnAsync("v", "resp_1", [User("yes")], [Assistant("done")], responseConversationId: "resp_2");
+        await _manager.RecordTurnAsync("v", "resp_2", [User("yes")], [Assistant("booked")], responseConversationId: "resp_3");
+
+        Assert.Equal(["yes", "ok", "yes", "done", "yes", "booked"], Assert.Single(await _manager.GetSessionsAsync("v")).Messages.Select(m => m.Text));
     }
 
     [Fact]
