@@ -37,8 +37,8 @@ internal static class SessionMessages
     /// that lines up with the tail of the stored session, and still leaves a message after it, is dropped; a request that
     /// lines up as a whole brings nothing new. (Trying the whole request first would swallow a user repeating their last
     /// message after a reply that was empty, so not stored.) A request that does not line up may follow an earlier version
-    /// of the session, after a regenerated reply or an edited message (see <see cref="FollowedAfterAReplacement"/>). Checked over
-    /// generated conversations in SessionMessagesTests.
+    /// of the session, after a regenerated reply or an edited message (see <see cref="FollowedAfterAReplacement"/>).
+    /// Checked over generated conversations in SessionMessagesTests.
     /// </summary>
     /// <param name="stored">The messages of the session the request continues.</param>
     /// <param name="incoming">The request's messages.</param>

@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using System.Text.Unicode;
 
 namespace AiPersona;
@@ -21,20 +22,28 @@ public sealed record UserDataExport(
     IReadOnlyList<PersonaRevision> History,
     IReadOnlyList<ConversationSession> Sessions)
 {
-    // Letters of every script are written as they are, so a person can read the file; characters that matter to HTML are
-    // still escaped, as the document may be shown in a page.
-    private static readonly JsonWriterOptions WriterOptions = new() { Indented = true, Encoder = JavaScriptEncoder.Create(UnicodeRanges.All) };
+    // Indented, and letters of every script written as they are, so a person can read the file; characters that matter to
+    // HTML are still escaped, as the document may be shown in a page. The metadata is the source-generated one.
+    private static readonly JsonTypeInfo<UserDataExport> DocumentTypeInfo = CreateDocumentTypeInfo();
 
     /// <summary>Writes the export as an indented UTF-8 JSON document (camelCase names, enum values as strings, times in
-    /// ISO 8601).</summary>
+    /// ISO 8601). Only asynchronous writes reach the stream, so it may be a web response's body.</summary>
     /// <param name="utf8Json">The stream to write to; it is flushed, not closed.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>A task that completes when the document is written.</returns>
-    public async Task WriteJsonAsync(Stream utf8Json, CancellationToken cancellationToken = default)
+    public Task WriteJsonAsync(Stream utf8Json, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(utf8Json);
-        await using var writer = new Utf8JsonWriter(utf8Json, WriterOptions);
-        JsonSerializer.Serialize(writer, this, AiPersonaJsonContext.Default.UserDataExport);
-        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return JsonSerializer.SerializeAsync(utf8Json, this, DocumentTypeInfo, cancellationToken);
+    }
+
+    private static JsonTypeInfo<UserDataExport> CreateDocumentTypeInfo()
+    {
+        var options = new JsonSerializerOptions(AiPersonaJsonContext.Default.Options)
+        {
+            WriteIndented = true,
+            Encoder = JavaScriptEncoder.Create(UnicodeRanges.All),
+        };
+        return (JsonTypeInfo<UserDataExport>)options.GetTypeInfo(typeof(UserDataExport));
     }
 }

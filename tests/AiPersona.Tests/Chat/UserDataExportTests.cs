@@ -150,6 +150,21 @@ public sealed class UserDataExportTests : IDisposable
     }
 
     [Fact]
+    public async Task TheDocument_IsWrittenWithAsynchronousWritesOnly_AsAWebResponseBodyRequires()
+    {
+        // ASP.NET Core refuses synchronous writes to a response body (AllowSynchronousIO is off by default).
+        var client = Build();
+        await client.GetResponseAsync([User("I like tennis")], new ChatOptions().WithPersonaUser("ana"));
+        var export = await client.GetService<PersonalizedChatClient>()!.ExportUserAsync("ana");
+        using var body = new AsyncOnlyStream();
+
+        await export.WriteJsonAsync(body, TestContext.Current.CancellationToken);
+
+        using var document = JsonDocument.Parse(body.ToArray());
+        Assert.Equal("I like tennis", document.RootElement.GetProperty("sessions")[0].GetProperty("messages")[0].GetProperty("text").GetString());
+    }
+
+    [Fact]
     public async Task InvalidArguments_AreRejected()
     {
         var personalized = Build().GetService<PersonalizedChatClient>()!;
@@ -170,5 +185,28 @@ public sealed class UserDataExportTests : IDisposable
         configureServices?.Invoke(services);
         _services = services.BuildServiceProvider();
         return _services.GetRequiredService<IChatClient>();
+    }
+
+    private sealed class AsyncOnlyStream : MemoryStream
+    {
+        public override void Write(byte[] buffer, int offset, int count) => throw new InvalidOperationException("Synchronous operations are disallowed.");
+
+        public override void Write(ReadOnlySpan<byte> buffer) => throw new InvalidOperationException("Synchronous operations are disallowed.");
+
+        public override void Flush() => throw new InvalidOperationException("Synchronous operations are disallowed.");
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            base.Write(buffer, offset, count);
+            return Task.CompletedTask;
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            base.Write(buffer.ToArray(), 0, buffer.Length); // MemoryStream's own write; the span overload would call ours
+            return ValueTask.CompletedTask;
+        }
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
