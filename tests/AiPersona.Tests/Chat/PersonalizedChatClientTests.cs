@@ -97,6 +97,26 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task AStartUpRecoveryThatFails_IsLoggedAsAnError_AndTheChatGoesOn()
+    {
+        var logs = new FakeLogCollector();
+        var client = Build(PersonaUpdateMode.Background, configureServices: s => s
+            .AddLogging(b => b.AddProvider(new FakeLoggerProvider(logs)))
+            .AddSingleton<ISessionManager>(sp => new HookedSessions(
+                new SessionManager(sp.GetRequiredService<ISessionStore>(), sp.GetRequiredService<IOptionsMonitor<AiPersonaOptions>>(), _time))
+            {
+                ListingUsersFails = new IOException("database down"),
+            }));
+
+        var response = await client.GetResponseAsync([User("hello")], new ChatOptions().WithPersonaUser("ana")); // starts recovery
+        await _services!.GetRequiredService<PersonaUpdateScheduler>().WhenIdleAsync();
+
+        Assert.Equal("reply 1", response.Text);
+        var error = Assert.Single(logs.GetSnapshot(), r => r.Id.Id == 15);
+        Assert.Equal((LogLevel.Error, "database down"), (error.Level, error.Exception?.Message));
+    }
+
+    [Fact]
     public async Task Recovery_TakesTheUpdateLockOnlyOfUsersWithAnUpdateDue()
     {
         // Sessions recorded before this "process" started, on the store it shares.
@@ -1244,8 +1264,10 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         public Task<IReadOnlyList<ConversationSession>> GetSessionsAsync(string userId, CancellationToken cancellationToken = default)
             => inner.GetSessionsAsync(userId, cancellationToken);
 
+        public Exception? ListingUsersFails { get; init; }
+
         public Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(int minimumPending = 0, CancellationToken cancellationToken = default)
-            => inner.GetUsersWithUnlearnedSessionsAsync(minimumPending, cancellationToken);
+            => ListingUsersFails is { } failure ? Task.FromException<IReadOnlyList<string>>(failure) : inner.GetUsersWithUnlearnedSessionsAsync(minimumPending, cancellationToken);
 
         public Task<bool> DeleteSessionAsync(string userId, string sessionId, CancellationToken cancellationToken = default) => inner.DeleteSessionAsync(userId, sessionId, cancellationToken);
 
