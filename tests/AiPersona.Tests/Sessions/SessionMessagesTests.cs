@@ -39,7 +39,7 @@ public sealed class SessionMessagesTests
             {
                 said.Add(Message("user", random.Next(vocabulary)));
                 var request = window is { } size ? said.Skip(Math.Max(0, said.Count - size)).ToList() : [.. said];
-                stored.AddRange(SessionMessages.Unseen(stored.Count == 0 ? said.Take(earlier).ToList() : stored, request));
+                stored.AddRange(SessionMessages.Unseen(stored.Count == 0 ? said.Take(earlier).ToList() : stored, request, mayAskForAnotherReply: stored.Count > 0));
                 var reply = Message("assistant", random.Next(vocabulary));
                 said.Add(reply);
                 stored.Add(reply);
@@ -155,7 +155,7 @@ public sealed class SessionMessagesTests
                     shown.Add(New("user"));
                 }
 
-                stored.AddRange(SessionMessages.Unseen(stored, [.. shown]));
+                stored.AddRange(SessionMessages.Unseen(stored, [.. shown], mayAskForAnotherReply: true));
                 var reply = New("assistant");
                 shown.Add(reply);
                 stored.Add(reply);
