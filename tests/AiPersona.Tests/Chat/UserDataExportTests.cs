@@ -56,7 +56,7 @@ public sealed class UserDataExportTests : IDisposable
         Assert.Equal(["I like tennis", "reply 1"], root.GetProperty("sessions")[0].GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("text").GetString()));
 
         // Readable by a person (indented, letters of every script as they are), and safe to show in a page.
-        Assert.Contains("\n  \"persona\": {", json, StringComparison.Ordinal);
+        Assert.Contains(Environment.NewLine + "  \"persona\": {", json, StringComparison.Ordinal);
         Assert.Contains("Müller", json, StringComparison.Ordinal);
         Assert.Contains("用户", json, StringComparison.Ordinal);
         Assert.DoesNotContain("<Müller>", json, StringComparison.Ordinal);
