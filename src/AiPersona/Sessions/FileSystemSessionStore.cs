@@ -215,61 +215,24 @@ public sealed class FileSystemSessionStore : ISessionStore
     public async Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(int minimumCompleted = 0, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(minimumCompleted);
-        var folder = StoragePaths.Combine(_root, FolderName);
-        if (!Directory.Exists(folder))
-        {
-            return [];
-        }
 
         // Only the folders of users with open or completed sessions are opened further: a start-up recovery then reads
         // one small file per user with work, not one per user ever seen.
         var users = new List<string>();
-        foreach (var userFolder in Directory.EnumerateDirectories(folder))
+        await foreach (var userId in UserIdsAsync(
+            userFolder => (HasSessionFiles(userFolder, SessionState.Open) || HasSessionFiles(userFolder, SessionState.Completed))
+                && (minimumCompleted == 0 || CountSessionFiles(userFolder, SessionState.Completed) >= minimumCompleted),
+            cancellationToken).ConfigureAwait(false))
         {
-            var userFile = Path.Combine(userFolder, UserFileName);
-            if (!(HasSessionFiles(userFolder, SessionState.Open) || HasSessionFiles(userFolder, SessionState.Completed))
-                || (minimumCompleted > 0 && CountSessionFiles(userFolder, SessionState.Completed) < minimumCompleted)
-                || !File.Exists(userFile))
-            {
-                continue;
-            }
-
-            var userId = await ReadJsonAsync(userFile, AiPersonaJsonContext.Default.String, cancellationToken).ConfigureAwait(false);
-            if (userId is not null)
-            {
-                users.Add(userId);
-            }
+            users.Add(userId);
         }
 
         return users;
     }
 
     /// <inheritdoc/>
-    public async IAsyncEnumerable<string> GetUserIdsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var folder = StoragePaths.Combine(_root, FolderName);
-        if (!Directory.Exists(folder))
-        {
-            yield break;
-        }
-
-        // A folder still under its legacy name beside the current one holds no session the store reads: listed once.
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var userFolder in Directory.EnumerateDirectories(folder))
-        {
-            var userFile = Path.Combine(userFolder, UserFileName);
-            if (!Enum.GetValues<SessionState>().Any(state => HasSessionFiles(userFolder, state)) || !File.Exists(userFile))
-            {
-                continue;
-            }
-
-            var userId = await ReadJsonAsync(userFile, AiPersonaJsonContext.Default.String, cancellationToken).ConfigureAwait(false);
-            if (userId is not null && seen.Add(userId))
-            {
-                yield return userId;
-            }
-        }
-    }
+    public IAsyncEnumerable<string> GetUserIdsAsync(CancellationToken cancellationToken = default)
+        => UserIdsAsync(static userFolder => Enum.GetValues<SessionState>().Any(state => HasSessionFiles(userFolder, state)), cancellationToken);
 
     /// <inheritdoc/>
     public async Task DeleteUserAsync(string userId, CancellationToken cancellationToken = default)
@@ -394,6 +357,33 @@ public sealed class FileSystemSessionStore : ISessionStore
         }
 
         return greatest;
+    }
+
+    // The users whose folder the filter accepts, read from the folder's user file, each once: a folder still under its
+    // legacy name beside the current one holds no session the store reads.
+    private async IAsyncEnumerable<string> UserIdsAsync(Func<string, bool> include, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var folder = StoragePaths.Combine(_root, FolderName);
+        if (!Directory.Exists(folder))
+        {
+            yield break;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var userFolder in Directory.EnumerateDirectories(folder))
+        {
+            var userFile = Path.Combine(userFolder, UserFileName);
+            if (!include(userFolder) || !File.Exists(userFile))
+            {
+                continue;
+            }
+
+            var userId = await ReadJsonAsync(userFile, AiPersonaJsonContext.Default.String, cancellationToken).ConfigureAwait(false);
+            if (userId is not null && seen.Add(userId))
+            {
+                yield return userId;
+            }
+        }
     }
 
     private static bool HasSessionFiles(string userFolder, SessionState state)
