@@ -26,15 +26,16 @@ public sealed class SqliteSessionStore : ISessionStore
     }
 
     /// <inheritdoc/>
-    public async Task<ConversationSession?> GetLatestSessionOfConversationAsync(string userId, string conversationId, CancellationToken cancellationToken = default)
+    public async Task<ConversationSession?> GetLatestSessionOfConversationAsync(string userId, string conversationId, string? beforeSessionId = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(conversationId);
         var sessions = await QueryAsync(
             userId,
-            $"SELECT {SessionColumns} FROM sessions WHERE user_key = $key AND conversation_id = $conversation ORDER BY id DESC LIMIT 1;",
+            $"SELECT {SessionColumns} FROM sessions WHERE user_key = $key AND conversation_id = $conversation AND ($before IS NULL OR id < $before) ORDER BY id DESC LIMIT 1;",
             null,
             cancellationToken,
-            UnicodeText.ToStorable(conversationId)).ConfigureAwait(false);
+            UnicodeText.ToStorable(conversationId),
+            beforeSessionId).ConfigureAwait(false);
         return sessions.Count == 0 ? null : sessions[0];
     }
 
@@ -241,13 +242,13 @@ public sealed class SqliteSessionStore : ISessionStore
         }
     }
 
-    private async Task<IReadOnlyList<ConversationSession>> QueryAsync(string userId, string sql, int? state, CancellationToken cancellationToken, string? conversationId = null)
+    private async Task<IReadOnlyList<ConversationSession>> QueryAsync(string userId, string sql, int? state, CancellationToken cancellationToken, string? conversationId = null, string? beforeSessionId = null)
     {
         var key = UserKeys.Of(userId);
         var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var sessions = await SqliteDatabase.Command(connection, sql, null, ("$key", key), ("$state", state), ("$conversation", conversationId)).ReadAllAsync(
+            var sessions = await SqliteDatabase.Command(connection, sql, null, ("$key", key), ("$state", state), ("$conversation", conversationId), ("$before", beforeSessionId)).ReadAllAsync(
                 static reader => new ConversationSession(
                     reader.GetString(0),
                     UserKeys.Decode((byte[])reader[1]),

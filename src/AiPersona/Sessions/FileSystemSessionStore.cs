@@ -43,7 +43,7 @@ public sealed class FileSystemSessionStore : ISessionStore
     }
 
     /// <inheritdoc/>
-    public async Task<ConversationSession?> GetLatestSessionOfConversationAsync(string userId, string conversationId, CancellationToken cancellationToken = default)
+    public async Task<ConversationSession?> GetLatestSessionOfConversationAsync(string userId, string conversationId, string? beforeSessionId = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(conversationId);
 
@@ -53,6 +53,7 @@ public sealed class FileSystemSessionStore : ISessionStore
         {
             var files = Enum.GetValues<SessionState>()
                 .SelectMany(state => SessionFiles(userId, state).Select(file => (File: file, State: state)))
+                .Where(f => beforeSessionId is null || string.CompareOrdinal(Path.GetFileNameWithoutExtension(f.File), beforeSessionId) < 0)
                 .OrderByDescending(static f => Path.GetFileName(f.File), StringComparer.Ordinal)
                 .ToList();
             foreach (var (file, state) in files)

@@ -15,12 +15,16 @@ public interface ISessionStore
 
     /// <summary>Gets the user's latest session (the one with the greatest id) whose <see cref="ConversationSession.ConversationId"/>
     /// is <paramref name="conversationId"/>, in any state, with its messages. The session manager reads it when the user
-    /// returns to a conversation they left for another one, so the history the client resends is not stored again.</summary>
+    /// returns to a conversation they left for another one, so the history the client resends is not stored again, and
+    /// (with <paramref name="beforeSessionId"/>) when a request of the open session holds the history of the conversation's
+    /// session before it.</summary>
     /// <param name="userId">The user.</param>
     /// <param name="conversationId">The conversation id, compared ordinally.</param>
+    /// <param name="beforeSessionId">When given, only sessions whose id is less than this one (ordinally) count: the latest
+    /// session of the conversation before that session.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>The session, or <see langword="null"/> when the user has none of that conversation.</returns>
-    Task<ConversationSession?> GetLatestSessionOfConversationAsync(string userId, string conversationId, CancellationToken cancellationToken = default);
+    Task<ConversationSession?> GetLatestSessionOfConversationAsync(string userId, string conversationId, string? beforeSessionId = null, CancellationToken cancellationToken = default);
 
     /// <summary>Creates a new open session. Any other open session of the user is completed first (ended at the new
     /// session's start), in the same atomic step, so a user never has two open sessions.</summary>

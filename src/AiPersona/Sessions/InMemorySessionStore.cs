@@ -19,13 +19,14 @@ public sealed class InMemorySessionStore : ISessionStore
     }
 
     /// <inheritdoc/>
-    public Task<ConversationSession?> GetLatestSessionOfConversationAsync(string userId, string conversationId, CancellationToken cancellationToken = default)
+    public Task<ConversationSession?> GetLatestSessionOfConversationAsync(string userId, string conversationId, string? beforeSessionId = null, CancellationToken cancellationToken = default)
     {
         UserIds.ThrowIfInvalid(userId);
         ArgumentNullException.ThrowIfNull(conversationId);
         lock (_lock)
         {
-            return Task.FromResult(Sessions(userId).LastOrDefault(s => string.Equals(s.ConversationId, conversationId, StringComparison.Ordinal)));
+            return Task.FromResult(Sessions(userId).LastOrDefault(
+                s => string.Equals(s.ConversationId, conversationId, StringComparison.Ordinal) && (beforeSessionId is null || string.CompareOrdinal(s.Id, beforeSessionId) < 0)));
         }
     }
 

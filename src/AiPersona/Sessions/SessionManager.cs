@@ -73,7 +73,7 @@ internal sealed class SessionManager : ISessionManager
             // to look up, so starting a conversation costs no search through the user's sessions.
             if (continued is null && conversationId is not null && request.Count > 1)
             {
-                continued = await _store.GetLatestSessionOfConversationAsync(userId, conversationId, cancellationToken).ConfigureAwait(false);
+                continued = await _store.GetLatestSessionOfConversationAsync(userId, conversationId, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
             // A request that has only the open session's last user message in common with it asks for another reply to it
@@ -85,6 +85,19 @@ internal sealed class SessionManager : ISessionManager
             _serviceHeld.Continue(userId, conversationId, responseConversationId);
             var mayAskForAnotherReply = open is not null && ReferenceEquals(continued, open) && (request.Count > 1 || !serviceKeepsHistory);
             var added = continued is null ? request : SessionMessages.Unseen(continued.Messages, request, mayAskForAnotherReply);
+
+            // An open session that continues a conversation holds only what was said since it started; the client resends
+            // the earlier session's messages in front. A request that follows the open session nowhere (its first message
+            // edited) is compared with that earlier session, so its messages are not stored again.
+            if (open is { ConversationId: { } openConversation } && ReferenceEquals(continued, open) && ReferenceEquals(added, request) && request.Count > 1)
+            {
+                var before = await _store.GetLatestSessionOfConversationAsync(userId, openConversation, open.Id, cancellationToken).ConfigureAwait(false);
+                if (before is not null)
+                {
+                    added = SessionMessages.Unseen(before.Messages, request);
+                }
+            }
+
             added.AddRange(response);
 
             string sessionId;

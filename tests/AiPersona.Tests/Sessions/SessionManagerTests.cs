@@ -192,6 +192,41 @@ public sealed class SessionManagerTests
     }
 
     [Fact]
+    public async Task EditingTheFirstMessageOfASessionThatContinuesAConversation_StoresOnlyTheEditedMessage()
+    {
+        // The user comes back to "trip" after the idle timeout: the next session holds only what is said from then on,
+        // while the client still sends the earlier session's messages in front of it.
+        List<ChatMessage> shown = [User("Plan a trip to Porto")];
+        await _manager.RecordTurnAsync("u", "trip", shown, [Assistant("When do you travel?")]);
+        shown.AddRange([Assistant("When do you travel?"), User("In May")]);
+        await _manager.RecordTurnAsync("u", "trip", shown, [Assistant("May is lovely there")]);
+        _time.Advance(TimeSpan.FromMinutes(31));
+        shown.AddRange([Assistant("May is lovely there"), User("Book a hotel")]);
+        await _manager.RecordTurnAsync("u", "trip", shown, [Assistant("Which area?")]);
+
+        // The user edits "Book a hotel", the open session's first message: the request follows that session nowhere.
+        shown[^1] = User("Book a hostel");
+        var edited = await _manager.RecordTurnAsync("u", "trip", shown, [Assistant("Which area, for the hostel?")]);
+
+        Assert.Equal(2, edited.AddedMessageCount);
+        var sessions = await _manager.GetSessionsAsync("u");
+        Assert.Equal(
+            [["Plan a trip to Porto", "When do you travel?", "In May", "May is lovely there"], ["Book a hotel", "Which area?", "Book a hostel", "Which area, for the hostel?"]],
+            sessions.Select(s => s.Messages.Select(m => m.Text)));
+
+        // Another conversation's sessions in between change nothing: the earlier session is the conversation's own.
+        _time.Advance(TimeSpan.FromMinutes(31));
+        await _manager.RecordTurnAsync("u", "cv", [User("Fix my CV")], [Assistant("Send it over")]);
+        shown.AddRange([Assistant("Which area, for the hostel?"), User("Near the river")]);
+        await _manager.RecordTurnAsync("u", "trip", shown, [Assistant("Ribeira, then")]);
+        shown[^1] = User("Near the station");
+        var editedAgain = await _manager.RecordTurnAsync("u", "trip", shown, [Assistant("Sao Bento, then")]);
+
+        Assert.Equal(2, editedAgain.AddedMessageCount);
+        Assert.Equal(["Near the river", "Ribeira, then", "Near the station", "Sao Bento, then"], (await _manager.GetSessionsAsync("u"))[^1].Messages.Select(m => m.Text));
+    }
+
+    [Fact]
     public async Task IdleSession_BecomesPendingWithoutANewTurn()
     {
         await _manager.RecordTurnAsync("u", null, [User("hello")], [Assistant("hi")]);

@@ -191,6 +191,16 @@ public abstract class SessionStoreConformanceTests
         Assert.Null(await Store.GetLatestSessionOfConversationAsync(user, "unknown"));
         Assert.Null(await Store.GetLatestSessionOfConversationAsync(NewUser(), "trip"));
 
+        // Before a session: only sessions with a smaller id count.
+        var first = await Store.GetLatestSessionOfConversationAsync(user, "trip", ids[1]);
+        Assert.Equal((ids[0], SessionState.Learned), (first!.Id, first.State));
+        Assert.Equal(["session 0"], first.Messages.Select(m => m.Text));
+        Assert.Equal(ids[1], (await Store.GetLatestSessionOfConversationAsync(user, "trip", ids[2]))!.Id);
+        Assert.Equal(ids[1], (await Store.GetLatestSessionOfConversationAsync(user, "trip", ids[3]))!.Id);
+        Assert.Null(await Store.GetLatestSessionOfConversationAsync(user, "trip", ids[0]));
+        Assert.Null(await Store.GetLatestSessionOfConversationAsync(user, "cv", ids[2]));
+        Assert.Equal(ids[2], (await Store.GetLatestSessionOfConversationAsync(user, "cv", ids[3]))!.Id);
+
         // A conversation a service keeps moves on under the id each response hands back: found under its latest id.
         await Store.AppendMessagesAsync(user, ids[3], [new SessionMessage("assistant", "ok", T0.AddHours(6))], T0.AddHours(6), conversationId: "trip-3");
         Assert.Equal(ids[3], (await Store.GetLatestSessionOfConversationAsync(user, "trip-3"))!.Id);
