@@ -32,12 +32,11 @@ public sealed class PostgreSqlSessionStore : ISessionStore, IAsyncDisposable, ID
     }
 
     /// <inheritdoc/>
-    public async Task<ConversationSession?> GetLatestSessionOfConversationAsync(string userId, string conversationId, string? beforeSessionId = null, CancellationToken cancellationToken = default)
+    public async Task<ConversationSession?> GetLatestSessionOfConversationAsync(string userId, string? conversationId, string? beforeSessionId = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(conversationId);
         var sessions = await QueryAsync(
             userId,
-            $"SELECT {SessionColumns} FROM {{schema}}.sessions WHERE user_key = @key AND conversation_id = @conversation AND (@before::text IS NULL OR id COLLATE \"C\" < @before::text) ORDER BY id DESC LIMIT 1;",
+            $"SELECT {SessionColumns} FROM {{schema}}.sessions WHERE user_key = @key AND conversation_id IS NOT DISTINCT FROM @conversation::text AND (@before::text IS NULL OR id COLLATE \"C\" < @before::text) ORDER BY id DESC LIMIT 1;",
             null,
             cancellationToken,
             UnicodeText.ToStorable(conversationId),

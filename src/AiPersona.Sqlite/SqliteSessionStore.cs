@@ -26,12 +26,11 @@ public sealed class SqliteSessionStore : ISessionStore
     }
 
     /// <inheritdoc/>
-    public async Task<ConversationSession?> GetLatestSessionOfConversationAsync(string userId, string conversationId, string? beforeSessionId = null, CancellationToken cancellationToken = default)
+    public async Task<ConversationSession?> GetLatestSessionOfConversationAsync(string userId, string? conversationId, string? beforeSessionId = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(conversationId);
         var sessions = await QueryAsync(
             userId,
-            $"SELECT {SessionColumns} FROM sessions WHERE user_key = $key AND conversation_id = $conversation AND ($before IS NULL OR id < $before) ORDER BY id DESC LIMIT 1;",
+            $"SELECT {SessionColumns} FROM sessions WHERE user_key = $key AND conversation_id IS $conversation AND ($before IS NULL OR id < $before) ORDER BY id DESC LIMIT 1;",
             null,
             cancellationToken,
             UnicodeText.ToStorable(conversationId),

@@ -43,10 +43,8 @@ public sealed class FileSystemSessionStore : ISessionStore
     }
 
     /// <inheritdoc/>
-    public async Task<ConversationSession?> GetLatestSessionOfConversationAsync(string userId, string conversationId, string? beforeSessionId = null, CancellationToken cancellationToken = default)
+    public async Task<ConversationSession?> GetLatestSessionOfConversationAsync(string userId, string? conversationId, string? beforeSessionId = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(conversationId);
-
         // Newest first (file names are session ids, which increase over time), reading until the conversation shows up;
         // under the user's lock, so no session moves to another state folder while the folders are read.
         using (await EnterAsync(userId, cancellationToken).ConfigureAwait(false))

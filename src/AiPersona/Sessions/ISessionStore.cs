@@ -19,12 +19,13 @@ public interface ISessionStore
     /// (with <paramref name="beforeSessionId"/>) when a request of the open session holds the history of the conversation's
     /// session before it.</summary>
     /// <param name="userId">The user.</param>
-    /// <param name="conversationId">The conversation id, compared ordinally.</param>
+    /// <param name="conversationId">The conversation id, compared ordinally; <see langword="null"/> for the sessions of
+    /// conversations without an id.</param>
     /// <param name="beforeSessionId">When given, only sessions whose id is less than this one (ordinally) count: the latest
     /// session of the conversation before that session.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>The session, or <see langword="null"/> when the user has none of that conversation.</returns>
-    Task<ConversationSession?> GetLatestSessionOfConversationAsync(string userId, string conversationId, string? beforeSessionId = null, CancellationToken cancellationToken = default);
+    Task<ConversationSession?> GetLatestSessionOfConversationAsync(string userId, string? conversationId, string? beforeSessionId = null, CancellationToken cancellationToken = default);
 
     /// <summary>Creates a new open session. Any other open session of the user is completed first (ended at the new
     /// session's start), in the same atomic step, so a user never has two open sessions.</summary>

@@ -19,10 +19,9 @@ public sealed class InMemorySessionStore : ISessionStore
     }
 
     /// <inheritdoc/>
-    public Task<ConversationSession?> GetLatestSessionOfConversationAsync(string userId, string conversationId, string? beforeSessionId = null, CancellationToken cancellationToken = default)
+    public Task<ConversationSession?> GetLatestSessionOfConversationAsync(string userId, string? conversationId, string? beforeSessionId = null, CancellationToken cancellationToken = default)
     {
         UserIds.ThrowIfInvalid(userId);
-        ArgumentNullException.ThrowIfNull(conversationId);
         lock (_lock)
         {
             return Task.FromResult(Sessions(userId).LastOrDefault(

@@ -86,12 +86,13 @@ internal sealed class SessionManager : ISessionManager
             var mayAskForAnotherReply = open is not null && ReferenceEquals(continued, open) && (request.Count > 1 || !serviceKeepsHistory);
             var added = continued is null ? request : SessionMessages.Unseen(continued.Messages, request, mayAskForAnotherReply);
 
-            // An open session that continues a conversation holds only what was said since it started; the client resends
-            // the earlier session's messages in front. A request that follows the open session nowhere (its first message
-            // edited) is compared with that earlier session, so its messages are not stored again.
-            if (open is { ConversationId: { } openConversation } && ReferenceEquals(continued, open) && ReferenceEquals(added, request) && request.Count > 1)
+            // An open session that continues a conversation (after an idle timeout) holds only what was said since it
+            // started, while the client resends the earlier session's messages in front. A request that follows the open
+            // session nowhere (its first message edited) is compared with the conversation's session before it (of the same
+            // id, or also without one), so those messages are not stored again.
+            if (open is not null && ReferenceEquals(continued, open) && ReferenceEquals(added, request) && request.Count > 1)
             {
-                var before = await _store.GetLatestSessionOfConversationAsync(userId, openConversation, open.Id, cancellationToken).ConfigureAwait(false);
+                var before = await _store.GetLatestSessionOfConversationAsync(userId, open.ConversationId, open.Id, cancellationToken).ConfigureAwait(false);
                 if (before is not null)
                 {
                     added = SessionMessages.Unseen(before.Messages, request);

@@ -226,6 +226,76 @@ public sealed class SessionManagerTests
         Assert.Equal(["Near the river", "Ribeira, then", "Near the station", "Sao Bento, then"], (await _manager.GetSessionsAsync("u"))[^1].Messages.Select(m => m.Text));
     }
 
+    /// <summary>
+    /// A conversation goes on after its first session ended (an idle timeout, or the app ended it): in the next session
+    /// the user may send a new message, ask for another reply, or edit any of their messages shown, those of the earlier
+    /// session and the next session's first included; the client resends the conversation as it shows it. Every text is
+    /// unique, so what must be stored is exact: the next session holds each message said in it once, in the order said, and
+    /// the earlier session is left as it was. Generated (seeded), for a conversation with an id and one without.
+    /// </summary>
+    [Theory]
+    [InlineData("trip")]
+    [InlineData(null)]
+    public async Task EditsAndRegeneratedReplies_InTheSessionThatContinuesAConversation_AreStoredOnce(string? conversationId)
+    {
+        var random = new Random(13);
+        for (var conversation = 0; conversation < 300; conversation++)
+        {
+            var user = $"u{conversation}";
+            var next = 0;
+            ChatMessage New(ChatRole role) => new(role, $"{role.Value[0]}{next++}");
+            List<ChatMessage> earlier = [];
+            for (var i = 0; i < 2 + (random.Next(3) * 2); i++)
+            {
+                earlier.Add(New(i % 2 == 0 ? ChatRole.User : ChatRole.Assistant));
+            }
+
+            await _manager.RecordTurnAsync(user, conversationId, earlier[..^1], [earlier[^1]]);
+            await _manager.EndSessionAsync(user);
+
+            List<ChatMessage> shown = [.. earlier];
+            List<string> said = [];
+            List<string> steps = [];
+            for (var turn = 0; turn < 8; turn++)
+            {
+                var userTurns = Enumerable.Range(0, shown.Count).Where(i => shown[i].Role == ChatRole.User).ToList();
+                var action = random.Next(turn > 0 ? 3 : 2);
+                if (action == 0)
+                {
+                    shown.Add(New(ChatRole.User));
+                    said.Add(shown[^1].Text);
+                    steps.Add("new");
+                }
+                else if (action == 1)
+                {
+                    var edited = userTurns[random.Next(userTurns.Count)];
+                    shown.RemoveRange(edited, shown.Count - edited);
+                    shown.Add(New(ChatRole.User));
+                    said.Add(shown[^1].Text);
+                    steps.Add($"edit {edited}");
+                }
+                else
+                {
+                    shown.RemoveAt(shown.Count - 1); // another reply to the last user message, which the next session holds
+                    steps.Add("regenerate");
+                }
+
+                var reply = New(ChatRole.Assistant);
+                await _manager.RecordTurnAsync(user, conversationId, [.. shown], [reply]);
+                shown.Add(reply);
+                said.Add(reply.Text);
+
+                var sessions = await _manager.GetSessionsAsync(user);
+                var context = $"conversation {conversation}, earlier [{string.Join(", ", earlier.Select(m => m.Text))}], steps [{string.Join(", ", steps)}]";
+                Assert.True(sessions.Count == 2, context);
+                Assert.True(sessions[0].Messages.Select(m => m.Text).SequenceEqual(earlier.Select(m => m.Text)), context);
+                Assert.True(
+                    sessions[1].Messages.Select(m => m.Text).SequenceEqual(said),
+                    $"{context}: said [{string.Join(", ", said)}], stored [{string.Join(", ", sessions[1].Messages.Select(m => m.Text))}]");
+            }
+        }
+    }
+
     [Fact]
     public async Task IdleSession_BecomesPendingWithoutANewTurn()
     {

@@ -57,7 +57,8 @@ public sealed class SessionMessagesTests
     /// conversation as it shows it, perhaps after messages of an earlier session. Every message text is unique, so what
     /// must be stored is exact: each message the first time it is said, in the order said, and nothing twice. Not
     /// generated here, as the request then has nothing in common with the stored session: editing the first message of a
-    /// session that continues an earlier one (the earlier session's messages are stored again).
+    /// session that continues an earlier one, which the session manager compares with that earlier session (generated in
+    /// SessionManagerTests).
     /// </summary>
     [Theory]
     [InlineData(0)]

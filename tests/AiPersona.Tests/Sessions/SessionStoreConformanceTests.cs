@@ -206,7 +206,16 @@ public abstract class SessionStoreConformanceTests
         Assert.Equal(ids[3], (await Store.GetLatestSessionOfConversationAsync(user, "trip-3"))!.Id);
         Assert.Null(await Store.GetLatestSessionOfConversationAsync(user, "trip-2"));
 
-        await Assert.ThrowsAsync<ArgumentNullException>(() => Store.GetLatestSessionOfConversationAsync(user, null!));
+        // Null: the sessions of conversations without an id.
+        Assert.Null(await Store.GetLatestSessionOfConversationAsync(user, null));
+        string[] withoutId = [NewSessionId(T0.AddHours(7)), NewSessionId(T0.AddHours(8)), NewSessionId(T0.AddHours(9))];
+        await Store.CreateAsync(Open(withoutId[0], user, T0.AddHours(7), "no id 0"));
+        await Store.CreateAsync(Open(withoutId[1], user, T0.AddHours(8), "labelled") with { ConversationId = "trip" });
+        await Store.CreateAsync(Open(withoutId[2], user, T0.AddHours(9), "no id 2"));
+        Assert.Equal(withoutId[2], (await Store.GetLatestSessionOfConversationAsync(user, null))!.Id);
+        Assert.Equal(["no id 0"], (await Store.GetLatestSessionOfConversationAsync(user, null, withoutId[2]))!.Messages.Select(m => m.Text));
+        Assert.Equal(withoutId[1], (await Store.GetLatestSessionOfConversationAsync(user, "trip", withoutId[2]))!.Id);
+        Assert.Null(await Store.GetLatestSessionOfConversationAsync(other, null));
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.GetLatestSessionOfConversationAsync(" ", "trip"));
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.GetLatestSessionOfConversationAsync("user\uD800", "trip"));
     }
