@@ -86,11 +86,12 @@ internal sealed class SessionManager : ISessionManager
             var mayAskForAnotherReply = open is not null && ReferenceEquals(continued, open) && (request.Count > 1 || !serviceKeepsHistory);
             var added = continued is null ? request : SessionMessages.Unseen(continued.Messages, request, mayAskForAnotherReply);
 
-            // An open session that continues a conversation (after an idle timeout) holds only what was said since it
-            // started, while the client resends the earlier session's messages in front. A request that follows the open
-            // session nowhere (its first message edited) is compared with the conversation's session before it (of the same
-            // id, or also without one), so those messages are not stored again.
-            if (open is not null && ReferenceEquals(continued, open) && ReferenceEquals(added, request) && request.Count > 1)
+            // An open session (the latest, so the one compared with) that continues a conversation after an idle timeout
+            // holds only what was said since it started, while the client resends the earlier session's messages in front.
+            // A request that follows the open session nowhere (its first message edited) is compared with the latest
+            // session before it under the same conversation id (or without one, like the open session), so those messages
+            // are not stored again.
+            if (open is not null && ReferenceEquals(added, request) && request.Count > 1)
             {
                 var before = await _store.GetLatestSessionOfConversationAsync(userId, open.ConversationId, open.Id, cancellationToken).ConfigureAwait(false);
                 if (before is not null)
