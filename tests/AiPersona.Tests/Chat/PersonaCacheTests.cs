@@ -40,6 +40,27 @@ public sealed class PersonaCacheTests
     }
 
     [Fact]
+    public async Task ASave_AtTheSameInstantAsTheCachedVersion_IsRenderedAnew()
+    {
+        // Two saves within one tick of the clock (or of a store's time precision) differ only in their version: the
+        // rendered text of the first must not be reused for the second.
+        var ct = TestContext.Current.CancellationToken;
+        var store = new InMemoryPersonaStore();
+        var cache = new PersonaCache(store, new PersonaRenderer(), new TestOptions<AiPersonaOptions>(new() { PersonaCacheDuration = TimeSpan.FromMinutes(1) }), new FakeTimeProvider(Now));
+        var first = await store.SaveAsync(Persona.CreateEmpty("u1").ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now), ct);
+        cache.Set(first);
+        Assert.Contains("Ana", await cache.GetRenderedAsync("u1", ct));
+
+        var second = await store.SaveAsync(first.ApplyEdits([PersonaEdit.Set("demographics", "name", "Bea")], Now), ct);
+        Assert.Equal((2, first.UpdatedAt), (second.Version, second.UpdatedAt));
+        cache.Set(second);
+
+        var text = await cache.GetRenderedAsync("u1", ct);
+        Assert.Contains("Bea", text);
+        Assert.DoesNotContain("Ana", text);
+    }
+
+    [Fact]
     public async Task GetRendered_ALoadOfAnOlderVersionReturnsTheNewerCachedPersona()
     {
         var time = new FakeTimeProvider(Now);
