@@ -7,7 +7,9 @@ public static class PersonalizationChatClientBuilderExtensions
 {
     /// <summary>Adds persona injection and learning as the next stage of the pipeline. Requires <c>services.AddAiPersona()</c>.</summary>
     /// <remarks>Stages added before this one wrap it. Add function invocation (<c>UseToolExecutor</c> or
-    /// <c>UseFunctionInvocation</c>) after it, so each user turn, tool calls included, is recorded once.</remarks>
+    /// <c>UseFunctionInvocation</c>) after it, so each user turn, tool calls included, is recorded once. Add a chat reducer
+    /// (<c>UseChatReducer</c>) before it: Microsoft.Extensions.AI's reducers keep only the first system message, so one
+    /// added after it drops the persona whenever the app sends a system prompt of its own.</remarks>
     /// <param name="builder">The builder.</param>
     /// <param name="configure">Configures the client further.</param>
     /// <returns>The builder.</returns>
