@@ -132,6 +132,19 @@ public sealed class SessionManagerTests
     }
 
     [Fact]
+    public async Task AGreetingTheAppShowsAboveTheFirstQuestion_IsStoredOnce_WhenTheUserEditsThatQuestion()
+    {
+        var greeting = Assistant("Hi! Where would you like to go?");
+        await _manager.RecordTurnAsync("u", "trip", [greeting, User("Porto")], [Assistant("Porto in May?")]);
+        var edited = await _manager.RecordTurnAsync("u", "trip", [greeting, User("Lisbon")], [Assistant("Lisbon in May?")]);
+
+        Assert.Equal(2, edited.AddedMessageCount);
+        Assert.Equal(
+            ["Hi! Where would you like to go?", "Porto", "Porto in May?", "Lisbon", "Lisbon in May?"],
+            Assert.Single(await _manager.GetSessionsAsync("u")).Messages.Select(m => m.Text));
+    }
+
+    [Fact]
     public async Task AFirstMessageSaidAgain_AfterTheSessionEnded_StartsTheNextSession()
     {
         await _manager.RecordTurnAsync("u", null, [User("hi")], [Assistant("Hello!")]);

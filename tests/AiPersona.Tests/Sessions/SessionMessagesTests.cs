@@ -54,16 +54,18 @@ public sealed class SessionMessagesTests
     /// <summary>
     /// A chat app whose user may, at any turn, send a new message, ask for another reply to their last message, or edit
     /// one of their earlier messages (the conversation shown then ends at the edited message). The client resends the
-    /// conversation as it shows it, perhaps after messages of an earlier session. Every message text is unique, so what
+    /// conversation as it shows it, perhaps after messages of an earlier session, or after a greeting of the assistant
+    /// that the app shows above the user's first message. Every message text is unique, so what
     /// must be stored is exact: each message the first time it is said, in the order said, and nothing twice. Not
     /// generated here, as the request then has nothing in common with the stored session: editing the first message of a
     /// session that continues an earlier one, which the session manager compares with that earlier session (generated in
     /// SessionManagerTests).
     /// </summary>
     [Theory]
-    [InlineData(0)]
-    [InlineData(6)]
-    public void RegeneratedRepliesAndEditedMessages_AreStoredOnce_InTheOrderSaid(int maxEarlierMessages)
+    [InlineData(0, false)]
+    [InlineData(6, false)]
+    [InlineData(0, true)]
+    public void RegeneratedRepliesAndEditedMessages_AreStoredOnce_InTheOrderSaid(int maxEarlierMessages, bool greeting)
     {
         var random = new Random(11);
         for (var conversation = 0; conversation < 2_000; conversation++)
@@ -79,12 +81,19 @@ public sealed class SessionMessagesTests
 
             var stored = new List<SessionMessage>();
             var said = new List<SessionMessage>();
+
+            // The app shows a greeting of the assistant above the user's first message, and sends it along.
+            if (greeting)
+            {
+                shown.Add(New("assistant"));
+                said.Add(shown[^1]);
+            }
             var steps = new List<string>();
             for (var turn = 0; turn < 10; turn++)
             {
                 var firstEditable = earlier == 0 ? 0 : earlier + 1;
                 var userTurns = Enumerable.Range(firstEditable, Math.Max(0, shown.Count - firstEditable)).Where(i => shown[i].Role == "user").ToList();
-                List<int> actions = [0, .. shown.Count - earlier >= 2 ? [1] : Array.Empty<int>(), .. userTurns.Count > 0 ? [2] : Array.Empty<int>()];
+                List<int> actions = [0, .. turn > 0 ? [1] : Array.Empty<int>(), .. userTurns.Count > 0 ? [2] : Array.Empty<int>()];
                 var action = actions[random.Next(actions.Count)];
                 if (action == 0)
                 {
