@@ -116,6 +116,23 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         Assert.Equal((LogLevel.Error, "database down"), (error.Level, error.Exception?.Message));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    public async Task Recovery_LooksOnlyAtUsersAtMostOneSessionShortOfAnUpdate(int k)
+    {
+        // One session short can be due (an open session that idled out completes when looked at); users further from an
+        // update, most users in a periodic sweep, are not listed at all.
+        HookedSessions? hooked = null;
+        Build(PersonaUpdateMode.Background, o => o.SessionsPerUpdate = k, services => services.AddSingleton<ISessionManager>(sp => hooked = new HookedSessions(
+            new SessionManager(sp.GetRequiredService<ISessionStore>(), sp.GetRequiredService<IOptionsMonitor<AiPersonaOptions>>(), _time))));
+        var scheduler = _services!.GetRequiredService<PersonaUpdateScheduler>();
+
+        await scheduler.RecoverAsync();
+
+        Assert.Equal([k - 1], hooked!.ListedWithMinimumPending);
+    }
+
     [Fact]
     public async Task Recovery_TakesTheUpdateLockOnlyOfUsersWithAnUpdateDue()
     {
@@ -1266,8 +1283,17 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
 
         public Exception? ListingUsersFails { get; init; }
 
+        public List<int> ListedWithMinimumPending { get; } = [];
+
         public Task<IReadOnlyList<string>> GetUsersWithUnlearnedSessionsAsync(int minimumPending = 0, CancellationToken cancellationToken = default)
-            => ListingUsersFails is { } failure ? Task.FromException<IReadOnlyList<string>>(failure) : inner.GetUsersWithUnlearnedSessionsAsync(minimumPending, cancellationToken);
+        {
+            lock (ListedWithMinimumPending)
+            {
+                ListedWithMinimumPending.Add(minimumPending);
+            }
+
+            return ListingUsersFails is { } failure ? Task.FromException<IReadOnlyList<string>>(failure) : inner.GetUsersWithUnlearnedSessionsAsync(minimumPending, cancellationToken);
+        }
 
         public Task<bool> DeleteSessionAsync(string userId, string sessionId, CancellationToken cancellationToken = default) => inner.DeleteSessionAsync(userId, sessionId, cancellationToken);
 
