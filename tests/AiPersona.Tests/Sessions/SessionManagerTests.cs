@@ -240,11 +240,11 @@ public sealed class SessionManagerTests
     }
 
     /// <summary>
-    /// A conversation goes on after its first session ended (an idle timeout, or the app ended it): in the next session
-    /// the user may send a new message, ask for another reply, or edit any of their messages shown, those of the earlier
-    /// session and the next session's first included; the client resends the conversation as it shows it. Every text is
-    /// unique, so what must be stored is exact: the next session holds each message said in it once, in the order said, and
-    /// the earlier session is left as it was. Generated (seeded), for a conversation with an id and one without.
+    /// A conversation goes on after its first session ended (the app ended it here; an idle timeout ends it alike): in the
+    /// next session the user may send a new message, ask for another reply, or edit any of their messages shown, those of
+    /// the earlier session and the next session's first included; the client resends the conversation as it shows it. Every
+    /// text is unique, so what must be stored is exact: the next session holds each message said in it once, in the order
+    /// said, and the earlier session is left as it was. Generated (seeded), for a conversation with an id and one without.
     /// </summary>
     [Theory]
     [InlineData("trip")]

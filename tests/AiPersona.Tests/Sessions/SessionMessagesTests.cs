@@ -55,11 +55,10 @@ public sealed class SessionMessagesTests
     /// A chat app whose user may, at any turn, send a new message, ask for another reply to their last message, or edit
     /// one of their earlier messages (the conversation shown then ends at the edited message). The client resends the
     /// conversation as it shows it, perhaps after messages of an earlier session, or after a greeting of the assistant
-    /// that the app shows above the user's first message. Every message text is unique, so what
-    /// must be stored is exact: each message the first time it is said, in the order said, and nothing twice. Not
-    /// generated here, as the request then has nothing in common with the stored session: editing the first message of a
-    /// session that continues an earlier one, which the session manager compares with that earlier session (generated in
-    /// SessionManagerTests).
+    /// that the app shows above the user's first message. Every message text is unique, so what must be stored is exact:
+    /// each message the first time it is said, in the order said, and nothing twice. Not generated here, as the request
+    /// then has nothing in common with the stored session: editing the first message of a session that continues an
+    /// earlier one, which the session manager compares with that earlier session (generated in SessionManagerTests).
     /// </summary>
     [Theory]
     [InlineData(0, false)]
@@ -88,6 +87,7 @@ public sealed class SessionMessagesTests
                 shown.Add(New("assistant"));
                 said.Add(shown[^1]);
             }
+
             var steps = new List<string>();
             for (var turn = 0; turn < 10; turn++)
             {

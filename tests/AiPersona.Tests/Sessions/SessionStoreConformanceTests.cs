@@ -216,6 +216,7 @@ public abstract class SessionStoreConformanceTests
         Assert.Equal(["no id 0"], (await Store.GetLatestSessionOfConversationAsync(user, null, withoutId[2]))!.Messages.Select(m => m.Text));
         Assert.Equal(withoutId[1], (await Store.GetLatestSessionOfConversationAsync(user, "trip", withoutId[2]))!.Id);
         Assert.Null(await Store.GetLatestSessionOfConversationAsync(other, null));
+
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.GetLatestSessionOfConversationAsync(" ", "trip"));
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.GetLatestSessionOfConversationAsync("user\uD800", "trip"));
     }
