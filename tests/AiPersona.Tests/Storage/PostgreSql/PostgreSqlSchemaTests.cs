@@ -191,7 +191,9 @@ public sealed class PostgreSqlSchemaTests : IAsyncDisposable
 
         // B stalls holding the lease: after the lease duration, A takes the work over.
         Assert.Null(await instanceA.TryAcquireAsync("u"));
-        time.Advance(Schema.Options.Value.UpdateLeaseDuration + TimeSpan.FromSeconds(1));
+        time.Advance(Schema.Options.Value.UpdateLeaseDuration);
+        Assert.Null(await instanceA.TryAcquireAsync("u")); // held for the whole lease duration, its last instant included
+        time.Advance(TimeSpan.FromSeconds(1));
         Assert.NotNull(await instanceA.TryAcquireAsync("u"));
 
         // B comes back and lets go of the lease it lost: A's lease stays.

@@ -67,7 +67,9 @@ public sealed class SqliteSchemaTests : IDisposable
 
         // B stalls without releasing: after the lease duration, A takes over.
         Assert.Null(await processA.TryAcquireAsync("u"));
-        time.Advance(_database.Options.Value.UpdateLeaseDuration + TimeSpan.FromSeconds(1));
+        time.Advance(_database.Options.Value.UpdateLeaseDuration);
+        Assert.Null(await processA.TryAcquireAsync("u")); // held for the whole lease duration, its last instant included
+        time.Advance(TimeSpan.FromSeconds(1));
         Assert.NotNull(await processA.TryAcquireAsync("u"));
 
         // B comes back and lets go of the lease it lost: A's lease stays.
