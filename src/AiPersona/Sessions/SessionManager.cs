@@ -83,7 +83,7 @@ internal sealed class SessionManager : ISessionManager
             // again: a user starting anew with the same words ("hi") is far likelier.
             var serviceKeepsHistory = _serviceHeld.Contains(userId, conversationId);
             _serviceHeld.Continue(userId, conversationId, responseConversationId);
-            var mayAskForAnotherReply = open is not null && ReferenceEquals(continued, open) && (request.Count > 1 || !serviceKeepsHistory);
+            var mayAskForAnotherReply = open is not null && (request.Count > 1 || !serviceKeepsHistory);
             var added = continued is null ? request : SessionMessages.Unseen(continued.Messages, request, mayAskForAnotherReply);
 
             // An open session (the latest, so the one compared with) that continues a conversation after an idle timeout

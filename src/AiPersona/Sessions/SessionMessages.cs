@@ -82,10 +82,10 @@ internal static class SessionMessages
     // does. The part of the request that follows the session's messages in order, skipping replaced ones, for two or more
     // messages, was said before; what comes after it is new (an edited message, the user's next message; nothing, for a
     // regenerated reply). Messages in front of that part belong to earlier sessions. A request that starts with the
-    // session's first message and follows the session nowhere else was said before up to there, even for one message:
-    // the app's greeting shown above the first question, which the user edited. Returns where the new part
-    // starts, or -1 when the request follows the session nowhere (a request of one message never does): it is then new
-    // as a whole, unless it asks for another reply to its only message in common with the session.
+    // session's first message and follows the session nowhere else was said before up to there, even for one message: the
+    // app's greeting shown above the first question, which the user edited. Returns where the new part starts, or -1 when
+    // the request follows the session nowhere (a request of one message never does): it is then new as a whole, unless it
+    // asks for another reply to its only message in common with the session.
     private static int FollowedAfterAReplacement(IReadOnlyList<SessionMessage> stored, List<SessionMessage> incoming)
     {
         var followedUntil = -1;
