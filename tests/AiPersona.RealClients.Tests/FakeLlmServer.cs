@@ -24,13 +24,15 @@ public sealed class FakeLlmServer : IAsyncDisposable
     private readonly FakeProtocol _protocol;
     private readonly Func<JsonObject, string> _reply;
     private readonly Func<IReadOnlyList<string>, float[][]>? _embed;
+    private readonly Func<JsonObject, Task>? _holdStream;
     private int _responseCount;
 
-    private FakeLlmServer(FakeProtocol protocol, Func<JsonObject, string> reply, Func<IReadOnlyList<string>, float[][]>? embed)
+    private FakeLlmServer(FakeProtocol protocol, Func<JsonObject, string> reply, Func<IReadOnlyList<string>, float[][]>? embed, Func<JsonObject, Task>? holdStream)
     {
         _protocol = protocol;
         _reply = reply;
         _embed = embed;
+        _holdStream = holdStream;
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         builder.Logging.ClearProviders();
@@ -46,9 +48,12 @@ public sealed class FakeLlmServer : IAsyncDisposable
     /// <param name="protocol">The protocol to speak.</param>
     /// <param name="reply">The text of the reply to a chat request.</param>
     /// <param name="embed">The vectors for the inputs of one embeddings request; without it such requests fail.</param>
-    public static async Task<FakeLlmServer> StartAsync(FakeProtocol protocol, Func<JsonObject, string> reply, Func<IReadOnlyList<string>, float[][]>? embed = null)
+    /// <param name="holdStream">Awaited, for an OpenAI chat completions stream, after its first piece has been sent and
+    /// before the rest, so a test can act while a reply is part-way through.</param>
+    public static async Task<FakeLlmServer> StartAsync(
+        FakeProtocol protocol, Func<JsonObject, string> reply, Func<IReadOnlyList<string>, float[][]>? embed = null, Func<JsonObject, Task>? holdStream = null)
     {
-        var server = new FakeLlmServer(protocol, reply, embed);
+        var server = new FakeLlmServer(protocol, reply, embed, holdStream);
         await server._app.StartAsync();
         var address = server._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         server.BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
@@ -130,10 +135,23 @@ public sealed class FakeLlmServer : IAsyncDisposable
             response.ContentType = stream ? "text/event-stream" : "application/json";
             await response.WriteAsync(stream ? ResponsesStream(id, text) : ResponsesResult(id, text, "completed").ToJsonString());
         }
+        else if (_protocol == FakeProtocol.OpenAI && stream)
+        {
+            response.ContentType = "text/event-stream";
+            var events = OpenAIStream(text);
+            await response.WriteAsync(events[0]);
+            if (_holdStream is not null)
+            {
+                await response.Body.FlushAsync();
+                await _holdStream(body);
+            }
+
+            await response.WriteAsync(string.Concat(events.Skip(1)));
+        }
         else if (_protocol == FakeProtocol.OpenAI)
         {
-            response.ContentType = stream ? "text/event-stream" : "application/json";
-            await response.WriteAsync(stream ? OpenAIStream(text) : OpenAIResponse(text));
+            response.ContentType = "application/json";
+            await response.WriteAsync(OpenAIResponse(text));
         }
         else
         {
@@ -224,9 +242,10 @@ public sealed class FakeLlmServer : IAsyncDisposable
         return builder.ToString();
     }
 
-    private static string OpenAIStream(string text)
+    // One server-sent event per piece of the text, then the end marker.
+    private static List<string> OpenAIStream(string text)
     {
-        var builder = new StringBuilder();
+        var events = new List<string>();
         var pieces = Split(text);
         for (var i = 0; i < pieces.Count; i++)
         {
@@ -249,10 +268,11 @@ public sealed class FakeLlmServer : IAsyncDisposable
                     ["finish_reason"] = i == pieces.Count - 1 ? "stop" : null,
                 }),
             };
-            builder.Append("data: ").Append(chunk.ToJsonString()).Append("\n\n");
+            events.Add("data: " + chunk.ToJsonString() + "\n\n");
         }
 
-        return builder.Append("data: [DONE]\n\n").ToString();
+        events.Add("data: [DONE]\n\n");
+        return events;
     }
 
     private static string OllamaStream(string text)

@@ -1,0 +1,98 @@
+using System.ClientModel;
+using System.Net;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenAI;
+
+namespace AiPersona.RealClients.Tests.WebApp;
+
+/// <summary>A small ASP.NET Core chat app on 127.0.0.1, set up as docs/recipes.md tells a web app to: ASP.NET Core
+/// authentication signs the request in, <see cref="SignedInUser"/> makes that user the chat user, and
+/// <c>AddChatClient(...).UsePersonalization()</c> wraps MEAI's OpenAI client, which talks HTTP to a model server.
+/// Updates run in the background (the default). <c>POST /chat</c> answers a turn; <c>POST /chat/stream</c> streams the
+/// answer as plain text, as it arrives.</summary>
+public sealed class ChatWebApp : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly Channel<string> _streamOutcomes = Channel.CreateUnbounded<string>();
+
+    private ChatWebApp(Uri modelAddress)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        builder.Logging.ClearProviders();
+        builder.Services.AddAuthentication(HeaderAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, HeaderAuthenticationHandler>(HeaderAuthenticationHandler.SchemeName, null);
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddSingleton<IChatUserResolver, SignedInUser>();
+        builder.Services.AddAiPersona();
+        builder.Services.AddChatClient(new OpenAIClient(new ApiKeyCredential("test-key"), new OpenAIClientOptions { Endpoint = new Uri(modelAddress, "v1/") })
+            .GetChatClient("gpt-test")
+            .AsIChatClient())
+            .UsePersonalization();
+        _app = builder.Build();
+        _app.UseAuthentication();
+        _app.MapPost("/chat", async (ChatTurnRequest turn, IChatClient chat, CancellationToken cancellationToken)
+            => (await chat.GetResponseAsync(MessagesOf(turn), new ChatOptions { ConversationId = turn.ConversationId }, cancellationToken)).Text);
+        _app.MapPost("/chat/stream", StreamAsync);
+    }
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>The app's services (its persona store and session manager, for assertions).</summary>
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<ChatWebApp> StartAsync(Uri modelAddress)
+    {
+        var app = new ChatWebApp(modelAddress);
+        await app._app.StartAsync();
+        var address = app._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        app.BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
+        return app;
+    }
+
+    /// <summary>Waits for the next <c>POST /chat/stream</c> request to finish and says how it ended: <c>completed</c>,
+    /// <c>abandoned by the browser</c>, or <c>failed: </c> and the exception's type.</summary>
+    public ValueTask<string> NextStreamOutcomeAsync(CancellationToken cancellationToken) => _streamOutcomes.Reader.ReadAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private static List<ChatMessage> MessagesOf(ChatTurnRequest turn)
+        => [new(ChatRole.System, "You are the assistant of a travel site."), .. turn.Messages.Select(m => new ChatMessage(new ChatRole(m.Role), m.Text))];
+
+    private async Task StreamAsync(ChatTurnRequest turn, IChatClient chat, HttpContext http)
+    {
+        http.Response.ContentType = "text/plain; charset=utf-8";
+        try
+        {
+            await foreach (var update in chat.GetStreamingResponseAsync(MessagesOf(turn), new ChatOptions { ConversationId = turn.ConversationId }, http.RequestAborted))
+            {
+                await http.Response.WriteAsync(update.Text, http.RequestAborted);
+                await http.Response.Body.FlushAsync(http.RequestAborted);
+            }
+
+            _streamOutcomes.Writer.TryWrite("completed");
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            _streamOutcomes.Writer.TryWrite("abandoned by the browser");
+        }
+        catch (Exception e)
+        {
+            _streamOutcomes.Writer.TryWrite("failed: " + e.GetType().Name);
+            throw;
+        }
+    }
+}
