@@ -25,14 +25,17 @@ public sealed class FakeLlmServer : IAsyncDisposable
     private readonly Func<JsonObject, string> _reply;
     private readonly Func<IReadOnlyList<string>, float[][]>? _embed;
     private readonly Func<JsonObject, Task>? _holdStream;
+    private readonly Func<JsonObject, FakeToolCall?>? _toolCall;
     private int _responseCount;
 
-    private FakeLlmServer(FakeProtocol protocol, Func<JsonObject, string> reply, Func<IReadOnlyList<string>, float[][]>? embed, Func<JsonObject, Task>? holdStream)
+    private FakeLlmServer(
+        FakeProtocol protocol, Func<JsonObject, string> reply, Func<IReadOnlyList<string>, float[][]>? embed, Func<JsonObject, Task>? holdStream, Func<JsonObject, FakeToolCall?>? toolCall)
     {
         _protocol = protocol;
         _reply = reply;
         _embed = embed;
         _holdStream = holdStream;
+        _toolCall = toolCall;
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         builder.Logging.ClearProviders();
@@ -50,10 +53,16 @@ public sealed class FakeLlmServer : IAsyncDisposable
     /// <param name="embed">The vectors for the inputs of one embeddings request; without it such requests fail.</param>
     /// <param name="holdStream">Awaited, for an OpenAI chat completions stream, after its first piece has been sent and
     /// before the rest, so a test can act while a reply is part-way through.</param>
+    /// <param name="toolCall">For OpenAI chat completions: the function the model calls instead of replying with text, or
+    /// <see langword="null"/> to reply with text.</param>
     public static async Task<FakeLlmServer> StartAsync(
-        FakeProtocol protocol, Func<JsonObject, string> reply, Func<IReadOnlyList<string>, float[][]>? embed = null, Func<JsonObject, Task>? holdStream = null)
+        FakeProtocol protocol,
+        Func<JsonObject, string> reply,
+        Func<IReadOnlyList<string>, float[][]>? embed = null,
+        Func<JsonObject, Task>? holdStream = null,
+        Func<JsonObject, FakeToolCall?>? toolCall = null)
     {
-        var server = new FakeLlmServer(protocol, reply, embed, holdStream);
+        var server = new FakeLlmServer(protocol, reply, embed, holdStream, toolCall);
         await server._app.StartAsync();
         var address = server._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         server.BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
@@ -124,9 +133,16 @@ public sealed class FakeLlmServer : IAsyncDisposable
             return;
         }
 
-        var text = _reply(body);
         var stream = body["stream"]?.GetValue<bool>() ?? _protocol == FakeProtocol.Ollama;
         response.StatusCode = 200;
+        if (_protocol == FakeProtocol.OpenAI && _toolCall?.Invoke(body) is { } call)
+        {
+            response.ContentType = stream ? "text/event-stream" : "application/json";
+            await response.WriteAsync(stream ? OpenAIToolCallStream(call) : OpenAIToolCallResponse(call));
+            return;
+        }
+
+        var text = _reply(body);
         if (_protocol == FakeProtocol.OpenAI && path.EndsWith("/responses", StringComparison.Ordinal))
         {
             // The OpenAI responses API keeps the conversation: each response gets a new id, which the next request names
@@ -240,6 +256,51 @@ public sealed class FakeLlmServer : IAsyncDisposable
 
         Event(new JsonObject { ["type"] = "response.completed", ["response"] = ResponsesResult(id, text, "completed") });
         return builder.ToString();
+    }
+
+    private static JsonObject ToolCallJson(FakeToolCall call, bool streamed) => new()
+    {
+        ["index"] = streamed ? 0 : null,
+        ["id"] = call.Id,
+        ["type"] = "function",
+        ["function"] = new JsonObject { ["name"] = call.Name, ["arguments"] = call.Arguments },
+    };
+
+    private static string OpenAIToolCallResponse(FakeToolCall call)
+    {
+        var toolCall = ToolCallJson(call, streamed: false);
+        toolCall.Remove("index");
+        return new JsonObject
+        {
+            ["id"] = "chatcmpl-1",
+            ["object"] = "chat.completion",
+            ["created"] = 1_700_000_000,
+            ["model"] = "gpt-test",
+            ["choices"] = new JsonArray(new JsonObject
+            {
+                ["index"] = 0,
+                ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = null, ["tool_calls"] = new JsonArray(toolCall) },
+                ["finish_reason"] = "tool_calls",
+            }),
+            ["usage"] = new JsonObject { ["prompt_tokens"] = 10, ["completion_tokens"] = 5, ["total_tokens"] = 15 },
+        }.ToJsonString();
+    }
+
+    // The call in one chunk, then a chunk that finishes the choice.
+    private static string OpenAIToolCallStream(FakeToolCall call)
+    {
+        static string Chunk(JsonObject delta, string? finishReason) => "data: " + new JsonObject
+        {
+            ["id"] = "chatcmpl-1",
+            ["object"] = "chat.completion.chunk",
+            ["created"] = 1_700_000_000,
+            ["model"] = "gpt-test",
+            ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = finishReason }),
+        }.ToJsonString() + "\n\n";
+
+        return Chunk(new JsonObject { ["role"] = "assistant", ["tool_calls"] = new JsonArray(ToolCallJson(call, streamed: true)) }, null)
+            + Chunk(new JsonObject(), "tool_calls")
+            + "data: [DONE]\n\n";
     }
 
     // One server-sent event per piece of the text, then the end marker.
