@@ -138,7 +138,7 @@ public sealed class FakeLlmServer : IAsyncDisposable
         if (_protocol == FakeProtocol.OpenAI && _toolCall?.Invoke(body) is { } call)
         {
             response.ContentType = stream ? "text/event-stream" : "application/json";
-            await response.WriteAsync(stream ? OpenAIToolCallStream(call) : OpenAIToolCallResponse(call));
+            await response.WriteAsync(stream ? OpenAIToolCallStream(call) : OpenAIResponse(new JsonObject { ["role"] = "assistant", ["content"] = null, ["tool_calls"] = new JsonArray(ToolCallJson(call)) }, "tool_calls"));
             return;
         }
 
@@ -167,7 +167,7 @@ public sealed class FakeLlmServer : IAsyncDisposable
         else if (_protocol == FakeProtocol.OpenAI)
         {
             response.ContentType = "application/json";
-            await response.WriteAsync(OpenAIResponse(text));
+            await response.WriteAsync(OpenAIResponse(new JsonObject { ["role"] = "assistant", ["content"] = text }, "stop"));
         }
         else
         {
@@ -192,18 +192,13 @@ public sealed class FakeLlmServer : IAsyncDisposable
 
     private static JsonArray Floats(float[] vector) => new([.. vector.Select(v => JsonValue.Create(v))]);
 
-    private static string OpenAIResponse(string text) => new JsonObject
+    private static string OpenAIResponse(JsonObject message, string finishReason) => new JsonObject
     {
         ["id"] = "chatcmpl-1",
         ["object"] = "chat.completion",
         ["created"] = 1_700_000_000,
         ["model"] = "gpt-test",
-        ["choices"] = new JsonArray(new JsonObject
-        {
-            ["index"] = 0,
-            ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = text },
-            ["finish_reason"] = "stop",
-        }),
+        ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["message"] = message, ["finish_reason"] = finishReason }),
         ["usage"] = new JsonObject { ["prompt_tokens"] = 10, ["completion_tokens"] = 5, ["total_tokens"] = 15 },
     }.ToJsonString();
 
@@ -258,52 +253,33 @@ public sealed class FakeLlmServer : IAsyncDisposable
         return builder.ToString();
     }
 
-    private static JsonObject ToolCallJson(FakeToolCall call, bool streamed) => new()
+    private static JsonObject ToolCallJson(FakeToolCall call) => new()
     {
-        ["index"] = streamed ? 0 : null,
         ["id"] = call.Id,
         ["type"] = "function",
         ["function"] = new JsonObject { ["name"] = call.Name, ["arguments"] = call.Arguments },
     };
 
-    private static string OpenAIToolCallResponse(FakeToolCall call)
+    // One server-sent event of a chat completions stream.
+    private static string OpenAIChunk(JsonObject delta, string? finishReason) => "data: " + new JsonObject
     {
-        var toolCall = ToolCallJson(call, streamed: false);
-        toolCall.Remove("index");
-        return new JsonObject
-        {
-            ["id"] = "chatcmpl-1",
-            ["object"] = "chat.completion",
-            ["created"] = 1_700_000_000,
-            ["model"] = "gpt-test",
-            ["choices"] = new JsonArray(new JsonObject
-            {
-                ["index"] = 0,
-                ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = null, ["tool_calls"] = new JsonArray(toolCall) },
-                ["finish_reason"] = "tool_calls",
-            }),
-            ["usage"] = new JsonObject { ["prompt_tokens"] = 10, ["completion_tokens"] = 5, ["total_tokens"] = 15 },
-        }.ToJsonString();
-    }
+        ["id"] = "chatcmpl-1",
+        ["object"] = "chat.completion.chunk",
+        ["created"] = 1_700_000_000,
+        ["model"] = "gpt-test",
+        ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = finishReason }),
+    }.ToJsonString() + "\n\n";
 
     // The call in one chunk, then a chunk that finishes the choice.
     private static string OpenAIToolCallStream(FakeToolCall call)
     {
-        static string Chunk(JsonObject delta, string? finishReason) => "data: " + new JsonObject
-        {
-            ["id"] = "chatcmpl-1",
-            ["object"] = "chat.completion.chunk",
-            ["created"] = 1_700_000_000,
-            ["model"] = "gpt-test",
-            ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = finishReason }),
-        }.ToJsonString() + "\n\n";
-
-        return Chunk(new JsonObject { ["role"] = "assistant", ["tool_calls"] = new JsonArray(ToolCallJson(call, streamed: true)) }, null)
-            + Chunk(new JsonObject(), "tool_calls")
+        var toolCall = ToolCallJson(call);
+        toolCall["index"] = 0;
+        return OpenAIChunk(new JsonObject { ["role"] = "assistant", ["tool_calls"] = new JsonArray(toolCall) }, null)
+            + OpenAIChunk([], "tool_calls")
             + "data: [DONE]\n\n";
     }
 
-    // One server-sent event per piece of the text, then the end marker.
     private static List<string> OpenAIStream(string text)
     {
         var events = new List<string>();
@@ -316,20 +292,7 @@ public sealed class FakeLlmServer : IAsyncDisposable
                 delta["role"] = "assistant";
             }
 
-            var chunk = new JsonObject
-            {
-                ["id"] = "chatcmpl-1",
-                ["object"] = "chat.completion.chunk",
-                ["created"] = 1_700_000_000,
-                ["model"] = "gpt-test",
-                ["choices"] = new JsonArray(new JsonObject
-                {
-                    ["index"] = 0,
-                    ["delta"] = delta,
-                    ["finish_reason"] = i == pieces.Count - 1 ? "stop" : null,
-                }),
-            };
-            events.Add("data: " + chunk.ToJsonString() + "\n\n");
+            events.Add(OpenAIChunk(delta, i == pieces.Count - 1 ? "stop" : null));
         }
 
         events.Add("data: [DONE]\n\n");
