@@ -12,11 +12,13 @@ public sealed class WebAppTests
 {
     private const string Answer = "Sure, here you go.";
 
-    [Fact]
-    public async Task SignedInUsersChattingInParallel_EachGetOnlyWhatWasLearnedFromTheirOwnSessions_AndAnonymousRequestsNone()
+    [Theory]
+    [InlineData(ServiceLifetime.Singleton)]
+    [InlineData(ServiceLifetime.Scoped)]
+    public async Task SignedInUsersChattingInParallel_EachGetOnlyWhatWasLearnedFromTheirOwnSessions_AndAnonymousRequestsNone(ServiceLifetime chatClientLifetime)
     {
         await using var model = await FakeLlmServer.StartAsync(FakeProtocol.OpenAI, LearnWhoIsTalking);
-        await using var app = await ChatWebApp.StartAsync(model.BaseAddress);
+        await using var app = await ChatWebApp.StartAsync(model.BaseAddress, chatClientLifetime);
         using var browser = new HttpClient { BaseAddress = app.BaseAddress };
         var store = app.Services.GetRequiredService<IPersonaStore>();
 
@@ -28,8 +30,9 @@ public sealed class WebAppTests
             }
 
             // The fourth conversation's first turn ended the third session: three are pending, and the update runs in
-            // the background, after that turn was answered.
+            // the background, after that turn was answered. Once it is done, the app's cached copy is the new one.
             await WaitUntilAsync(async () => (await store.GetAsync(user)).Version > 0, $"{user}'s persona to be updated");
+            await app.Services.GetRequiredService<PersonaUpdateScheduler>().WhenIdleAsync();
             Assert.Equal(Answer, await PostAsync(browser, user, "trip-4", ("user", $"I am {name}. Question 4"), ("assistant", Answer), ("user", $"One more, from {name}")));
         }
 

@@ -132,19 +132,6 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Waits until no background update is running or queued, or until a timeout passes; cancels nothing.</summary>
-    internal async Task WaitForIdleAsync(TimeSpan timeout)
-    {
-        try
-        {
-            await WhenIdleAsync().WaitAsync(timeout).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            // What is still running is cancelled, if need be, when the scheduler itself is disposed.
-        }
-    }
-
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {

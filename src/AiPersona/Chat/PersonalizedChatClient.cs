@@ -21,10 +21,12 @@ namespace AiPersona;
 /// non-streaming calls behave the same; a stream that fails or is abandoned records nothing.</para>
 /// <para>A storage failure never fails the chat call: the request goes out without the persona, or the turn goes
 /// unrecorded, and the failure is logged as an error.</para>
-/// <para>The client is thread-safe. Disposing it lets the persona updates that are running finish, for up to
-/// <see cref="AiPersonaOptions.ShutdownTimeout"/>, before the inner client is disposed; the
-/// <see cref="PersonaUpdateScheduler"/>, which the service provider owns, cancels whatever still runs when the provider is
-/// disposed. Their sessions then stay pending for the next start.</para>
+/// <para>The client is thread-safe, and may be registered with any lifetime (a scoped client is built, and disposed, per
+/// scope). Disposing it waits, for up to <see cref="AiPersonaOptions.ShutdownTimeout"/>, for the persona updates that
+/// borrowed its inner client (the optimizer does when the app registered no chat client for it), then disposes the inner
+/// client. Other updates do not depend on it and are not waited for: the <see cref="PersonaUpdateScheduler"/>, which the
+/// service provider owns, lets them finish when the provider is disposed, and cancels whatever still runs after
+/// <see cref="AiPersonaOptions.ShutdownTimeout"/>. Their sessions then stay pending for the next start.</para>
 /// </remarks>
 public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposable
 {
@@ -39,7 +41,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
     private readonly ServiceHeldConversations _serviceHeld;
     private readonly OptimizerClientFallback? _optimizerFallback;
     private readonly TimeProvider _time;
-    private int _updatesAwaited;
+    private int _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="PersonalizedChatClient"/> class from the services that
     /// <c>AddAiPersona()</c> registered.</summary>
@@ -329,16 +331,14 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         return UnderUpdateLockAsync(userId, () => _sessions.DeleteSessionAsync(userId, sessionId, cancellationToken), cancellationToken);
     }
 
-    /// <summary>Lets running persona updates finish, for up to <see cref="AiPersonaOptions.ShutdownTimeout"/>, then
-    /// disposes the inner client.</summary>
+    /// <summary>Lets the persona updates that borrowed the inner client finish, for up to
+    /// <see cref="AiPersonaOptions.ShutdownTimeout"/>, then disposes the inner client.</summary>
     /// <returns>A task that completes when the client is disposed.</returns>
     public async ValueTask DisposeAsync()
     {
-        // Updates that start from now on do not borrow the inner client; running ones finish with it.
-        _optimizerFallback?.Withdraw(InnerClient);
-        if (Interlocked.Exchange(ref _updatesAwaited, 1) == 0)
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            await _scheduler.WaitForIdleAsync(_options.CurrentValue.ShutdownTimeout).ConfigureAwait(false);
+            await WithdrawInnerClientAsync().ConfigureAwait(false);
         }
 
         Dispose();
@@ -347,18 +347,31 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
-        {
-            _optimizerFallback?.Withdraw(InnerClient);
-        }
-
-        if (disposing && Interlocked.Exchange(ref _updatesAwaited, 1) == 0)
+        if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             // Background updates run on the thread pool, so blocking here cannot starve them.
-            _scheduler.WaitForIdleAsync(_options.CurrentValue.ShutdownTimeout).GetAwaiter().GetResult();
+            WithdrawInnerClientAsync().GetAwaiter().GetResult();
         }
 
         base.Dispose(disposing);
+    }
+
+    // Updates that start from now on do not borrow the inner client; those that borrowed it finish with it.
+    private async Task WithdrawInnerClientAsync()
+    {
+        if (_optimizerFallback is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await _optimizerFallback.WithdrawAsync(InnerClient).WaitAsync(_options.CurrentValue.ShutdownTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // What still runs is cancelled, if need be, when the scheduler itself is disposed.
+        }
     }
 
     // Deletions wait for the user's running update (and hold its lock), so no update saves what was deleted afterwards.

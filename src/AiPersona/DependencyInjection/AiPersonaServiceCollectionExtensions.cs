@@ -31,6 +31,7 @@ public static class AiPersonaServiceCollectionExtensions
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AiPersonaOptions>, AiPersonaOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AiPersonaOptions>>(new ServiceLifetimeValidator(services)));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IPersonaStore>(sp => InMemoryDefault(sp, "Personas", new InMemoryPersonaStore()));
         services.TryAddSingleton<ISessionStore>(sp => InMemoryDefault(sp, "Conversation sessions", new InMemorySessionStore()));
@@ -120,14 +121,21 @@ public static class AiPersonaServiceCollectionExtensions
     /// <param name="builder">The builder.</param>
     /// <param name="simulationClientKey">The key of the keyed <see cref="IChatClient"/> that simulates APIs; the unkeyed
     /// client when <see langword="null"/> (which may be the personalized pipeline itself: the simulation calls pass through
-    /// its personalization layer untouched). The client is resolved at the first simulated call.</param>
+    /// its personalization layer untouched). The client is resolved for each simulated call, in a service scope of its own,
+    /// so it may be registered with any lifetime.</param>
     /// <returns>The builder.</returns>
     public static IAiPersonaBuilder UseSimulatedTools(this IAiPersonaBuilder builder, object? simulationClientKey = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.Replace(ServiceDescriptor.Singleton<IToolExecutor>(sp => SimulatedToolExecutor.ResolvingClientLate(
-            () => simulationClientKey is null ? sp.GetRequiredService<IChatClient>() : sp.GetRequiredKeyedService<IChatClient>(simulationClientKey),
-            sp.GetService<ILogger<SimulatedToolExecutor>>())));
+        builder.Services.Replace(ServiceDescriptor.Singleton<IToolExecutor>(sp =>
+        {
+            var scopes = sp.GetRequiredService<IServiceScopeFactory>();
+            return SimulatedToolExecutor.ResolvingClientLate(
+                async () => (await ChatClientLoan.FromNewScopeAsync(
+                    scopes,
+                    scope => simulationClientKey is null ? scope.GetRequiredService<IChatClient>() : scope.GetRequiredKeyedService<IChatClient>(simulationClientKey)).ConfigureAwait(false))!.Value,
+                sp.GetService<ILogger<SimulatedToolExecutor>>());
+        }));
         return builder;
     }
 
@@ -145,21 +153,17 @@ public static class AiPersonaServiceCollectionExtensions
         return store;
     }
 
-    // Resolved on every optimization (a singleton lookup): the unkeyed client is often the personalized pipeline, which
-    // depends on the optimizer, and a client lent by a personalized client is withdrawn when that client is disposed. The
-    // optimizer's own calls pass through the personalization layer untouched.
-    private static Func<IChatClient> ResolveOptimizerClient(IServiceProvider services)
+    // Resolved on every optimization, in a scope of its own (see ChatClientLoan): the unkeyed client is often the
+    // personalized pipeline, which depends on the optimizer, and a client lent by a personalized client is withdrawn when
+    // that client is disposed. The optimizer's own calls pass through the personalization layer untouched.
+    private static Func<ValueTask<ChatClientLoan>> ResolveOptimizerClient(IServiceProvider services)
     {
         var key = services.GetRequiredService<IOptionsMonitor<AiPersonaOptions>>().CurrentValue.OptimizerChatClientKey;
-        if (services.GetKeyedService<IChatClient>(key) is { } keyed)
-        {
-            return () => keyed;
-        }
-
-        var registered = services.GetService<IServiceProviderIsService>()?.IsService(typeof(IChatClient)) != false;
+        var scopes = services.GetRequiredService<IServiceScopeFactory>();
         var fallback = services.GetService<OptimizerClientFallback>();
-        return () => (registered ? services.GetService<IChatClient>() : null)
-            ?? fallback?.Client
+        return async () =>
+            await ChatClientLoan.FromNewScopeAsync(scopes, sp => sp.GetKeyedService<IChatClient>(key) ?? sp.GetService<IChatClient>()).ConfigureAwait(false)
+            ?? fallback?.Borrow()
             ?? throw new InvalidOperationException(
                 $"The persona optimizer needs an IChatClient: register one (services.AddChatClient(...)) or a keyed one under '{key}' " +
                 $"(services.AddKeyedChatClient(\"{key}\", ...)), or build a PersonalizedChatClient, whose inner client it then uses.");

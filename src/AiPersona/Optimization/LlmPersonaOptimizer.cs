@@ -11,7 +11,7 @@ namespace AiPersona;
 /// one users chat with.</summary>
 internal sealed class LlmPersonaOptimizer : IPersonaOptimizer
 {
-    private readonly Func<IChatClient> _chatClient;
+    private readonly Func<ValueTask<ChatClientLoan>> _chatClient;
     private readonly IOptionsMonitor<AiPersonaOptions> _options;
     private readonly ILogger _logger;
 
@@ -21,8 +21,9 @@ internal sealed class LlmPersonaOptimizer : IPersonaOptimizer
     }
 
     // The client is resolved on every optimization: the app's unkeyed IChatClient can be the personalized pipeline itself,
-    // which depends (through the updater) on this optimizer, and a client lent by a personalized client can be withdrawn.
-    public LlmPersonaOptimizer(Func<IChatClient> chatClient, IOptionsMonitor<AiPersonaOptions> options, ILogger<LlmPersonaOptimizer>? logger = null)
+    // which depends (through the updater) on this optimizer, a client lent by a personalized client can be withdrawn, and a
+    // scoped client lives in the scope of one optimization.
+    public LlmPersonaOptimizer(Func<ValueTask<ChatClientLoan>> chatClient, IOptionsMonitor<AiPersonaOptions> options, ILogger<LlmPersonaOptimizer>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(chatClient);
         ArgumentNullException.ThrowIfNull(options);
@@ -40,12 +41,16 @@ internal sealed class LlmPersonaOptimizer : IPersonaOptimizer
         var prompt = OptimizerPrompt.Create(request, _options.CurrentValue.MaxTranscriptCharacters);
         var chatOptions = new ChatOptions { Temperature = 0 };
         using var suppression = PersonalizationSuppression.Enter();
-        var response = await _chatClient().GetResponseAsync<OptimizerResponse>(
-            prompt.Messages,
-            AiPersonaJsonContext.Default.Options,
-            chatOptions,
-            useJsonSchemaResponseFormat: true,
-            cancellationToken).ConfigureAwait(false);
+        ChatResponse<OptimizerResponse> response;
+        await using (var loan = await _chatClient().ConfigureAwait(false))
+        {
+            response = await loan.Client.GetResponseAsync<OptimizerResponse>(
+                prompt.Messages,
+                AiPersonaJsonContext.Default.Options,
+                chatOptions,
+                useJsonSchemaResponseFormat: true,
+                cancellationToken).ConfigureAwait(false);
+        }
 
         if (_logger.IsEnabled(LogLevel.Trace))
         {
@@ -106,5 +111,5 @@ internal sealed class LlmPersonaOptimizer : IPersonaOptimizer
         return edits;
     }
 
-    private static Func<IChatClient> Fixed(IChatClient chatClient) => () => chatClient;
+    private static Func<ValueTask<ChatClientLoan>> Fixed(IChatClient chatClient) => () => ValueTask.FromResult(new ChatClientLoan(chatClient));
 }

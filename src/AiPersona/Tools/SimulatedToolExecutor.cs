@@ -17,7 +17,7 @@ public sealed class SimulatedToolExecutor : IToolExecutor
         structured data. Answer with the response only, no explanation.
         """;
 
-    private readonly Func<IChatClient> _chatClient;
+    private readonly Func<ValueTask<ChatClientLoan>> _chatClient;
     private readonly IReadOnlyDictionary<string, string> _documentation;
     private readonly ILogger _logger;
 
@@ -30,17 +30,17 @@ public sealed class SimulatedToolExecutor : IToolExecutor
     {
     }
 
-    private SimulatedToolExecutor(Func<IChatClient> chatClient, IReadOnlyDictionary<string, string>? apiDocumentation, ILogger<SimulatedToolExecutor>? logger)
+    private SimulatedToolExecutor(Func<ValueTask<ChatClientLoan>> chatClient, IReadOnlyDictionary<string, string>? apiDocumentation, ILogger<SimulatedToolExecutor>? logger)
     {
         _chatClient = chatClient;
         _documentation = apiDocumentation ?? new Dictionary<string, string>();
         _logger = logger ?? NullLogger<SimulatedToolExecutor>.Instance;
     }
 
-    /// <summary>Creates an executor that resolves its model at the first simulated call. The app's <see cref="IChatClient"/>,
+    /// <summary>Creates an executor that resolves its model for each simulated call. The app's <see cref="IChatClient"/>,
     /// which <c>UseSimulatedTools()</c> uses when given no key, is the very pipeline whose <c>UseToolExecutor()</c> resolves
     /// this executor: resolving it up front would be a dependency cycle (a dead-lock in the service provider).</summary>
-    internal static SimulatedToolExecutor ResolvingClientLate(Func<IChatClient> chatClient, ILogger<SimulatedToolExecutor>? logger)
+    internal static SimulatedToolExecutor ResolvingClientLate(Func<ValueTask<ChatClientLoan>> chatClient, ILogger<SimulatedToolExecutor>? logger)
         => new(chatClient, null, logger);
 
     /// <summary>Creates a function that exists only as documentation: the model can call it and this executor
@@ -74,15 +74,20 @@ public sealed class SimulatedToolExecutor : IToolExecutor
                 AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>))));
 
         using var suppression = PersonalizationSuppression.Enter();
-        var response = await _chatClient().GetResponseAsync(
-            [new ChatMessage(ChatRole.System, Instructions), new ChatMessage(ChatRole.User, prompt.ToString())],
-            new ChatOptions { Temperature = 0 },
-            cancellationToken);
+        ChatResponse response;
+        await using (var loan = await _chatClient())
+        {
+            response = await loan.Client.GetResponseAsync(
+                [new ChatMessage(ChatRole.System, Instructions), new ChatMessage(ChatRole.User, prompt.ToString())],
+                new ChatOptions { Temperature = 0 },
+                cancellationToken);
+        }
+
         Log.ToolSimulated(_logger, function.Name);
         return ParseResult(response.Text);
     }
 
-    private static Func<IChatClient> Fixed(IChatClient chatClient) => () => chatClient;
+    private static Func<ValueTask<ChatClientLoan>> Fixed(IChatClient chatClient) => () => ValueTask.FromResult(new ChatClientLoan(chatClient));
 
     private static object? ParseResult(string text)
     {

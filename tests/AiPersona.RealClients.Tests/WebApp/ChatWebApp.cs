@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenAI;
 
@@ -17,26 +18,33 @@ namespace AiPersona.RealClients.Tests.WebApp;
 /// <summary>A small ASP.NET Core chat app on 127.0.0.1, set up as docs/recipes.md tells a web app to: ASP.NET Core
 /// authentication signs the request in, <see cref="SignedInUser"/> makes that user the chat user, and
 /// <c>AddChatClient(...).UsePersonalization()</c> wraps MEAI's OpenAI client, which talks HTTP to a model server.
-/// Updates run in the background (the default). <c>POST /chat</c> answers a turn; <c>POST /chat/stream</c> streams the
-/// answer as plain text, as it arrives.</summary>
+/// Updates run in the background (the default), and the service provider validates scopes, as in development.
+/// <c>POST /chat</c> answers a turn; <c>POST /chat/stream</c> streams the answer as plain text, as it arrives.</summary>
 public sealed class ChatWebApp : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly Channel<string> _streamOutcomes = Channel.CreateUnbounded<string>();
 
-    private ChatWebApp(Uri modelAddress)
+    private ChatWebApp(Uri modelAddress, ServiceLifetime chatClientLifetime)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        builder.Host.UseDefaultServiceProvider(o =>
+        {
+            o.ValidateScopes = true;
+            o.ValidateOnBuild = true;
+        });
         builder.Logging.ClearProviders();
         builder.Services.AddAuthentication(HeaderAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, HeaderAuthenticationHandler>(HeaderAuthenticationHandler.SchemeName, null);
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddSingleton<IChatUserResolver, SignedInUser>();
         builder.Services.AddAiPersona();
-        builder.Services.AddChatClient(new OpenAIClient(new ApiKeyCredential("test-key"), new OpenAIClientOptions { Endpoint = new Uri(modelAddress, "v1/") })
-            .GetChatClient("gpt-test")
-            .AsIChatClient())
+        builder.Services.AddChatClient(
+            _ => new OpenAIClient(new ApiKeyCredential("test-key"), new OpenAIClientOptions { Endpoint = new Uri(modelAddress, "v1/") })
+                .GetChatClient("gpt-test")
+                .AsIChatClient(),
+            chatClientLifetime)
             .UsePersonalization();
         _app = builder.Build();
         _app.UseAuthentication();
@@ -50,9 +58,12 @@ public sealed class ChatWebApp : IAsyncDisposable
     /// <summary>The app's services (its persona store and session manager, for assertions).</summary>
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<ChatWebApp> StartAsync(Uri modelAddress)
+    /// <summary>Starts the app on a free port of 127.0.0.1.</summary>
+    /// <param name="modelAddress">The model server.</param>
+    /// <param name="chatClientLifetime">How the chat client is registered: one for the app, or one per request (scoped).</param>
+    public static async Task<ChatWebApp> StartAsync(Uri modelAddress, ServiceLifetime chatClientLifetime = ServiceLifetime.Singleton)
     {
-        var app = new ChatWebApp(modelAddress);
+        var app = new ChatWebApp(modelAddress, chatClientLifetime);
         await app._app.StartAsync();
         var address = app._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         app.BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");

@@ -23,7 +23,7 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
         Assert.Equal(1, services.Count(d => d.ServiceType == typeof(PersonaUpdateScheduler)));
         using var provider = services.BuildServiceProvider();
         Assert.Single(provider.GetServices<IPersonaStore>());
-        Assert.Single(provider.GetServices<IValidateOptions<AiPersonaOptions>>());
+        Assert.Equal(["AiPersonaOptionsValidator", "ServiceLifetimeValidator"], provider.GetServices<IValidateOptions<AiPersonaOptions>>().Select(v => v.GetType().Name));
         Assert.Single(provider.GetServices<ISessionManager>());
     }
 
@@ -107,6 +107,37 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
         // What the generic host runs when it starts: options registered with ValidateOnStart are checked.
         var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
         Assert.Contains("PersonaTokenBudget", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(ServiceLifetime.Scoped, false)]
+    [InlineData(ServiceLifetime.Transient, false)]
+    [InlineData(ServiceLifetime.Scoped, true)]
+    public void AStoreRegisteredScopedOrTransient_FailsAtStartUp_SayingWhyAndWhatToDo(ServiceLifetime lifetime, bool registeredBeforeAddAiPersona)
+    {
+        IServiceCollection services = new ServiceCollection();
+        var store = new ServiceDescriptor(typeof(ISessionStore), _ => new InMemorySessionStore(), lifetime);
+        if (registeredBeforeAddAiPersona)
+        {
+            services.Add(store);
+        }
+
+        services.AddAiPersona();
+        if (!registeredBeforeAddAiPersona)
+        {
+            services.Add(store);
+        }
+
+        services.AddChatClient(FakeModels.Chat()).UsePersonalization();
+        using var provider = services.BuildServiceProvider();
+
+        // At host start-up, and (without a host, or scope validation to stop it first) when the client is built.
+        foreach (var start in new Action[] { () => provider.GetRequiredService<IStartupValidator>().Validate(), () => provider.GetRequiredService<IChatClient>() })
+        {
+            var ex = Assert.Throws<OptionsValidationException>(start);
+            Assert.Contains($"ISessionStore is registered as {lifetime}", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("register them as singletons", ex.Message, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
@@ -270,8 +301,10 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
         Assert.DoesNotContain(second.Calls, c => c.Options?.ResponseFormat is ChatResponseFormatJson);
     }
 
-    [Fact(Timeout = 30_000)] // resolving the simulation client up front dead-locked the service provider
-    public async Task SimulatedTools_RunThroughThePersonalizedPipelineItself_AsPlainModelCalls()
+    [Theory(Timeout = 30_000)] // resolving the simulation client up front dead-locked the service provider
+    [InlineData(ServiceLifetime.Singleton)]
+    [InlineData(ServiceLifetime.Scoped)]
+    public async Task SimulatedTools_RunThroughThePersonalizedPipelineItself_AsPlainModelCalls(ServiceLifetime lifetime)
     {
         // UseSimulatedTools() without a key simulates with the app's IChatClient: the personalized pipeline, whose
         // UseToolExecutor() resolves the executor. Its calls must pass through untouched, or (here, with RequireUser) fail
@@ -279,10 +312,11 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
         var model = CallingGetWeatherThenAnswering("Lisbon", "Sunny.", simulatedResult: "{\"forecast\": \"sun\"}");
         var services = new ServiceCollection();
         services.AddAiPersona(o => { o.UpdateMode = PersonaUpdateMode.Inline; o.RequireUser = true; }).UseSimulatedTools();
-        services.AddChatClient(model).UsePersonalization().UseToolExecutor();
-        await using var provider = services.BuildServiceProvider();
+        services.AddChatClient(_ => model, lifetime).UsePersonalization().UseToolExecutor();
+        await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
+        await using var request = provider.CreateAsyncScope(); // a scoped pipeline is resolved per scope, the simulator's too
 
-        var response = await AskWithWeatherToolAsync(provider, "Weather in Lisbon?", TestContext.Current.CancellationToken);
+        var response = await AskWithWeatherToolAsync(request.ServiceProvider, "Weather in Lisbon?", TestContext.Current.CancellationToken);
 
         Assert.Equal("Sunny.", response.Text);
         var result = model.Calls[^1].Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Single();
@@ -291,22 +325,26 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
         Assert.DoesNotContain(session.Messages, m => m.Text.Contains("You simulate an API", StringComparison.Ordinal));
     }
 
-    [Fact(Timeout = 30_000)]
-    public async Task SimulatedTools_WithAKeyedClient_AsTheToolCallsRecipeHasIt_SimulateWithThatClient()
+    [Theory(Timeout = 30_000)]
+    [InlineData(ServiceLifetime.Singleton)]
+    [InlineData(ServiceLifetime.Scoped)]
+    [InlineData(ServiceLifetime.Transient)]
+    public async Task SimulatedTools_WithAKeyedClient_AsTheToolCallsRecipeHasIt_SimulateWithThatClient(ServiceLifetime lifetime)
     {
         var simulator = TestChatClient.Replying(_ => "{\"forecast\": \"rain\"}");
         var model = CallingGetWeatherThenAnswering("Porto", "Rainy.");
         var services = new ServiceCollection();
         services.AddAiPersona().UseSimulatedTools("tool-simulator");
-        services.AddKeyedChatClient("tool-simulator", simulator);
+        services.AddKeyedChatClient("tool-simulator", _ => simulator, lifetime);
         services.AddChatClient(model).UsePersonalization().UseToolExecutor();
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
 
         var response = await AskWithWeatherToolAsync(provider, "Weather in Porto?", TestContext.Current.CancellationToken);
 
         Assert.Equal("Rainy.", response.Text);
         Assert.Contains("Porto", Assert.Single(simulator.Calls).Messages[^1].Text, StringComparison.Ordinal);
         Assert.Equal(2, model.Calls.Count);
+        Assert.Equal(lifetime != ServiceLifetime.Singleton, simulator.Disposed); // resolved in a scope of its own, ended after the call
     }
 
     [Fact]
@@ -504,6 +542,58 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
         }
     }
 
+    [Theory(Timeout = 120_000)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task DisposingAClientThatLentTheOptimizerItsModel_WaitsForTheUpdateThatBorrowedIt_BeforeDisposingTheModel(bool asynchronously)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var learning = FakeModels.Optimizer().GetResponseAsyncCallback!;
+        var inner = new TestChatClient
+        {
+            // No IChatClient is registered: the optimizer borrows the model the personalized client wraps.
+            GetResponseAsyncCallback = async (messages, options, token) =>
+            {
+                if (options?.ResponseFormat is not ChatResponseFormatJson)
+                {
+                    return new ChatResponse(Assistant("ok"));
+                }
+
+                started.TrySetResult();
+                await release.Task;
+                return await learning(messages, options, token);
+            },
+        };
+        var services = new ServiceCollection();
+        services.AddAiPersona(o => o.ShutdownTimeout = TimeSpan.FromMinutes(5));
+        await using var provider = services.BuildServiceProvider();
+        var personalized = new PersonalizedChatClient(inner, provider);
+        for (var s = 1; s <= 4; s++)
+        {
+            await personalized.GetResponseAsync([User($"I like thing{s}")], new ChatOptions { ConversationId = $"c{s}" }.WithPersonaUser("ana"), ct);
+        }
+
+        await started.Task.WithinAMinute();
+        try
+        {
+            var disposing = asynchronously ? personalized.DisposeAsync().AsTask() : Task.Run(personalized.Dispose, ct);
+            await Task.Delay(50, ct);
+            Assert.False(disposing.IsCompleted);
+            Assert.False(inner.Disposed);
+            release.SetResult();
+            await disposing.WithinAMinute();
+            Assert.True(inner.Disposed);
+            await provider.GetRequiredService<PersonaUpdateScheduler>().WhenIdleAsync(ct); // the loan ends with the optimizer's call
+            Assert.Equal(1, (await provider.GetRequiredService<IPersonaStore>().GetAsync("ana", ct)).Version);
+        }
+        finally
+        {
+            release.TrySetResult(); // a failed assertion must not leave the provider's disposal waiting five minutes
+        }
+    }
+
     [Fact]
     public async Task DisposingTheProvider_LetsARunningUpdateFinish_WithinTheShutdownTimeout()
     {
@@ -520,16 +610,16 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task DisposingTheClient_LetsARunningUpdateFinish_WithinTheShutdownTimeout(bool asynchronously)
+    public async Task DisposingTheClient_DoesNotWaitForAnUpdateThatUsesAnotherModel_WhichStillFinishes(bool asynchronously)
     {
+        // A scoped client is disposed with every request's scope: it must not wait for everyone's updates each time.
         var app = await HeldUpdate.StartAsync();
         var personalized = app.Client.GetRequiredService<PersonalizedChatClient>();
 
-        var disposing = asynchronously ? personalized.DisposeAsync().AsTask() : Task.Run(personalized.Dispose);
-        await Task.Delay(50);
-        Assert.False(disposing.IsCompleted);
+        await (asynchronously ? personalized.DisposeAsync().AsTask() : Task.Run(personalized.Dispose)).WithinAMinute();
+        Assert.Equal(0, (await app.Store.GetAsync("ana")).Version);
         app.Release();
-        await disposing;
+        await app.Provider.GetRequiredService<PersonaUpdateScheduler>().WhenIdleAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(1, (await app.Store.GetAsync("ana")).Version);
         await app.Provider.DisposeAsync();

@@ -55,7 +55,7 @@ public sealed class UpdateLeaseOptionsValidatorTests
         using var provider = services.BuildServiceProvider();
 
         provider.GetRequiredService<IStartupValidator>().Validate();
-        Assert.Equal(2, provider.GetServices<IValidateOptions<AiPersonaOptions>>().Count());
+        Assert.Single(provider.GetServices<IValidateOptions<AiPersonaOptions>>(), v => v is UpdateLeaseOptionsValidator);
     }
 
     [Fact]
