@@ -88,9 +88,10 @@ public sealed class AiPersonaOptions
     /// <value>Defaults to 4. Must be between 1 and 1,000.</value>
     public int MaxConcurrentUpdates { get; set; } = 4;
 
-    /// <summary>Gets or sets how long disposing the scheduler (asynchronously, or a personalized client either way) waits
-    /// for running background updates before cancelling them; a synchronous <c>Dispose</c> of the scheduler cancels them
-    /// at once. A cancelled update changes nothing; its sessions stay pending and are picked up after a restart.</summary>
+    /// <summary>Gets or sets how long disposing the scheduler asynchronously (with the service provider) waits for running
+    /// background updates before cancelling them; a synchronous <c>Dispose</c> of the scheduler cancels them at once. A
+    /// cancelled update changes nothing; its sessions stay pending and are picked up after a restart. Disposing a
+    /// personalized client waits as long, either way, for the updates that borrowed its inner client.</summary>
     /// <value>Defaults to 10 seconds. Must not be negative.</value>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
