@@ -29,6 +29,7 @@ public sealed class PersonaUpdater : IDisposable
     private readonly ILogger _logger;
     private readonly PersonaMetrics _metrics;
     private readonly IPersonaUpdateLock _updateLock;
+    private Action<Persona>? _saved;
 
     /// <summary>Initializes a new instance of the <see cref="PersonaUpdater"/> class.</summary>
     /// <param name="store">The persona store.</param>
@@ -64,6 +65,10 @@ public sealed class PersonaUpdater : IDisposable
     }
 
     internal PersonaMetrics Metrics => _metrics;
+
+    /// <summary>Adds what to do with each persona this updater saves, as soon as it is saved (the registered updater
+    /// replaces the cached persona, so requests carry it even when the app calls <see cref="UpdateAsync"/> itself).</summary>
+    internal void OnSaved(Action<Persona> saved) => _saved += saved;
 
     /// <summary>Updates a user's persona from the oldest <see cref="AiPersonaOptions.SessionsPerUpdate"/> (k) pending
     /// sessions when at least k are pending.</summary>
@@ -144,6 +149,7 @@ public sealed class PersonaUpdater : IDisposable
                 try
                 {
                     var saved = await _store.SaveAsync(change, cancellationToken).ConfigureAwait(false);
+                    _saved?.Invoke(saved);
                     await _sessions.MarkLearnedAsync(userId, sessionIds, cancellationToken).ConfigureAwait(false);
                     _metrics.UpdatesApplied.Add(1);
                     Log.PersonaUpdated(_logger, userHash, saved.Version, change.Revisions.Count, rejected.Count, pending.Count);

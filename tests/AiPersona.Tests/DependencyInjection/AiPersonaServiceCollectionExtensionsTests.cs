@@ -595,6 +595,28 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public async Task AnUpdateTheAppRunsItself_IsCarriedByTheNextRequest_NotOnlyOnceTheCachedPersonaExpires()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var model = FakeModels.Chat();
+        var services = new ServiceCollection();
+        services.AddAiPersona(o => o.PersonaCacheDuration = TimeSpan.FromHours(1));
+        services.AddKeyedChatClient(AiPersonaOptions.DefaultOptimizerChatClientKey, FakeModels.Optimizer());
+        services.AddChatClient(model).UsePersonalization();
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<IChatClient>();
+        await client.GetResponseAsync([User("I like tea")], new ChatOptions { ConversationId = "c1" }.WithPersonaUser("ana"), ct); // caches the empty persona
+        await client.GetRequiredService<PersonalizedChatClient>().EndSessionAsync("ana", ct);
+
+        // A "learn from what I said so far" button, say: one session, below k, learned on the app's request.
+        var result = await provider.GetRequiredService<PersonaUpdater>().UpdateAsync("ana", force: true, ct);
+        await client.GetResponseAsync([User("Hello again")], new ChatOptions { ConversationId = "c2" }.WithPersonaUser("ana"), ct);
+
+        Assert.Equal(PersonaUpdateStatus.Applied, result.Status);
+        Assert.Contains(model.Calls[^1].Messages, m => m.Role == ChatRole.System && m.Text.Contains("values_and_interests: \"tea\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task DisposingTheProvider_LetsARunningUpdateFinish_WithinTheShutdownTimeout()
     {
         var app = await HeldUpdate.StartAsync();
