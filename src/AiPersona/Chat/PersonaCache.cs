@@ -41,7 +41,7 @@ internal sealed class PersonaCache
 
         // A user forgotten while this read was on its way: this request may still get what it read, but it is not kept.
         return removals == Interlocked.Read(ref _removals)
-            ? Put(persona, cached, now).Text
+            ? Put(persona, cached, now, loadStartedAt: now).Text
             : Render(persona, cached, _options.CurrentValue);
     }
 
@@ -59,7 +59,7 @@ internal sealed class PersonaCache
         _entries.TryRemove(userId, out _);
     }
 
-    private Entry Put(Persona persona, Entry? cached, DateTimeOffset now)
+    private Entry Put(Persona persona, Entry? cached, DateTimeOffset now, DateTimeOffset? loadStartedAt = null)
     {
         var options = _options.CurrentValue;
 
@@ -74,14 +74,17 @@ internal sealed class PersonaCache
             MakeRoom(now, options.PersonaCacheDuration);
         }
 
-        return _entries.AddOrUpdate(persona.UserId, entry, (_, existing) => Supersedes(existing, entry) ? existing : entry);
+        return _entries.AddOrUpdate(persona.UserId, entry, (_, existing) => Supersedes(existing, entry, loadStartedAt) ? existing : entry);
     }
 
     // A slow load of an older version (or a lagging read replica) never replaces a newer one saved meanwhile, and the newer
     // one is what the request gets. But a version that went back because the user was forgotten (perhaps by another
-    // instance: nothing stored, version 0) or forgotten and learned anew (a lower version, changed later) is the truth.
-    private static bool Supersedes(Entry existing, Entry loaded)
-        => existing.Version > loaded.Version && loaded.Version > 0 && existing.UpdatedAt > loaded.UpdatedAt;
+    // instance: nothing stored, version 0) or forgotten and learned anew (a lower version, changed later) is the truth;
+    // except that a load that found nothing does not replace an entry put while it was on its way (this process saved the
+    // user's first update meanwhile), which is as new as anything that load could have read.
+    private static bool Supersedes(Entry existing, Entry loaded, DateTimeOffset? loadStartedAt)
+        => existing.Version > loaded.Version
+            && (loaded.Version > 0 ? existing.UpdatedAt > loaded.UpdatedAt : existing.LoadedAt >= loadStartedAt);
 
     // The same version renders the same text with the same options: keep it rather than render again. Options reloaded
     // from configuration (a field made never-store, a smaller budget) come as a new instance and render anew.

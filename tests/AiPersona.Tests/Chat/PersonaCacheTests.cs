@@ -131,6 +131,31 @@ public sealed class PersonaCacheTests
     }
 
     [Fact]
+    public async Task ARead_ThatFoundNothing_DoesNotReplaceTheFirstUpdateSavedWhileItWasOnItsWay()
+    {
+        var time = new FakeTimeProvider(Now);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var store = new Mock<IPersonaStore>();
+        store.SetupSequence(s => s.GetAsync("u1", It.IsAny<CancellationToken>()))
+            .Returns(async () =>
+            {
+                await gate.Task;
+                return Persona.CreateEmpty("u1"); // read before the first update was saved
+            })
+            .ReturnsAsync(Persona.CreateEmpty("u1")); // a read replica that lags, say
+        var cache = new PersonaCache(store.Object, new PersonaRenderer(), new TestOptions<AiPersonaOptions>(new() { PersonaCacheDuration = TimeSpan.FromMinutes(1) }), time);
+        var ct = TestContext.Current.CancellationToken;
+
+        var inFlight = cache.GetRenderedAsync("u1", ct);
+        cache.Set(Persona.CreateEmpty("u1").ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now).Updated); // the update saves
+        gate.SetResult();
+
+        Assert.Contains("Ana", await inFlight);
+        Assert.Contains("Ana", await cache.GetRenderedAsync("u1", ct)); // kept, not the empty persona the slow read found
+        store.Verify(s => s.GetAsync("u1", It.IsAny<CancellationToken>()), Times.Once());
+    }
+
+    [Fact]
     public async Task OptionsReloadedFromConfiguration_RenderTheSamePersonaAnew_WhenTheCacheDurationPasses()
     {
         var time = new FakeTimeProvider(Now);
