@@ -1,23 +1,14 @@
-using System.Net;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace AiPersona.RealClients.Tests;
 
 /// <summary>A minimal HTTP server (Kestrel) on 127.0.0.1 speaking just enough of the OpenAI (chat completions and
 /// responses, embeddings) or Ollama chat and embed protocol for a real client library to talk to it. Every request body is
 /// kept for assertions.</summary>
-/// <remarks>Kestrel binds port 0 itself, so parallel tests never race for a port; the managed <c>HttpListener</c> used
-/// before re-bound its port while closing (Stop, then Close, on Unix) and once failed a run with "Address already in use"
-/// when another test had taken it.</remarks>
 public sealed class FakeLlmServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -36,10 +27,7 @@ public sealed class FakeLlmServer : IAsyncDisposable
         _embed = embed;
         _holdStream = holdStream;
         _toolCall = toolCall;
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        _app = builder.Build();
+        _app = LoopbackWebApp.CreateBuilder().Build();
         _app.Run(HandleAsync);
     }
 
@@ -63,9 +51,7 @@ public sealed class FakeLlmServer : IAsyncDisposable
         Func<JsonObject, FakeToolCall?>? toolCall = null)
     {
         var server = new FakeLlmServer(protocol, reply, embed, holdStream, toolCall);
-        await server._app.StartAsync();
-        var address = server._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        server.BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
+        server.BaseAddress = await LoopbackWebApp.StartAsync(server._app);
         return server;
     }
 

@@ -1,16 +1,11 @@
 using System.ClientModel;
-using System.Net;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using OpenAI;
 
 namespace AiPersona.RealClients.Tests.WebApp;
@@ -27,14 +22,12 @@ public sealed class ChatWebApp : IAsyncDisposable
 
     private ChatWebApp(Uri modelAddress, ServiceLifetime chatClientLifetime)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        var builder = LoopbackWebApp.CreateBuilder();
         builder.Host.UseDefaultServiceProvider(o =>
         {
             o.ValidateScopes = true;
             o.ValidateOnBuild = true;
         });
-        builder.Logging.ClearProviders();
         builder.Services.AddAuthentication(HeaderAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, HeaderAuthenticationHandler>(HeaderAuthenticationHandler.SchemeName, null);
         builder.Services.AddHttpContextAccessor();
@@ -64,9 +57,7 @@ public sealed class ChatWebApp : IAsyncDisposable
     public static async Task<ChatWebApp> StartAsync(Uri modelAddress, ServiceLifetime chatClientLifetime = ServiceLifetime.Singleton)
     {
         var app = new ChatWebApp(modelAddress, chatClientLifetime);
-        await app._app.StartAsync();
-        var address = app._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        app.BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
+        app.BaseAddress = await LoopbackWebApp.StartAsync(app._app);
         return app;
     }
 
