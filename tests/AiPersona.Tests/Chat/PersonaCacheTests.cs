@@ -201,6 +201,28 @@ public sealed class PersonaCacheTests
         store.Verify(s => s.GetAsync("hot", It.IsAny<CancellationToken>()), Times.Once());
     }
 
+    [Fact]
+    public async Task WhenFullOfFreshEntries_TheCacheIsEmptied_SoItNeverHoldsMoreThanItsCap()
+    {
+        var time = new FakeTimeProvider(Now);
+        var store = new Mock<IPersonaStore>();
+        store.Setup(s => s.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string userId, CancellationToken _) => Persona.CreateEmpty(userId).ApplyEdits([PersonaEdit.Set("demographics", "name", userId)], Now).Updated);
+        var cache = new PersonaCache(store.Object, new PersonaRenderer(), new TestOptions<AiPersonaOptions>(new() { PersonaCacheDuration = TimeSpan.FromMinutes(1) }), time);
+        var ct = TestContext.Current.CancellationToken;
+        for (var i = 0; i < PersonaCache.MaxEntries; i++)
+        {
+            await cache.GetRenderedAsync($"user-{i}", ct);
+        }
+
+        await cache.GetRenderedAsync("newcomer", ct); // every entry is fresh: no room but by emptying the cache
+        await cache.GetRenderedAsync("user-0", ct);
+        await cache.GetRenderedAsync("newcomer", ct);
+
+        store.Verify(s => s.GetAsync("user-0", It.IsAny<CancellationToken>()), Times.Exactly(2));
+        store.Verify(s => s.GetAsync("newcomer", It.IsAny<CancellationToken>()), Times.Once());
+    }
+
     private sealed class ReloadableOptions(AiPersonaOptions value) : Microsoft.Extensions.Options.IOptionsMonitor<AiPersonaOptions>
     {
         public AiPersonaOptions CurrentValue { get; set; } = value;
