@@ -59,6 +59,7 @@ public sealed class VerdictParserTests
     [InlineData("```json\n{\"satisfied\": false, \"reply\": \"Vegetarian only.\"}\n```", false, "Vegetarian only.", false)]
     [InlineData("Hmm, not quite. I need something vegetarian.", false, "Hmm, not quite. I need something vegetarian.", true)]
     [InlineData("""{"satisfied": false}""", false, """{"satisfied": false}""", true)]
+    [InlineData("""{"satisfied": false, "reply": 5}""", false, """{"satisfied": false, "reply": 5}""", true)]
     [InlineData("", false, null, true)]
     public void ParseUserVerdict_HandlesWellFormedAndMalformedAnswers(string answer, bool satisfied, string? reply, bool malformed)
         => Assert.Equal(new UserVerdict(satisfied, reply, malformed), VerdictParser.ParseUserVerdict(answer));
