@@ -181,9 +181,7 @@ public sealed class PersonaCacheTests
     public async Task WhenFull_StaleEntriesGoFirst_SoAUserChattingNowKeepsTheirs()
     {
         var time = new FakeTimeProvider(Now);
-        var store = new Mock<IPersonaStore>();
-        store.Setup(s => s.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((string userId, CancellationToken _) => Persona.CreateEmpty(userId).ApplyEdits([PersonaEdit.Set("demographics", "name", userId)], Now).Updated);
+        var store = StoreNamingEveryUser();
         var cache = new PersonaCache(store.Object, new PersonaRenderer(), new TestOptions<AiPersonaOptions>(new() { PersonaCacheDuration = TimeSpan.FromMinutes(1) }), time);
         var ct = TestContext.Current.CancellationToken;
         for (var i = 0; i < PersonaCache.MaxEntries - 1; i++)
@@ -205,9 +203,7 @@ public sealed class PersonaCacheTests
     public async Task WhenFullOfFreshEntries_TheCacheIsEmptied_SoItNeverHoldsMoreThanItsCap()
     {
         var time = new FakeTimeProvider(Now);
-        var store = new Mock<IPersonaStore>();
-        store.Setup(s => s.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((string userId, CancellationToken _) => Persona.CreateEmpty(userId).ApplyEdits([PersonaEdit.Set("demographics", "name", userId)], Now).Updated);
+        var store = StoreNamingEveryUser();
         var cache = new PersonaCache(store.Object, new PersonaRenderer(), new TestOptions<AiPersonaOptions>(new() { PersonaCacheDuration = TimeSpan.FromMinutes(1) }), time);
         var ct = TestContext.Current.CancellationToken;
         for (var i = 0; i < PersonaCache.MaxEntries; i++)
@@ -221,6 +217,15 @@ public sealed class PersonaCacheTests
 
         store.Verify(s => s.GetAsync("user-0", It.IsAny<CancellationToken>()), Times.Exactly(2));
         store.Verify(s => s.GetAsync("newcomer", It.IsAny<CancellationToken>()), Times.Once());
+    }
+
+    // A store that holds a persona for any user id, with the id as the user's name.
+    private static Mock<IPersonaStore> StoreNamingEveryUser()
+    {
+        var store = new Mock<IPersonaStore>();
+        store.Setup(s => s.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string userId, CancellationToken _) => Persona.CreateEmpty(userId).ApplyEdits([PersonaEdit.Set("demographics", "name", userId)], Now).Updated);
+        return store;
     }
 
     private sealed class ReloadableOptions(AiPersonaOptions value) : Microsoft.Extensions.Options.IOptionsMonitor<AiPersonaOptions>
