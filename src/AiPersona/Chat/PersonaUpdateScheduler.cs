@@ -20,7 +20,6 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
 
     private readonly PersonaUpdater _updater;
     private readonly ISessionManager _sessions;
-    private readonly PersonaCache _cache;
     private readonly IOptionsMonitor<AiPersonaOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -43,13 +42,16 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
     {
         _updater = updater;
         _sessions = sessions;
-        _cache = cache;
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger<PersonaUpdateScheduler>.Instance;
         var slots = options.CurrentValue.MaxConcurrentUpdates;
         _slots = new SemaphoreSlim(slots);
         updater.Metrics.ObserveScheduler(() => slots - _slots.CurrentCount, () => UpdatesWaitingForSlot);
+
+        // Each saved persona replaces the cached one as soon as it is saved, for the updates this scheduler runs and for
+        // those the app runs itself through the same updater (UpdateAsync, a "learn now" button).
+        updater.OnSaved(cache.Set);
     }
 
     /// <summary>Gets how many background updates are queued behind <see cref="AiPersonaOptions.MaxConcurrentUpdates"/>.</summary>
@@ -328,11 +330,6 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
                 {
                     case PersonaUpdateStatus.Applied:
                     case PersonaUpdateStatus.NoChanges:
-                        if (result.Status == PersonaUpdateStatus.Applied)
-                        {
-                            _cache.Set(result.Persona!);
-                        }
-
                         // Sessions learned again right after being learned: the session store keeps listing them as pending
                         // after marking them learned, and looping on would call the optimizer for ever.
                         if (learnedBefore is not null && result.LearnedSessionIds.Any(learnedBefore.Contains))

@@ -48,20 +48,15 @@ public static class AiPersonaServiceCollectionExtensions
         services.TryAddSingleton<ITokenCounter>(CharacterTokenCounter.Instance);
         services.TryAddSingleton<IPersonaRenderer>(sp => new PersonaRenderer(sp.GetRequiredService<ITokenCounter>()));
         services.TryAddSingleton<IPersonaUpdateLock, InProcessPersonaUpdateLock>();
-        services.TryAddSingleton(sp =>
-        {
-            var updater = new PersonaUpdater(
-                sp.GetRequiredService<IPersonaStore>(),
-                sp.GetRequiredService<ISessionManager>(),
-                sp.GetRequiredService<IPersonaOptimizer>(),
-                sp.GetRequiredService<IOptionsMonitor<AiPersonaOptions>>(),
-                sp.GetRequiredService<TimeProvider>(),
-                sp.GetService<ILoggerFactory>(),
-                sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
-                sp.GetRequiredService<IPersonaUpdateLock>());
-            updater.OnSaved(sp.GetRequiredService<PersonaCache>().Set);
-            return updater;
-        });
+        services.TryAddSingleton(sp => new PersonaUpdater(
+            sp.GetRequiredService<IPersonaStore>(),
+            sp.GetRequiredService<ISessionManager>(),
+            sp.GetRequiredService<IPersonaOptimizer>(),
+            sp.GetRequiredService<IOptionsMonitor<AiPersonaOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>(),
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
+            sp.GetRequiredService<IPersonaUpdateLock>()));
         services.TryAddSingleton(sp => new PersonaCache(
             sp.GetRequiredService<IPersonaStore>(),
             sp.GetRequiredService<IPersonaRenderer>(),

@@ -66,8 +66,8 @@ public sealed class PersonaUpdater : IDisposable
 
     internal PersonaMetrics Metrics => _metrics;
 
-    /// <summary>Adds what to do with each persona this updater saves, as soon as it is saved (the registered updater
-    /// replaces the cached persona, so requests carry it even when the app calls <see cref="UpdateAsync"/> itself).</summary>
+    /// <summary>Adds what to do with each persona this updater saves, as soon as it is saved (the scheduler replaces the
+    /// cached persona, so requests carry it even when the app calls <see cref="UpdateAsync"/> itself).</summary>
     internal void OnSaved(Action<Persona> saved) => _saved += saved;
 
     /// <summary>Updates a user's persona from the oldest <see cref="AiPersonaOptions.SessionsPerUpdate"/> (k) pending
