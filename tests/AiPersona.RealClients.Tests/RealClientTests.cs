@@ -1,4 +1,5 @@
 using System.ClientModel;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -110,8 +111,47 @@ public sealed class RealClientTests
 
         var optimizerRequest = Assert.Single(requests, r => FakeLlmServer.IsStructuredOutputRequest(r.Body));
         Assert.True(optimizerRequest.Body["response_format"]?["json_schema"]?["strict"]?.GetValue<bool>());
+        AssertStrictModeSchema(optimizerRequest.Body["response_format"]!["json_schema"]!["schema"]!, "$", isRoot: true);
         Assert.DoesNotContain("strict", Assert.Single(requests, r => !FakeLlmServer.IsStructuredOutputRequest(r.Body)).Body.ToJsonString(), StringComparison.Ordinal);
         Assert.Equal("Nurse", (await provider.GetRequiredService<IPersonaStore>().GetAsync("ana")).GetValue("demographics", "career")!.Value);
+    }
+
+    // OpenAI's strict structured output refuses (HTTP 400) a schema whose root is not an object, or with an object that
+    // allows other properties or leaves one of its properties out of "required" (optional values are nullable instead).
+    private static void AssertStrictModeSchema(JsonNode schema, string path, bool isRoot = false)
+    {
+        var types = schema["type"] switch
+        {
+            JsonArray array => array.Select(t => t!.GetValue<string>()).ToList(),
+            JsonValue value => [value.GetValue<string>()],
+            _ => [],
+        };
+        if (isRoot)
+        {
+            Assert.True(types.SequenceEqual(["object"]), $"{path}: the root must be an object, not [{string.Join(", ", types)}]");
+        }
+
+        if (types.Contains("object"))
+        {
+            var properties = schema["properties"]?.AsObject() ?? [];
+            Assert.True(schema["additionalProperties"]?.GetValueKind() == JsonValueKind.False, $"{path}: additionalProperties must be false");
+            var required = schema["required"]?.AsArray().Select(r => r!.GetValue<string>()).ToHashSet() ?? [];
+            Assert.True(required.SetEquals(properties.Select(p => p.Key)), $"{path}: every property must be required");
+            foreach (var (name, property) in properties)
+            {
+                AssertStrictModeSchema(property!, $"{path}.{name}");
+            }
+        }
+
+        if (schema["items"] is { } items)
+        {
+            AssertStrictModeSchema(items, $"{path}[]");
+        }
+
+        foreach (var branch in schema["anyOf"]?.AsArray() ?? [])
+        {
+            AssertStrictModeSchema(branch!, $"{path}|");
+        }
     }
 
     private static IChatClient CreateClient(FakeProtocol protocol, Uri baseAddress) => protocol switch
