@@ -10,6 +10,15 @@ public sealed class UnicodeTextTests
         Assert.Equal("a\uFFFDb\uFFFDc\uD83D\uDE00d\uFFFD\uFFFDe\uFFFD", UnicodeText.ToStorable(text));
     }
 
+    // In code, not in [InlineData]: an attribute keeps its strings as UTF-8, which has no lone surrogate.
+    [Fact]
+    public void ToStorable_ReplacesTheFirstCharacter_WhenItIsTheOneToReplace()
+    {
+        Assert.Equal("\uFFFDabc", UnicodeText.ToStorable("\0abc"));
+        Assert.Equal("\uFFFDabc", UnicodeText.ToStorable("\uDC00abc"));
+        Assert.Equal("\uFFFD", UnicodeText.ToStorable("\uD800"));
+    }
+
     [Fact]
     public void ToStorable_ReturnsTheSameInstance_WhenThereIsNothingToReplace()
     {
