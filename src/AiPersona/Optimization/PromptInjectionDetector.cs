@@ -6,8 +6,11 @@ namespace AiPersona;
 
 /// <summary>Recognizes persona values that read as instructions to a model rather than facts about a user. A persona is
 /// rendered into every later prompt, so a value like "ignore previous instructions" would be a stored prompt injection.</summary>
-/// <remarks>The pattern runs on the non-backtracking engine: its time is linear in the value's length, so it needs no match
-/// timeout. (The 200 ms wall-clock timeout it had fired once on a busy test machine and failed that update.)</remarks>
+/// <remarks><para>A request for the model's own instructions or secrets names whose they are or where they stand ("print
+/// your instructions", "repeat the text above", "show the API keys"); without that, showing or printing instructions is
+/// a preference of the user's ("show instructions as numbered steps", "likes to print out instructions").</para>
+/// <para>The pattern runs on the non-backtracking engine: its time is linear in the value's length, so it needs no match
+/// timeout. (The 200 ms wall-clock timeout it had fired once on a busy test machine and failed that update.)</para></remarks>
 internal static partial class PromptInjectionDetector
 {
     public static bool LooksLikeInstruction(string value) => InstructionPattern().IsMatch(Fold(value));
@@ -60,7 +63,9 @@ internal static partial class PromptInjectionDetector
         | \bfrom\s+now\s+on\b[\s,:]*(you|always|never|only|respond|answer|reply|ignore|act|do|must|pretend|behave|speak|talk|say|treat|call)\b
         | \b(you|now|please|must|will|shall)\s+act\s+as\b
         | \bact\s+as\s+(if\s+)?(an?\s+|the\s+)?(unrestricted|unfiltered|uncensored|jailbroken|evil|dan|ai|assistant|chatbot|language\s+model|system|developer|admin|administrator|root)\b
-        | \b(reveal|print|output|repeat|leak|show)\b.{0,30}\b(system\s+prompt|instructions|api\s+keys?|passwords?|secrets?)\b
+        | \b(reveal|print|output|repeat|leak|show|display|dump)\b.{0,30}\b(your|its|hidden|internal|initial|original|previous|preceding|confidential)\s+(instructions|prompts?|rules|guidelines)\b
+        | \b(reveal|print|output|repeat|leak|show|display|dump)\b.{0,30}\b(instructions|prompt|text|everything)\s+(above|before\s+this)\b
+        | \b(reveal|print|output|repeat|leak|show|display|dump)\b.{0,30}\b(the|all|any|your|its)\s+(api\s+keys?|passwords?|credentials|secrets?)\b
         | <\|?\s*(im_start|im_end|system|endoftext|assistant)\s*\|?>
         | \[/?(INST|SYS)\]
         | (^|\n|[.;!?]\s)\s*(system|assistant|developer)\s*:
