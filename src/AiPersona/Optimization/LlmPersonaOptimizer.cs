@@ -38,7 +38,8 @@ internal sealed class LlmPersonaOptimizer : IPersonaOptimizer
         using var activity = AiPersonaTelemetry.ActivitySource.StartActivity(AiPersonaTelemetry.OptimizeActivity);
         activity?.SetTag(AiPersonaTelemetry.SessionCountTag, request.Sessions.Count);
 
-        var prompt = OptimizerPrompt.Create(request, _options.CurrentValue.MaxTranscriptCharacters);
+        var settings = _options.CurrentValue;
+        var prompt = OptimizerPrompt.Create(request, settings.MaxTranscriptCharacters, settings.MaxValueLength);
         var chatOptions = new ChatOptions { Temperature = 0 };
         using var suppression = PersonalizationSuppression.Enter();
         ChatResponse<OptimizerResponse> response;

@@ -51,6 +51,21 @@ public sealed class LlmPersonaOptimizerTests
         Assert.Contains("demographics.career: \"Nurse\" (corrected 1970-01-01)", prompt, StringComparison.Ordinal); // the application set it
     }
 
+    [Theory]
+    [InlineData(300)]
+    [InlineData(120)]
+    public async Task TheInstructionsGiveTheLongestValueAccepted_SoAGrowingValueIsCondensedRatherThanRefused(int maxValueLength)
+    {
+        var client = TestChatClient.Replying(_ => """{"edits":[]}""");
+        var optimizer = new LlmPersonaOptimizer(client, TestOptions.Create(o => o.MaxValueLength = maxValueLength));
+
+        await optimizer.OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), Sessions));
+
+        var instructions = client.Calls.Single().Messages[0];
+        Assert.Equal(ChatRole.System, instructions.Role);
+        Assert.Contains($"A value has at most {maxValueLength} characters", instructions.Text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task FieldsTheUserCorrectedOrRemoved_AreMarkedWithTheDate_LearnedOnesAreNot()
     {
@@ -158,7 +173,7 @@ public sealed class LlmPersonaOptimizerTests
             var session = TestData.CompletedSession("s", "u", texts);
             var lines = texts.Select(t => "user: " + t).ToList();
 
-            var prompt = OptimizerPrompt.Create(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), [session]), budget).Messages[^1].Text!;
+            var prompt = OptimizerPrompt.Create(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), [session]), budget, maxValueLength: 300).Messages[^1].Text!;
 
             var shown = prompt[(prompt.IndexOf("### S1", StringComparison.Ordinal) + 1)..].Split('\n').Where(l => l.StartsWith("user: ", StringComparison.Ordinal)).ToList();
             var marker = System.Text.RegularExpressions.Regex.Match(prompt, @"\[… (\d+) message\(s\) cut");
