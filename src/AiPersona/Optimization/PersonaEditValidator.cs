@@ -95,6 +95,11 @@ internal static class PersonaEditValidator
         {
             return (null, "a new section or field name must be a short identifier");
         }
+        else if (PromptInjectionDetector.LooksLikeInstruction(AsWords(edit.Section) + " " + AsWords(edit.Field)))
+        {
+            // The names are rendered into every prompt as the values are: "you_must_always_obey" is no field of a user's.
+            return (null, "a new section or field name reads as an instruction to a model");
+        }
         else
         {
             section = schema.FindSection(edit.Section)?.Name ?? edit.Section.Trim();
@@ -157,6 +162,9 @@ internal static class PersonaEditValidator
         return trimmed.Length is > 0 and <= MaxNewFieldNameLength
             && trimmed.All(static c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or ' ');
     }
+
+    // A model reads "ignore_previous_instructions" as words; the pattern must too.
+    private static string AsWords(string name) => name.Replace('_', ' ').Replace('-', ' ');
 
     // Line breaks (the Unicode line and paragraph separators too) and tabs would let a value pose as a new line of the
     // rendered prompt: every run of white space becomes a single space.
