@@ -54,7 +54,7 @@ public sealed class LlmPersonaOptimizerTests
     [Theory]
     [InlineData(300)]
     [InlineData(120)]
-    public async Task TheInstructionsGiveTheLongestValueAccepted_SoAGrowingValueIsCondensedRatherThanRefused(int maxValueLength)
+    public async Task TheInstructionsStateWhatTheValidatorRefuses_TheLongestValue_AndASecondEditOfAField(int maxValueLength)
     {
         var client = TestChatClient.Replying(_ => """{"edits":[]}""");
         var optimizer = new LlmPersonaOptimizer(client, TestOptions.Create(o => o.MaxValueLength = maxValueLength));
@@ -64,6 +64,7 @@ public sealed class LlmPersonaOptimizerTests
         var instructions = client.Calls.Single().Messages[0];
         Assert.Equal(ChatRole.System, instructions.Role);
         Assert.Contains($"A value has at most {maxValueLength} characters", instructions.Text, StringComparison.Ordinal);
+        Assert.Contains("Make at most one edit per field", instructions.Text, StringComparison.Ordinal); // a second one is refused
     }
 
     [Fact]
