@@ -71,7 +71,7 @@ internal sealed class ConversationRagChatClient(
     private static string Transcript(ConversationSession session)
     {
         var text = string.Join("\n", session.Messages.Where(m => m.Role is "user" or "assistant").Select(m => $"{m.Role}: {m.Text}"));
-        return text.Length <= MaxCharactersPerSession ? text : text[..MaxCharactersPerSession] + "…";
+        return text.Length <= MaxCharactersPerSession ? text : UnicodeText.Truncate(text, MaxCharactersPerSession) + "…";
     }
 
     private async Task<double[]> ScoreAsync(string queryText, List<string> documents, CancellationToken cancellationToken)

@@ -50,6 +50,24 @@ public sealed class ConversationRagChatClientTests
         Assert.Single(sent!);
     }
 
+    [Fact]
+    public async Task ALongSessionIsCutTo1500Characters_NeverInsideAnEmoji()
+    {
+        var sessions = new SessionManager(new InMemorySessionStore(), TestOptions.Create());
+        var said = new string('a', 1_499 - "user: ".Length) + "😀 and then much more about dinner";
+        await sessions.RecordTurnAsync("ana", "c1", [User(said)], [Assistant("ok")]);
+        await sessions.EndSessionAsync("ana");
+        IList<ChatMessage>? sent = null;
+        var model = new TestChatClient { GetResponseAsyncCallback = (m, _, _) => { sent = m; return Task.FromResult(new ChatResponse(Assistant("ok"))); } };
+        using var rag = new ConversationRagChatClient(model, sessions, embeddings: null, topSessions: 1);
+
+        await rag.GetResponseAsync([User("dinner?")], new ChatOptions().WithPersonaUser("ana"));
+
+        var context = sent![0].Text;
+        Assert.Contains("user: " + new string('a', 1_499 - "user: ".Length) + "…", context, StringComparison.Ordinal); // the emoji left out whole
+        Assert.Equal(-1, UnicodeText.IndexOfLoneSurrogate(context));
+    }
+
     private static async IAsyncEnumerable<ChatResponseUpdate> Updates(params string[] parts)
     {
         foreach (var part in parts)
