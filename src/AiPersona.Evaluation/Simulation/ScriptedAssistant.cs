@@ -42,7 +42,7 @@ internal sealed partial class ScriptedAssistant : ScriptedModel
         return new ChatMessage(ChatRole.Assistant, text.ToString());
     }
 
-    private static string Clip(string text, int max) => text.Length <= max ? text : text[..max] + "…";
+    private static string Clip(string text, int max) => text.Length <= max ? text : UnicodeText.Truncate(text, max) + "…";
 
     [GeneratedRegex("^[\\w]+\\.[\\w]+: \"(.*)\"$", RegexOptions.Multiline)]
     private static partial Regex PersonaValue();

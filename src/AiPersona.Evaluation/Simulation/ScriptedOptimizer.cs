@@ -39,7 +39,7 @@ internal sealed partial class ScriptedOptimizer : ScriptedModel
         }
 
         var value = string.Join("; ", parts);
-        value = value.Length > MaxValue ? value[..MaxValue] : value;
+        value = UnicodeText.Truncate(value, MaxValue);
         var json = "{\"edits\": [{\"section\": \"preferences\", \"field\": \"workflows\", \"action\": \"set\", \"value\": "
             + JsonSerializer.Serialize(value, EvaluationJsonContext.Default.String)
             + ", \"reason\": \"The user stated it.\", \"sessions\": ["

@@ -192,7 +192,7 @@ internal sealed class OptimizerPrompt
             used += lines[first].Length;
         }
 
-        var partial = first <= last && budget - used > MinPartialLength ? string.Concat(lines[first].AsSpan(0, budget - used), "…") : null;
+        var partial = first <= last && budget - used > MinPartialLength ? UnicodeText.Truncate(lines[first], budget - used) + "…" : null;
         foreach (var line in head)
         {
             text.AppendLine(line);

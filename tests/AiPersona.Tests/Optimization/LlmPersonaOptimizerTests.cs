@@ -51,6 +51,21 @@ public sealed class LlmPersonaOptimizerTests
         Assert.Contains("demographics.career: \"Nurse\" (corrected 1970-01-01)", prompt, StringComparison.Ordinal); // the application set it
     }
 
+    [Fact]
+    public async Task AMessageCutInsideIt_IsNeverCutInsideAnEmoji()
+    {
+        // Every character after the first few is half of a surrogate pair: budgets of both parities put the cut inside one.
+        var session = TestData.CompletedSession("long", "u", "Hi " + string.Concat(Enumerable.Repeat("😀", 5_000)));
+
+        for (var budget = 5_000; budget < 5_004; budget++)
+        {
+            var prompt = await PromptSentAsync(budget, session);
+
+            Assert.Contains("😀…", prompt, StringComparison.Ordinal);
+            Assert.Equal(-1, UnicodeText.IndexOfLoneSurrogate(prompt));
+        }
+    }
+
     [Theory]
     [InlineData(300)]
     [InlineData(120)]
