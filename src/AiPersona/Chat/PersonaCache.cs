@@ -78,13 +78,18 @@ internal sealed class PersonaCache
     }
 
     // A slow load of an older version (or a lagging read replica) never replaces a newer one saved meanwhile, and the newer
-    // one is what the request gets. But a version that went back because the user was forgotten (perhaps by another
-    // instance: nothing stored, version 0) or forgotten and learned anew (a lower version, changed later) is the truth;
-    // except that a load that found nothing does not replace an entry put while it was on its way (this process saved the
-    // user's first update meanwhile), which is as new as anything that load could have read.
+    // one is what the request gets: a higher version saved no earlier (two saves can share a clock tick), or the same
+    // version saved later (the user was forgotten and learned anew, and the load read what was there before). But a version
+    // that went back because the user was forgotten (perhaps by another instance: nothing stored, version 0) or forgotten
+    // and learned anew (a lower version, changed later) is the truth; except that a load that found nothing does not
+    // replace an entry put while it was on its way (this process saved the user's first update meanwhile), which is as new
+    // as anything that load could have read. The same version saved at the same instant is the same persona: the load
+    // replaces it, rendered with the options of now.
     private static bool Supersedes(Entry existing, Entry loaded, DateTimeOffset? loadStartedAt)
-        => existing.Version > loaded.Version
-            && (loaded.Version > 0 ? existing.UpdatedAt > loaded.UpdatedAt : existing.LoadedAt >= loadStartedAt);
+        => loaded.Version > 0
+            ? (existing.Version > loaded.Version && existing.UpdatedAt >= loaded.UpdatedAt)
+                || (existing.Version == loaded.Version && existing.UpdatedAt > loaded.UpdatedAt)
+            : existing.Version > 0 && existing.LoadedAt >= loadStartedAt;
 
     // The same version renders the same text with the same options: keep it rather than render again. Options reloaded
     // from configuration (a field made never-store, a smaller budget) come as a new instance and render anew.

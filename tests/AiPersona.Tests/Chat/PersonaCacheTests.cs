@@ -82,6 +82,42 @@ public sealed class PersonaCacheTests
     }
 
     [Fact]
+    public async Task ALoadOfAnOlderVersionSavedAtTheSameInstant_ReturnsTheNewerCachedPersona()
+    {
+        // Two saves within one clock tick: this process cached version 2, a later load still sees version 1.
+        var time = new FakeTimeProvider(Now);
+        var store = new InMemoryPersonaStore();
+        var cache = new PersonaCache(store, new PersonaRenderer(), new TestOptions<AiPersonaOptions>(new() { PersonaCacheDuration = TimeSpan.FromMinutes(1) }), time);
+        var first = Persona.CreateEmpty("u1").ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now);
+        await store.SaveAsync(first, TestContext.Current.CancellationToken);
+        cache.Set(first.Updated.ApplyEdits([PersonaEdit.Set("demographics", "name", "Bea")], Now).Updated);
+        time.Advance(TimeSpan.FromMinutes(2));
+
+        var text = await cache.GetRenderedAsync("u1", TestContext.Current.CancellationToken);
+
+        Assert.Contains("Bea", text);
+        Assert.DoesNotContain("Ana", text);
+    }
+
+    [Fact]
+    public async Task ALoadOfWhatTheSameVersionHeldBeforeTheUserWasForgotten_ReturnsTheNewerCachedPersona()
+    {
+        // Forgotten and learned anew here: version 1 again, saved later; a later load (a lagging read replica) still sees the
+        // version 1 of before.
+        var time = new FakeTimeProvider(Now);
+        var store = new InMemoryPersonaStore();
+        var cache = new PersonaCache(store, new PersonaRenderer(), new TestOptions<AiPersonaOptions>(new() { PersonaCacheDuration = TimeSpan.FromMinutes(1) }), time);
+        await store.SaveAsync(Persona.CreateEmpty("u1").ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now), TestContext.Current.CancellationToken);
+        cache.Set(Persona.CreateEmpty("u1").ApplyEdits([PersonaEdit.Set("demographics", "name", "Cleo")], Now.AddMinutes(3)).Updated);
+        time.Advance(TimeSpan.FromMinutes(5));
+
+        var text = await cache.GetRenderedAsync("u1", TestContext.Current.CancellationToken);
+
+        Assert.Contains("Cleo", text);
+        Assert.DoesNotContain("Ana", text);
+    }
+
+    [Fact]
     public async Task AUserForgottenByAnotherInstance_IsForgottenHereAfterTheCacheDuration()
     {
         var time = new FakeTimeProvider(Now);
