@@ -30,7 +30,8 @@ public sealed class ResponseCachingTests
         Assert.Equal("A campsite on the Tiber.", ben.Text);
         Assert.Equal(2, model.Calls.Count);
 
-        // The same request of the same user, with the same persona, is answered from the cache, and still recorded.
+        // The same request of the same user, with the same persona, is answered from the cache, and still recorded (as another
+        // reply to the question, which the request asked again).
         var again = await chat.GetResponseAsync(Question, Options());
         Assert.Equal("A campsite on the Tiber.", again.Text);
         Assert.Equal(2, model.Calls.Count);
