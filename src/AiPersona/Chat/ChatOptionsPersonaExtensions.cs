@@ -43,7 +43,9 @@ public static class ChatOptionsPersonaExtensions
             null or JsonElement { ValueKind: JsonValueKind.Null } => null,
             string userId => userId,
             JsonElement { ValueKind: JsonValueKind.String } json => json.GetString(),
-            _ => throw Unreadable(UserIdKey, value, "a user id (text); set it with WithPersonaUser"),
+            // The value is left out of the message: it may be a user id, and exception messages end up in logs.
+            _ => throw new InvalidOperationException(
+                $"ChatOptions.AdditionalProperties[\"{UserIdKey}\"] holds a {value.GetType().Name}, which is not a user id (text); set it with WithPersonaUser."),
         };
     }
 
@@ -91,7 +93,9 @@ public static class ChatOptionsPersonaExtensions
         };
         return mode is { } read && Enum.IsDefined(read)
             ? read
-            : throw Unreadable(ModeKey, value, $"a {nameof(PersonalizationMode)} ({string.Join(", ", Enum.GetNames<PersonalizationMode>())})");
+            : throw new InvalidOperationException(
+                $"ChatOptions.AdditionalProperties[\"{ModeKey}\"] holds {value} ({value.GetType().Name}), which names no {nameof(PersonalizationMode)} " +
+                $"({string.Join(", ", Enum.GetNames<PersonalizationMode>())}); set it with WithPersonalization.");
     }
 
     private static PersonalizationMode? ModeNamed(string name)
@@ -109,7 +113,4 @@ public static class ChatOptionsPersonaExtensions
 
     private static PersonalizationMode? ModeNumbered(long number)
         => number is >= int.MinValue and <= int.MaxValue && Enum.IsDefined((PersonalizationMode)number) ? (PersonalizationMode)number : null;
-
-    private static InvalidOperationException Unreadable(string key, object value, string expected)
-        => new($"ChatOptions.AdditionalProperties[\"{key}\"] holds {value} ({value.GetType().Name}), which is not {expected}.");
 }
