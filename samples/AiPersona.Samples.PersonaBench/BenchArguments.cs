@@ -20,6 +20,8 @@ internal sealed class BenchArguments
           --personas <n> --scenes <n>  run on the first n personas / scenes per persona
           --out <dir>                  results and resume state (default: personabench-results/<run name>)
           --parallel <n>               (setting, persona) runs at once (default 4 offline, 1 otherwise)
+          --temperature <t>            temperature of the simulated user, judges and optimizer (default: none sent, the
+                                       model's own; reasoning models such as GPT-5 or o3 accept no other)
           --fresh                      delete earlier results in --out instead of resuming
           --help, -h                   show this text
         """;
@@ -48,6 +50,8 @@ internal sealed class BenchArguments
 
     public int? Parallel { get; private set; }
 
+    public float? Temperature { get; private set; }
+
     public bool Fresh { get; private set; }
 
     /// <summary>Whether the usage text was asked for (nothing runs).</summary>
@@ -73,6 +77,7 @@ internal sealed class BenchArguments
                 case "--scenes": parsed.Scenes = Positive(Value(), "--scenes"); break;
                 case "--out": parsed.OutputDirectory = Value(); break;
                 case "--parallel": parsed.Parallel = Positive(Value(), "--parallel"); break;
+                case "--temperature": parsed.Temperature = ParseTemperature(Value()); break;
                 case "--fresh": parsed.Fresh = true; break;
                 case "--help" or "-h": return new BenchArguments { Help = true };
                 default: throw new ArgumentException($"Unknown option '{args[i]}'.");
@@ -97,6 +102,11 @@ internal sealed class BenchArguments
 
         return parsed;
     }
+
+    private static float ParseTemperature(string value)
+        => float.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var t) && t is >= 0 and <= 2
+            ? t
+            : throw new ArgumentException("--temperature must be a number between 0 and 2.");
 
     private static int Positive(string value, string name)
         => int.TryParse(value, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new ArgumentException($"{name} must be a positive integer.");

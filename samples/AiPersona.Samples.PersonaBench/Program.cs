@@ -49,6 +49,7 @@ var runner = new PersonaBenchRunner(models, new PersonaBenchOptions
 {
     OutputDirectory = output,
     MaxParallelism = arguments.Parallel ?? (models.IsSimulation ? 4 : 1),
+    Temperature = arguments.Temperature,
 });
 var watch = Stopwatch.StartNew();
 PersonaBenchReport report;

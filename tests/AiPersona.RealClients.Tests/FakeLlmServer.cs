@@ -17,16 +17,23 @@ public sealed class FakeLlmServer : IAsyncDisposable
     private readonly Func<IReadOnlyList<string>, float[][]>? _embed;
     private readonly Func<JsonObject, Task>? _holdStream;
     private readonly Func<JsonObject, FakeToolCall?>? _toolCall;
+    private readonly bool _onlyDefaultTemperature;
     private int _responseCount;
 
     private FakeLlmServer(
-        FakeProtocol protocol, Func<JsonObject, string> reply, Func<IReadOnlyList<string>, float[][]>? embed, Func<JsonObject, Task>? holdStream, Func<JsonObject, FakeToolCall?>? toolCall)
+        FakeProtocol protocol,
+        Func<JsonObject, string> reply,
+        Func<IReadOnlyList<string>, float[][]>? embed,
+        Func<JsonObject, Task>? holdStream,
+        Func<JsonObject, FakeToolCall?>? toolCall,
+        bool onlyDefaultTemperature)
     {
         _protocol = protocol;
         _reply = reply;
         _embed = embed;
         _holdStream = holdStream;
         _toolCall = toolCall;
+        _onlyDefaultTemperature = onlyDefaultTemperature;
         _app = LoopbackWebApp.CreateBuilder().Build();
         _app.Run(HandleAsync);
     }
@@ -43,14 +50,17 @@ public sealed class FakeLlmServer : IAsyncDisposable
     /// before the rest, so a test can act while a reply is part-way through.</param>
     /// <param name="toolCall">For OpenAI chat completions: the function the model calls instead of replying with text, or
     /// <see langword="null"/> to reply with text.</param>
+    /// <param name="onlyDefaultTemperature">For OpenAI: answer a request that sets a temperature other than 1 with the
+    /// HTTP 400 error OpenAI's reasoning models (the o-series, the GPT-5 family) give.</param>
     public static async Task<FakeLlmServer> StartAsync(
         FakeProtocol protocol,
         Func<JsonObject, string> reply,
         Func<IReadOnlyList<string>, float[][]>? embed = null,
         Func<JsonObject, Task>? holdStream = null,
-        Func<JsonObject, FakeToolCall?>? toolCall = null)
+        Func<JsonObject, FakeToolCall?>? toolCall = null,
+        bool onlyDefaultTemperature = false)
     {
-        var server = new FakeLlmServer(protocol, reply, embed, holdStream, toolCall);
+        var server = new FakeLlmServer(protocol, reply, embed, holdStream, toolCall, onlyDefaultTemperature);
         server.BaseAddress = await LoopbackWebApp.StartAsync(server._app);
         return server;
     }
@@ -116,6 +126,23 @@ public sealed class FakeLlmServer : IAsyncDisposable
             await response.WriteAsync(_protocol == FakeProtocol.OpenAI
                 ? OpenAIEmbeddings(vectors, body["encoding_format"]?.GetValue<string>() == "base64")
                 : new JsonObject { ["model"] = "embed-test", ["embeddings"] = new JsonArray([.. vectors.Select(Floats)]) }.ToJsonString());
+            return;
+        }
+
+        if (_onlyDefaultTemperature && _protocol == FakeProtocol.OpenAI && body["temperature"] is JsonValue temperature && temperature.GetValue<double>() != 1)
+        {
+            response.StatusCode = 400;
+            response.ContentType = "application/json";
+            await response.WriteAsync(new JsonObject
+            {
+                ["error"] = new JsonObject
+                {
+                    ["message"] = $"Unsupported value: 'temperature' does not support {temperature.ToJsonString()} with this model. Only the default (1) value is supported.",
+                    ["type"] = "invalid_request_error",
+                    ["param"] = "temperature",
+                    ["code"] = "unsupported_value",
+                },
+            }.ToJsonString());
             return;
         }
 

@@ -116,6 +116,43 @@ public sealed class RealClientTests
         Assert.Equal("Nurse", (await provider.GetRequiredService<IPersonaStore>().GetAsync("ana")).GetValue("demographics", "career")!.Value);
     }
 
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData(0f, false)]
+    public async Task AReasoningModelThatTakesOnlyItsDefaultTemperature_LearnsAsTheOptimizer_UnlessATemperatureIsConfigured(float? temperature, bool learns)
+    {
+        await using var server = await FakeLlmServer.StartAsync(
+            FakeProtocol.OpenAI,
+            body => FakeLlmServer.IsStructuredOutputRequest(body)
+                ? """{"edits":[{"section":"demographics","field":"career","action":"set","value":"Nurse","reason":"said so","sessions":["S1"]}]}"""
+                : "Sure, here you go.",
+            onlyDefaultTemperature: true);
+        var services = new ServiceCollection();
+        services.AddAiPersona(o =>
+        {
+            o.UpdateMode = PersonaUpdateMode.Inline;
+            o.SessionsPerUpdate = 1;
+            o.OptimizerTemperature = temperature;
+        });
+        services.AddChatClient(CreateClient(FakeProtocol.OpenAI, server.BaseAddress)).UsePersonalization();
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<IChatClient>();
+
+        await client.GetResponseAsync([new(ChatRole.User, "I work night shifts as a nurse.")], new ChatOptions { ConversationId = "c1" }.WithPersonaUser("ana"));
+        await client.GetService<PersonalizedChatClient>()!.EndSessionAsync("ana");
+
+        List<(string Path, JsonObject Body)> requests;
+        lock (server.Requests)
+        {
+            requests = [.. server.Requests];
+        }
+
+        var optimizerRequest = Assert.Single(requests, r => FakeLlmServer.IsStructuredOutputRequest(r.Body));
+        Assert.Equal(temperature is null, optimizerRequest.Body["temperature"] is null);
+        var learned = (await provider.GetRequiredService<IPersonaStore>().GetAsync("ana")).GetValue("demographics", "career")?.Value;
+        Assert.Equal(learns ? "Nurse" : null, learned);
+    }
+
     // OpenAI's strict structured output refuses (HTTP 400) a schema whose root is not an object, or with an object that
     // allows other properties or leaves one of its properties out of "required" (optional values are nullable instead).
     private static void AssertStrictModeSchema(JsonNode schema, string path, bool isRoot = false)

@@ -75,8 +75,9 @@ internal sealed class ResultsStore
             {
                 throw new InvalidOperationException(
                     $"The output directory '{_directory}' holds results of another run ({earlier?.Models}; dataset {earlier?.Dataset}, " +
-                    $"{earlier?.MaxUserTurns} user turns, {earlier?.RagSessions} RAG sessions), which this one ({manifest.Models}; dataset " +
-                    $"{manifest.Dataset}, {manifest.MaxUserTurns} user turns, {manifest.RagSessions} RAG sessions) would mix with its own. " +
+                    $"{earlier?.MaxUserTurns} user turns, {earlier?.RagSessions} RAG sessions, temperature {Temperature(earlier?.Temperature)}), which " +
+                    $"this one ({manifest.Models}; dataset {manifest.Dataset}, {manifest.MaxUserTurns} user turns, {manifest.RagSessions} RAG sessions, " +
+                    $"temperature {Temperature(manifest.Temperature)}) would mix with its own. " +
                     "Choose another output directory, or delete that one (the sample's --fresh) to start over.");
             }
 
@@ -90,6 +91,9 @@ internal sealed class ResultsStore
 
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(manifest, EvaluationJsonContext.Default.RunManifest), cancellationToken).ConfigureAwait(false);
     }
+
+    private static string Temperature(float? temperature)
+        => temperature?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none";
 
     public bool HasSession(BenchmarkSetting setting, string personaId, string sceneId)
     {

@@ -6,4 +6,6 @@ namespace AiPersona.Evaluation;
 /// <param name="Dataset">The dataset's name.</param>
 /// <param name="MaxUserTurns">The user turns per session at most.</param>
 /// <param name="RagSessions">The past sessions Conversation RAG retrieves.</param>
-internal sealed record RunManifest(string Models, string Dataset, int MaxUserTurns, int RagSessions);
+/// <param name="Temperature">The sampling temperature of the harness's own calls; <see langword="null"/> for none (also
+/// what a <c>run.json</c> written before the setting existed reads as).</param>
+internal sealed record RunManifest(string Models, string Dataset, int MaxUserTurns, int RagSessions, float? Temperature = null);

@@ -21,6 +21,14 @@ public sealed class PersonaBenchOptions
     /// <value>Defaults to 10 minutes, longer than the library's 2: a local model may take minutes over the prompt.</value>
     public TimeSpan OptimizerTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>Gets or sets the sampling temperature of the calls the harness makes with options of its own: the simulated
+    /// user's, the judges' and the persona optimizer's (the assistant's requests carry none, as a user's would not). It is
+    /// part of a run's identity in <c>run.json</c>.</summary>
+    /// <value>Defaults to <see langword="null"/>: none is sent, so each model uses its default. Reasoning models (OpenAI's
+    /// o-series and GPT-5 family, for example) refuse any other; with models that take it, 0 makes judges' scores more
+    /// repeatable. When set, must be between 0 and 2.</value>
+    public float? Temperature { get; set; }
+
     /// <summary>Gets or sets how many (setting, persona) runs go on at once.</summary>
     /// <value>Defaults to 1. Raise it for local models or generous rate limits.</value>
     public int MaxParallelism { get; set; } = 1;

@@ -22,6 +22,11 @@ public sealed class PersonaBenchRunner
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxUserTurns, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxParallelism, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.RagSessions, 1, nameof(options));
+        if (_options.Temperature is { } temperature && !(temperature is >= 0 and <= 2))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), temperature, "PersonaBenchOptions.Temperature must be between 0 and 2, or null to send none.");
+        }
+
         if (_options.OptimizerTimeout <= TimeSpan.Zero && _options.OptimizerTimeout != Timeout.InfiniteTimeSpan)
         {
             throw new ArgumentOutOfRangeException(nameof(options), _options.OptimizerTimeout, "PersonaBenchOptions.OptimizerTimeout must be positive, or Timeout.InfiniteTimeSpan.");
@@ -51,7 +56,7 @@ public sealed class PersonaBenchRunner
         }
 
         var results = await ResultsStore.OpenAsync(_options.OutputDirectory, cancellationToken).ConfigureAwait(false);
-        await results.CheckOrWriteManifestAsync(new RunManifest(_models.Description, dataset.Name, _options.MaxUserTurns, _options.RagSessions), cancellationToken).ConfigureAwait(false);
+        await results.CheckOrWriteManifestAsync(new RunManifest(_models.Description, dataset.Name, _options.MaxUserTurns, _options.RagSessions, _options.Temperature), cancellationToken).ConfigureAwait(false);
         var total = settings.Count * dataset.Personas.Sum(p => p.Scenes.Count);
         var completed = settings.Sum(s => dataset.Personas.Sum(p => p.Scenes.Count(scene => results.HasSession(s, p.Id, scene.Id))));
         var units = settings.SelectMany(s => dataset.Personas.Select(p => (Setting: s, Persona: p))).ToList();
@@ -101,7 +106,7 @@ public sealed class PersonaBenchRunner
         var assistant = BuildAssistant(setting, persona, services);
         var personalized = assistant.GetService<PersonalizedChatClient>();
         var mode = setting.Kind == BenchmarkSettingKind.ConversationRag ? PersonalizationMode.Disabled : PersonalizationMode.Enabled;
-        var loop = new SessionLoop(_models, _options.MaxUserTurns);
+        var loop = new SessionLoop(_models, _options.MaxUserTurns, _options.Temperature);
         foreach (var scene in pending)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -155,6 +160,7 @@ public sealed class PersonaBenchRunner
         {
             o.UpdateMode = PersonaUpdateMode.Inline;
             o.OptimizerTimeout = _options.OptimizerTimeout;
+            o.OptimizerTemperature = _options.Temperature;
             o.SessionsPerUpdate = setting.Kind == BenchmarkSettingKind.PersonaLearning ? setting.SessionsPerUpdate : 100;
             o.SessionIdleTimeout = TimeSpan.FromDays(3650);
             o.PersonaTokenBudget = 2_000;
@@ -208,7 +214,7 @@ public sealed class PersonaBenchRunner
             .SelectMany(s => s.Value.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{s.Key}.{f.Key}: {f.Value.Value}")));
         var response = await _models.Judge.GetResponseAsync(
             [new ChatMessage(ChatRole.User, BenchmarkPrompts.PersonaJudge(persona, lines))],
-            new ChatOptions { ResponseFormat = ChatResponseFormat.Json, Temperature = 0 },
+            new ChatOptions { ResponseFormat = ChatResponseFormat.Json, Temperature = _options.Temperature },
             cancellationToken).ConfigureAwait(false);
         var scores = VerdictParser.ParseScores(response.Text, "consistency", "detail");
         return new PersonaRecord

@@ -5,9 +5,9 @@ namespace AiPersona.Evaluation;
 /// <summary>Plays one scene: the simulated user opens with the neutralized query, the assistant answers (tools
 /// simulated), the user decides whether it is satisfied or follows up, for at most the configured number of user turns.
 /// The session then ends (which may run the persona optimizer) and the judge scores the first response.</summary>
-internal sealed class SessionLoop(PersonaBenchModels models, int maxUserTurns)
+internal sealed class SessionLoop(PersonaBenchModels models, int maxUserTurns, float? temperature = null)
 {
-    private static readonly ChatOptions JsonAnswer = new() { ResponseFormat = ChatResponseFormat.Json, Temperature = 0 };
+    private readonly ChatOptions _jsonAnswer = new() { ResponseFormat = ChatResponseFormat.Json, Temperature = temperature };
 
     // Plays the scene, or, given the conversation an interrupted run finished (conversed), only ends and judges it. The
     // checkpoint receives a finished conversation before its session ends, so a run interrupted from then on resumes
@@ -44,7 +44,7 @@ internal sealed class SessionLoop(PersonaBenchModels models, int maxUserTurns)
 
         var judged = await models.Judge.GetResponseAsync(
             [new ChatMessage(ChatRole.User, BenchmarkPrompts.ResponseJudge(persona, scene, record.Turns[0].Assistant))],
-            JsonAnswer,
+            _jsonAnswer,
             cancellationToken).ConfigureAwait(false);
         var scores = VerdictParser.ParseScores(judged.Text, "helpfulness", "personalization");
         record.Helpfulness = scores.Get("helpfulness");
@@ -88,7 +88,7 @@ internal sealed class SessionLoop(PersonaBenchModels models, int maxUserTurns)
             conversation.AddRange(response.Messages);
 
             userSide.Add(new ChatMessage(ChatRole.User, BenchmarkPrompts.UserTurn(response.Text)));
-            var verdictResponse = await models.UserSimulator.GetResponseAsync(userSide, JsonAnswer, cancellationToken).ConfigureAwait(false);
+            var verdictResponse = await models.UserSimulator.GetResponseAsync(userSide, _jsonAnswer, cancellationToken).ConfigureAwait(false);
             userSide.Add(new ChatMessage(ChatRole.Assistant, verdictResponse.Text));
             var verdict = VerdictParser.ParseUserVerdict(verdictResponse.Text);
             record.MalformedUserVerdicts += verdict.Malformed ? 1 : 0;

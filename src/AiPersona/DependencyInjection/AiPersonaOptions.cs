@@ -80,6 +80,13 @@ public sealed class AiPersonaOptions
     /// storage whose update lease expires).</value>
     public TimeSpan OptimizerTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>Gets or sets the sampling temperature of the optimizer's call. <see langword="null"/> sends none, so the model
+    /// uses its default: reasoning models (OpenAI's o-series and GPT-5 family, for example) accept only their default and
+    /// refuse a request that sets another value, which would fail every persona update. With a model that takes it, 0 makes
+    /// the optimizer's edits more repeatable.</summary>
+    /// <value>Defaults to <see langword="null"/> (none sent). When set, must be between 0 and 2.</value>
+    public float? OptimizerTemperature { get; set; }
+
     /// <summary>Gets or sets how many background persona updates may run at once in this process, across all users. Each
     /// update makes one optimizer call, so the limit keeps a burst of users reaching k sessions together, or the recovery of
     /// pending work after a restart, from sending that many requests to the model (and to the store) at once; further

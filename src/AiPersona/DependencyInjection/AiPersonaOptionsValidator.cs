@@ -28,6 +28,11 @@ internal sealed class AiPersonaOptionsValidator : IValidateOptions<AiPersonaOpti
         }
 
         CheckNotNegative(failures, nameof(options.ShutdownTimeout), options.ShutdownTimeout);
+        if (options.OptimizerTemperature is { } temperature && !(temperature is >= 0 and <= 2))
+        {
+            failures.Add($"AiPersonaOptions.{nameof(options.OptimizerTemperature)} must be between 0 and 2, or null to send none; it is {temperature.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+        }
+
         if (options.OptimizerTimeout <= TimeSpan.Zero && options.OptimizerTimeout != Timeout.InfiniteTimeSpan)
         {
             failures.Add($"AiPersonaOptions.{nameof(options.OptimizerTimeout)} must be positive, or Timeout.InfiniteTimeSpan for no limit; it is {options.OptimizerTimeout}.");

@@ -40,7 +40,7 @@ internal sealed class LlmPersonaOptimizer : IPersonaOptimizer
 
         var settings = _options.CurrentValue;
         var prompt = OptimizerPrompt.Create(request, settings.MaxTranscriptCharacters, settings.MaxValueLength);
-        var chatOptions = new ChatOptions { Temperature = 0 };
+        var chatOptions = new ChatOptions { Temperature = settings.OptimizerTemperature };
         using var suppression = PersonalizationSuppression.Enter();
         ChatResponse<OptimizerResponse> response;
         await using (var loan = await _chatClient().ConfigureAwait(false))

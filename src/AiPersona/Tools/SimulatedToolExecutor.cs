@@ -79,7 +79,7 @@ public sealed class SimulatedToolExecutor : IToolExecutor
         {
             response = await loan.Client.GetResponseAsync(
                 [new ChatMessage(ChatRole.System, Instructions), new ChatMessage(ChatRole.User, prompt.ToString())],
-                new ChatOptions { Temperature = 0 },
+                new ChatOptions(), // no temperature: reasoning models refuse any but their default
                 cancellationToken);
         }
 

@@ -82,6 +82,17 @@ public sealed class AiPersonaOptionsValidatorTests
     }
 
     [Fact]
+    public void OptimizerTemperature_IsNoneOrBetween0And2()
+    {
+        var validator = new AiPersonaOptionsValidator();
+
+        Assert.All(new float?[] { null, 0f, 0.7f, 2f }, t => Assert.True(validator.Validate(null, new AiPersonaOptions { OptimizerTemperature = t }).Succeeded));
+        Assert.All(
+            new float?[] { -0.1f, 2.1f, float.NaN },
+            t => Assert.Contains("OptimizerTemperature must be between 0 and 2", validator.Validate(null, new AiPersonaOptions { OptimizerTemperature = t }).FailureMessage, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void WhatConfigurationBindingCanLeaveHalfFilled_FailsWithAMessageSayingWhere()
     {
         // A section or field whose "Name" key is missing, a misspelt enum cast from a number.

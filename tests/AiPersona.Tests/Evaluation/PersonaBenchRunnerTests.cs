@@ -346,6 +346,38 @@ public sealed class PersonaBenchRunnerTests : IDisposable
         Assert.Single(report.Personas);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData(0f)]
+    public async Task TheConfiguredTemperature_GoesWithTheUsersTheJudgesAndTheOptimizersCalls_AndNoneByDefault(float? temperature)
+    {
+        var scripted = Scripted().Models;
+        var (user, judge, optimizer) = (new RecordingChatClient(scripted.UserSimulator), new RecordingChatClient(scripted.Judge), new RecordingChatClient(scripted.Optimizer));
+        var models = With(scripted, userSimulator: user, judge: judge, optimizer: optimizer);
+
+        await new PersonaBenchRunner(models, new PersonaBenchOptions { Temperature = temperature }).RunAsync(BenchmarkDataset.LoadMini().Take(1, 2), [BenchmarkSetting.Learning(1)]);
+
+        List<ChatOptions?> options = [.. user.Options, .. judge.Options, .. optimizer.Options];
+        Assert.NotEmpty(user.Options);
+        Assert.Equal(3, judge.Options.Count); // two scenes and the persona
+        Assert.Equal(2, optimizer.Options.Count);
+        Assert.All(options, o => Assert.Equal(temperature, o!.Temperature));
+    }
+
+    [Fact]
+    public async Task TheTemperature_MustBeBetween0And2_AndARunResumesOnlyWithTheSameOne()
+    {
+        var models = PersonaBenchModels.CreateScripted();
+        Assert.Contains("Temperature", Assert.Throws<ArgumentOutOfRangeException>(() => new PersonaBenchRunner(models, new PersonaBenchOptions { Temperature = 2.5f })).Message, StringComparison.Ordinal);
+
+        var dataset = BenchmarkDataset.LoadMini().Take(1, 1);
+        await new PersonaBenchRunner(models, new PersonaBenchOptions { OutputDirectory = _output.Path }).RunAsync(dataset, [BenchmarkSetting.NoPersona]);
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => new PersonaBenchRunner(models, new PersonaBenchOptions { OutputDirectory = _output.Path, Temperature = 0 })
+            .RunAsync(dataset, [BenchmarkSetting.NoPersona]));
+        Assert.Contains("temperature none", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("temperature 0", refused.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void OptimizerTimeout_MustBePositiveOrInfinite()
     {

@@ -82,6 +82,19 @@ public sealed class LlmPersonaOptimizerTests
         Assert.Contains("Make at most one edit per field", instructions.Text, StringComparison.Ordinal); // a second one is refused
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData(0f)]
+    public async Task TheCallSetsTheConfiguredTemperature_AndNoneByDefault(float? temperature)
+    {
+        var client = TestChatClient.Replying(_ => """{"edits":[]}""");
+        var optimizer = new LlmPersonaOptimizer(client, TestOptions.Create(o => o.OptimizerTemperature = temperature));
+
+        await optimizer.OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), Sessions));
+
+        Assert.Equal(temperature, client.Calls.Single().Options!.Temperature);
+    }
+
     [Fact]
     public async Task FieldsTheUserCorrectedOrRemoved_AreMarkedWithTheDate_LearnedOnesAreNot()
     {

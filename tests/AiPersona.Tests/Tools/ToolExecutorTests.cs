@@ -56,6 +56,7 @@ public sealed class ToolExecutorTests
         Assert.Contains("Current weather for a city.", prompt, StringComparison.Ordinal);
         Assert.Contains("Returns {forecast, celsius}.", prompt, StringComparison.Ordinal);
         Assert.Matches("\"city\":\\s*\"Lisbon\"", prompt);
+        Assert.Null(simulator.Calls.Single().Options!.Temperature); // reasoning models refuse any but their default
         var result = Assert.IsType<JsonElement>(model.Calls[1].Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Single().Result);
         Assert.Equal("rain", result.GetProperty("forecast").GetString());
     }
