@@ -85,35 +85,17 @@ public sealed class RealClientTests
     [Fact]
     public async Task AnOptimizerClientConfiguredForStrictMode_SendsAStrictJsonSchema_AndItsReplyIsApplied()
     {
-        await using var server = await FakeLlmServer.StartAsync(FakeProtocol.OpenAI, body => FakeLlmServer.IsStructuredOutputRequest(body)
-            ? """{"edits":[{"section":"demographics","field":"career","action":"set","value":"Nurse","reason":"said so","sessions":["S1"]}]}"""
-            : "Sure, here you go.");
-        var services = new ServiceCollection();
-        services.AddAiPersona(o =>
-        {
-            o.UpdateMode = PersonaUpdateMode.Inline;
-            o.SessionsPerUpdate = 1;
-        });
-        services.AddChatClient(CreateClient(FakeProtocol.OpenAI, server.BaseAddress)).UsePersonalization();
-        services.AddKeyedChatClient(AiPersonaOptions.DefaultOptimizerChatClientKey, CreateClient(FakeProtocol.OpenAI, server.BaseAddress))
-            .ConfigureOptions(o => (o.AdditionalProperties ??= [])["strict"] = true); // the recipe in docs/recipes.md
-        await using var provider = services.BuildServiceProvider();
-        var client = provider.GetRequiredService<IChatClient>();
-
-        await client.GetResponseAsync([new(ChatRole.User, "I work night shifts as a nurse.")], new ChatOptions { ConversationId = "c1" }.WithPersonaUser("ana"));
-        await client.GetService<PersonalizedChatClient>()!.EndSessionAsync("ana");
-
-        List<(string Path, JsonObject Body)> requests;
-        lock (server.Requests)
-        {
-            requests = [.. server.Requests];
-        }
+        var (requests, learned) = await LearnFromOneSessionAsync(
+            onlyDefaultTemperature: false,
+            configure: _ => { },
+            (services, server) => services.AddKeyedChatClient(AiPersonaOptions.DefaultOptimizerChatClientKey, CreateClient(FakeProtocol.OpenAI, server.BaseAddress))
+                .ConfigureOptions(o => (o.AdditionalProperties ??= [])["strict"] = true)); // the recipe in docs/recipes.md
 
         var optimizerRequest = Assert.Single(requests, r => FakeLlmServer.IsStructuredOutputRequest(r.Body));
         Assert.True(optimizerRequest.Body["response_format"]?["json_schema"]?["strict"]?.GetValue<bool>());
         AssertStrictModeSchema(optimizerRequest.Body["response_format"]!["json_schema"]!["schema"]!, "$", isRoot: true);
         Assert.DoesNotContain("strict", Assert.Single(requests, r => !FakeLlmServer.IsStructuredOutputRequest(r.Body)).Body.ToJsonString(), StringComparison.Ordinal);
-        Assert.Equal("Nurse", (await provider.GetRequiredService<IPersonaStore>().GetAsync("ana")).GetValue("demographics", "career")!.Value);
+        Assert.Equal("Nurse", learned);
     }
 
     [Theory]
@@ -121,20 +103,33 @@ public sealed class RealClientTests
     [InlineData(0f, false)]
     public async Task AReasoningModelThatTakesOnlyItsDefaultTemperature_LearnsAsTheOptimizer_UnlessATemperatureIsConfigured(float? temperature, bool learns)
     {
+        var (requests, learned) = await LearnFromOneSessionAsync(onlyDefaultTemperature: true, configure: o => o.OptimizerTemperature = temperature);
+
+        var optimizerRequest = Assert.Single(requests, r => FakeLlmServer.IsStructuredOutputRequest(r.Body));
+        Assert.Equal(temperature is null, optimizerRequest.Body["temperature"] is null);
+        Assert.Equal(learns ? "Nurse" : null, learned);
+    }
+
+    // One session with the user (k = 1, inline), ended: the optimizer, answering from the fake OpenAI server, learns the
+    // user's career. Returns every request the server received and the career the persona holds afterwards.
+    private static async Task<(List<(string Path, JsonObject Body)> Requests, string? Career)> LearnFromOneSessionAsync(
+        bool onlyDefaultTemperature, Action<AiPersonaOptions> configure, Action<ServiceCollection, FakeLlmServer>? register = null)
+    {
         await using var server = await FakeLlmServer.StartAsync(
             FakeProtocol.OpenAI,
             body => FakeLlmServer.IsStructuredOutputRequest(body)
                 ? """{"edits":[{"section":"demographics","field":"career","action":"set","value":"Nurse","reason":"said so","sessions":["S1"]}]}"""
                 : "Sure, here you go.",
-            onlyDefaultTemperature: true);
+            onlyDefaultTemperature: onlyDefaultTemperature);
         var services = new ServiceCollection();
         services.AddAiPersona(o =>
         {
             o.UpdateMode = PersonaUpdateMode.Inline;
             o.SessionsPerUpdate = 1;
-            o.OptimizerTemperature = temperature;
+            configure(o);
         });
         services.AddChatClient(CreateClient(FakeProtocol.OpenAI, server.BaseAddress)).UsePersonalization();
+        register?.Invoke(services, server);
         await using var provider = services.BuildServiceProvider();
         var client = provider.GetRequiredService<IChatClient>();
 
@@ -147,10 +142,7 @@ public sealed class RealClientTests
             requests = [.. server.Requests];
         }
 
-        var optimizerRequest = Assert.Single(requests, r => FakeLlmServer.IsStructuredOutputRequest(r.Body));
-        Assert.Equal(temperature is null, optimizerRequest.Body["temperature"] is null);
-        var learned = (await provider.GetRequiredService<IPersonaStore>().GetAsync("ana")).GetValue("demographics", "career")?.Value;
-        Assert.Equal(learns ? "Nurse" : null, learned);
+        return (requests, (await provider.GetRequiredService<IPersonaStore>().GetAsync("ana")).GetValue("demographics", "career")?.Value);
     }
 
     // OpenAI's strict structured output refuses (HTTP 400) a schema whose root is not an object, or with an object that
