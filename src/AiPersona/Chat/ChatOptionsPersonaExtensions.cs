@@ -100,9 +100,10 @@ public static class ChatOptionsPersonaExtensions
 
     private static PersonalizationMode? ModeNamed(string name)
     {
+        var trimmed = name.AsSpan().Trim();
         foreach (var mode in Enum.GetValues<PersonalizationMode>())
         {
-            if (string.Equals(mode.ToString(), name.Trim(), StringComparison.OrdinalIgnoreCase))
+            if (trimmed.Equals(Enum.GetName(mode), StringComparison.OrdinalIgnoreCase))
             {
                 return mode;
             }
