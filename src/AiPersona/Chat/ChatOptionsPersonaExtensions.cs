@@ -112,6 +112,7 @@ public static class ChatOptionsPersonaExtensions
         return null;
     }
 
+    // A number past int's range would wrap round to a defined mode (2^32 + 2 to Private): it names none.
     private static PersonalizationMode? ModeNumbered(long number)
-        => number is >= int.MinValue and <= int.MaxValue && Enum.IsDefined((PersonalizationMode)number) ? (PersonalizationMode)number : null;
+        => number is >= int.MinValue and <= int.MaxValue ? (PersonalizationMode)(int)number : null;
 }

@@ -60,6 +60,7 @@ public sealed class ChatOptionsPersonaExtensionsTests
     [InlineData("Enabled, Private")]
     [InlineData("7")]
     [InlineData(7)]
+    [InlineData(4_294_967_298L)] // 2^32 + 2, which an unchecked cast to int would read as 2, Private
     [InlineData(true)]
     public void AModeThatIsNoPersonalizationMode_Throws_RatherThanPersonalizingWhatMayBePrivate(object value)
     {
