@@ -63,9 +63,11 @@ internal static partial class PromptInjectionDetector
         | \bfrom\s+now\s+on\b[\s,:]*(you|always|never|only|respond|answer|reply|ignore|act|do|must|pretend|behave|speak|talk|say|treat|call)\b
         | \b(you|now|please|must|will|shall)\s+act\s+as\b
         | \bact\s+as\s+(if\s+)?(an?\s+|the\s+)?(unrestricted|unfiltered|uncensored|jailbroken|evil|dan|ai|assistant|chatbot|language\s+model|system|developer|admin|administrator|root)\b
-        | \b(reveal|print|output|repeat|leak|show|display|dump)\b.{0,30}\b(your|its|hidden|internal|initial|original|previous|preceding|confidential)\s+(instructions|prompts?|rules|guidelines)\b
-        | \b(reveal|print|output|repeat|leak|show|display|dump)\b.{0,30}\b(instructions|prompt|text|everything)\s+(above|before\s+this)\b
-        | \b(reveal|print|output|repeat|leak|show|display|dump)\b.{0,30}\b(the|all|any|your|its)\s+(api\s+keys?|passwords?|credentials|secrets?)\b
+        | \b(reveal|print|output|repeat|leak|show|display|dump)\b.{0,30}\b(
+              (your|its|hidden|internal|initial|original|previous|preceding|confidential)\s+(instructions|prompts?|rules|guidelines)
+            | (instructions|prompt|text|everything)\s+(above|before\s+this)
+            | (the|all|any|your|its)\s+(api\s+keys?|passwords?|credentials|secrets?)
+          )\b
         | <\|?\s*(im_start|im_end|system|endoftext|assistant)\s*\|?>
         | \[/?(INST|SYS)\]
         | (^|\n|[.;!?]\s)\s*(system|assistant|developer)\s*:

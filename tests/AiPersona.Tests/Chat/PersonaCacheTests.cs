@@ -10,9 +10,7 @@ public sealed class PersonaCacheTests
     [Fact]
     public async Task GetRendered_ReloadsAfterTheCacheDuration()
     {
-        var time = new FakeTimeProvider(Now);
-        var store = new InMemoryPersonaStore();
-        var cache = new PersonaCache(store, new PersonaRenderer(), new TestOptions<AiPersonaOptions>(new() { PersonaCacheDuration = TimeSpan.FromMinutes(1) }), time);
+        var (time, store, cache) = OneMinuteCache();
         await store.SaveAsync(Persona.CreateEmpty("u1").ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now), TestContext.Current.CancellationToken);
         Assert.Contains("Ana", await cache.GetRenderedAsync("u1", TestContext.Current.CancellationToken));
 
@@ -63,9 +61,7 @@ public sealed class PersonaCacheTests
     [Fact]
     public async Task GetRendered_ALoadOfAnOlderVersionReturnsTheNewerCachedPersona()
     {
-        var time = new FakeTimeProvider(Now);
-        var store = new InMemoryPersonaStore();
-        var cache = new PersonaCache(store, new PersonaRenderer(), new TestOptions<AiPersonaOptions>(new() { PersonaCacheDuration = TimeSpan.FromMinutes(1) }), time);
+        var (time, store, cache) = OneMinuteCache();
         var first = Persona.CreateEmpty("u1").ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now);
         await store.SaveAsync(first, TestContext.Current.CancellationToken);
 
@@ -85,9 +81,7 @@ public sealed class PersonaCacheTests
     public async Task ALoadOfAnOlderVersionSavedAtTheSameInstant_ReturnsTheNewerCachedPersona()
     {
         // Two saves within one clock tick: this process cached version 2, a later load still sees version 1.
-        var time = new FakeTimeProvider(Now);
-        var store = new InMemoryPersonaStore();
-        var cache = new PersonaCache(store, new PersonaRenderer(), new TestOptions<AiPersonaOptions>(new() { PersonaCacheDuration = TimeSpan.FromMinutes(1) }), time);
+        var (time, store, cache) = OneMinuteCache();
         var first = Persona.CreateEmpty("u1").ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now);
         await store.SaveAsync(first, TestContext.Current.CancellationToken);
         cache.Set(first.Updated.ApplyEdits([PersonaEdit.Set("demographics", "name", "Bea")], Now).Updated);
@@ -104,9 +98,7 @@ public sealed class PersonaCacheTests
     {
         // Forgotten and learned anew here: version 1 again, saved later; a later load (a lagging read replica) still sees the
         // version 1 of before.
-        var time = new FakeTimeProvider(Now);
-        var store = new InMemoryPersonaStore();
-        var cache = new PersonaCache(store, new PersonaRenderer(), new TestOptions<AiPersonaOptions>(new() { PersonaCacheDuration = TimeSpan.FromMinutes(1) }), time);
+        var (time, store, cache) = OneMinuteCache();
         await store.SaveAsync(Persona.CreateEmpty("u1").ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now), TestContext.Current.CancellationToken);
         cache.Set(Persona.CreateEmpty("u1").ApplyEdits([PersonaEdit.Set("demographics", "name", "Cleo")], Now.AddMinutes(3)).Updated);
         time.Advance(TimeSpan.FromMinutes(5));
@@ -120,9 +112,7 @@ public sealed class PersonaCacheTests
     [Fact]
     public async Task AUserForgottenByAnotherInstance_IsForgottenHereAfterTheCacheDuration()
     {
-        var time = new FakeTimeProvider(Now);
-        var store = new InMemoryPersonaStore();
-        var cache = new PersonaCache(store, new PersonaRenderer(), new TestOptions<AiPersonaOptions>(new() { PersonaCacheDuration = TimeSpan.FromMinutes(1) }), time);
+        var (time, store, cache) = OneMinuteCache();
         var ct = TestContext.Current.CancellationToken;
         var first = (await store.SaveAsync(Persona.CreateEmpty("u1").ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now), ct));
         await store.SaveAsync(first.ApplyEdits([PersonaEdit.Set("demographics", "career", "Nurse")], Now.AddMinutes(1)), ct);
@@ -253,6 +243,14 @@ public sealed class PersonaCacheTests
 
         store.Verify(s => s.GetAsync("user-0", It.IsAny<CancellationToken>()), Times.Exactly(2));
         store.Verify(s => s.GetAsync("newcomer", It.IsAny<CancellationToken>()), Times.Once());
+    }
+
+    // A cache over an empty in-memory store that keeps a persona for one minute of the fake clock.
+    private static (FakeTimeProvider Time, InMemoryPersonaStore Store, PersonaCache Cache) OneMinuteCache()
+    {
+        var time = new FakeTimeProvider(Now);
+        var store = new InMemoryPersonaStore();
+        return (time, store, new PersonaCache(store, new PersonaRenderer(), new TestOptions<AiPersonaOptions>(new() { PersonaCacheDuration = TimeSpan.FromMinutes(1) }), time));
     }
 
     // A store that holds a persona for any user id, with the id as the user's name.
