@@ -48,6 +48,7 @@ public sealed class ChatOptionsPersonaExtensionsTests
     [InlineData(" Disabled ", PersonalizationMode.Disabled)]
     [InlineData(2, PersonalizationMode.Private)]
     [InlineData(1L, PersonalizationMode.Disabled)]
+    [InlineData(PersonalizationMode.Private, PersonalizationMode.Private)] // the enum itself, as earlier builds stored it
     public void AModeSetByItsNameOrNumber_IsRead(object value, PersonalizationMode expected)
     {
         var options = new ChatOptions { AdditionalProperties = new() { ["aipersona.mode"] = value } };
@@ -68,6 +69,26 @@ public sealed class ChatOptionsPersonaExtensionsTests
 
         var error = Assert.Throws<InvalidOperationException>(() => options.GetPersonalization());
         Assert.Contains("aipersona.mode", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AModeReceivedAsAJsonNumber_IsRead_OnlyWhenItNamesAMode()
+    {
+        static ChatOptions Received(string json) => new() { AdditionalProperties = new() { ["aipersona.mode"] = JsonDocument.Parse(json).RootElement.Clone() } };
+
+        Assert.Equal(PersonalizationMode.Private, Received("2").GetPersonalization());
+        Assert.Throws<InvalidOperationException>(() => Received("7").GetPersonalization());
+        Assert.Throws<InvalidOperationException>(() => Received("4294967298").GetPersonalization());
+        Assert.Throws<InvalidOperationException>(() => Received("2.5").GetPersonalization());
+    }
+
+    [Fact]
+    public void SettingAModeThatIsNoPersonalizationMode_Throws_AndLeavesTheOptionsAsTheyWere()
+    {
+        var options = new ChatOptions().WithPersonalization(PersonalizationMode.Private);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.WithPersonalization((PersonalizationMode)7));
+        Assert.Equal(PersonalizationMode.Private, options.GetPersonalization());
     }
 
     [Fact]

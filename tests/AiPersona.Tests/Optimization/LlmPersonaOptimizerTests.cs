@@ -1,4 +1,6 @@
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace AiPersona.Tests.Optimization;
 
@@ -359,6 +361,24 @@ public sealed class LlmPersonaOptimizerTests
         Assert.Contains(": message 160 ", transcript, StringComparison.Ordinal);
         Assert.DoesNotContain(": message 100 ", transcript, StringComparison.Ordinal);
         Assert.InRange(transcript.Length, 22_000, 24_500);
+    }
+
+    [Theory]
+    [InlineData(LogLevel.Trace, true)]
+    [InlineData(LogLevel.Debug, false)]
+    public async Task TheModelsReply_WhichHoldsWhatItLearned_IsLoggedOnlyAtTrace(LogLevel minimum, bool logged)
+    {
+        const string Reply = """{"edits":[{"section":"demographics","field":"career","action":"set","value":"Oncology nurse","reason":"said so","sessions":["S1"]}]}""";
+        var logs = new FakeLogCollector();
+        using var factory = LoggerFactory.Create(b => b.SetMinimumLevel(minimum).AddProvider(new FakeLoggerProvider(logs)));
+        var optimizer = new LlmPersonaOptimizer(TestChatClient.Replying(_ => Reply), TestOptions.Create(), factory.CreateLogger<LlmPersonaOptimizer>());
+
+        var result = await optimizer.OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("ana-raw-id"), PersonaSchema.CreateDefault(), Sessions));
+
+        Assert.Equal("Oncology nurse", Assert.Single(result.Edits).Value);
+        var mentions = logs.GetSnapshot().Where(r => r.Message.Contains("Oncology nurse", StringComparison.Ordinal)).ToList();
+        Assert.Equal(logged, mentions.Count == 1);
+        Assert.All(mentions, r => Assert.Equal((LogLevel.Trace, true), (r.Level, r.Message.Contains("ana-raw-id", StringComparison.Ordinal))));
     }
 
     // The prompt the optimizer sends for these sessions (and an empty persona) under a transcript budget.

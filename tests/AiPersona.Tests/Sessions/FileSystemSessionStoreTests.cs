@@ -59,6 +59,20 @@ public sealed class FileSystemSessionStoreTests : SessionStoreConformanceTests, 
     }
 
     [Fact]
+    public async Task ASessionFileOfAnotherUser_IsNotReturned()
+    {
+        var (alice, mallory, id, mallorys) = (NewUser(), NewUser(), NewSessionId(), NewSessionId(T0.AddHours(1)));
+        await Store.CreateAsync(Open(id, alice, T0, "my address is 4 Elm Street"));
+        await Store.CreateAsync(Open(mallorys, mallory, T0.AddHours(1), "hi"));
+        var aliceFile = Assert.Single(_root.AllFiles(), f => Path.GetFileName(f) == id + ".json");
+        var malloryFile = Assert.Single(_root.AllFiles(), f => Path.GetFileName(f) == mallorys + ".json");
+        File.Copy(aliceFile, Path.Combine(Path.GetDirectoryName(malloryFile)!, id + ".json"));
+
+        var ex = await Assert.ThrowsAsync<InvalidDataException>(() => Store.GetSessionsAsync(mallory));
+        Assert.Contains("another user", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ADamagedFileOfAnotherSession_DoesNotStopTheConversationLookup()
     {
         var (user, older, damagedId, newer) = (NewUser(), NewSessionId(T0), NewSessionId(T0.AddHours(1)), NewSessionId(T0.AddHours(2)));

@@ -61,13 +61,15 @@ public sealed class ToolExecutorTests
         Assert.Equal("rain", result.GetProperty("forecast").GetString());
     }
 
-    [Fact]
-    public async Task SimulatedExecutor_ReturnsPlainTextWhenTheModelAnswersWithoutJson()
+    [Theory]
+    [InlineData("OK, booked.")]
+    [InlineData("Booked table {4} at [7 pm] for you.")] // braces and brackets that hold no JSON
+    public async Task SimulatedExecutor_ReturnsPlainTextWhenTheModelAnswersWithoutJson(string reply)
     {
-        var executor = new SimulatedToolExecutor(TestChatClient.Replying(_ => "OK, booked."));
+        var executor = new SimulatedToolExecutor(TestChatClient.Replying(_ => reply));
         var context = new FunctionInvocationContext { Function = SimulatedToolExecutor.CreateFunction("book", "Books.", WeatherSchema) };
 
-        Assert.Equal("OK, booked.", await executor.InvokeAsync(context, CancellationToken.None));
+        Assert.Equal(reply, await executor.InvokeAsync(context, CancellationToken.None));
     }
 
     [Fact]
