@@ -457,6 +457,22 @@ public sealed class PersonaUpdaterTests : IDisposable
         Assert.Equal(3, await _sessions.CountPendingSessionsAsync(UserId)); // the other worker marks them
     }
 
+    [Theory]
+    [InlineData(0, "Ana")] // corrected in the clock tick of the session's last message: the session came first
+    [InlineData(-1, "Anna")] // the session went on a tick after the correction: it may hold something new
+    public async Task ASessionActiveUpToTheInstantOfTheCorrection_DoesNotOverruleIt(long ticksAfterLastActivity, string expected)
+    {
+        var ids = await CompleteSessionsAsync(3);
+        var cited = (await _sessions.GetPendingSessionsAsync(UserId)).Single(s => s.Id == ids[2]);
+        var persona = await _store.GetAsync(UserId);
+        await _store.SaveAsync(persona.ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana", "the user corrected it")], cited.LastActivityAt.AddTicks(ticksAfterLastActivity)));
+        using var updater = CreateUpdater(Returning(PersonaEdit.Set("demographics", "name", "Anna", "introduced herself", ids[2])));
+
+        await updater.UpdateAsync(UserId);
+
+        Assert.Equal(expected, (await _store.GetAsync(UserId)).GetValue("demographics", "name")!.Value);
+    }
+
     [Fact]
     public async Task TheUsersOwnCorrection_IsNotOverruledBySessionsThatEndedBeforeIt_ButMayBeByLaterOnes()
     {
