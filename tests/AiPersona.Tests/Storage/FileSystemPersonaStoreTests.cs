@@ -16,6 +16,21 @@ public sealed class FileSystemPersonaStoreTests : PersonaStoreConformanceTests, 
 
     protected override IPersonaStore Store { get; }
 
+    [Fact]
+    public async Task ARootDirectoryWrittenWithATrailingSeparator_HoldsPersonasAndSessions()
+    {
+        var options = Options.Create(new FileSystemStorageOptions { RootDirectory = Path.Combine(_root.Path, "trailing") + Path.DirectorySeparatorChar });
+        var personas = new FileSystemPersonaStore(options);
+        var sessions = new FileSystemSessionStore(options);
+
+        await personas.SaveAsync(Persona.CreateEmpty("ana").ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now));
+        await sessions.CreateAsync(new ConversationSession("0001", "ana", null, SessionState.Open, Now, Now, null, null, [new SessionMessage("user", "hi", Now)]));
+
+        Assert.Equal("Ana", (await personas.GetAsync("ana")).GetValue("demographics", "name")!.Value);
+        Assert.Equal("hi", (await sessions.GetLatestSessionAsync("ana"))!.Messages.Single().Text);
+        Assert.All(_root.AllFiles(), f => Assert.StartsWith(Path.Combine(_root.Path, "trailing") + Path.DirectorySeparatorChar, f, StringComparison.Ordinal));
+    }
+
     [Theory]
     [MemberData(nameof(EdgeCaseUserIds))]
     public async Task EveryFileStaysInsideTheRootAndHasASafeName(string userId)
