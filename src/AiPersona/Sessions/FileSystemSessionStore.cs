@@ -309,7 +309,8 @@ public sealed class FileSystemSessionStore : ISessionStore
             var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.Asynchronous);
             await using (stream.ConfigureAwait(false))
             {
-                return await JsonSerializer.DeserializeAsync(stream, typeInfo, cancellationToken).ConfigureAwait(false);
+                return await JsonSerializer.DeserializeAsync(stream, typeInfo, cancellationToken).ConfigureAwait(false)
+                    ?? throw new InvalidDataException($"The session file '{path}' holds no data (JSON null) and was left as it is.");
             }
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)

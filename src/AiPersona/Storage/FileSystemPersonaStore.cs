@@ -174,7 +174,7 @@ public sealed class FileSystemPersonaStore : IPersonaStore
                 throw new InvalidDataException($"The persona file '{path}' is damaged and was left as it is: {ex.Message}", ex);
             }
 
-            return read ?? throw new InvalidDataException($"The persona file '{Path.GetFileName(path)}' is empty.");
+            return read ?? throw new InvalidDataException($"The persona file '{path}' holds no persona (JSON null) and was left as it is.");
         }
     }
 

@@ -43,13 +43,15 @@ public sealed class FileSystemSessionStoreTests : SessionStoreConformanceTests, 
         Assert.Equal(folder, Assert.Single(Directory.GetDirectories(sessions)));
     }
 
-    [Fact]
-    public async Task ADamagedSessionFile_FailsWithTheFileNamed_AndIsNeverOverwritten()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the JSON literal null: readable, but no session
+    public async Task ADamagedSessionFile_FailsWithTheFileNamed_AndIsNeverOverwritten(bool nullDocument)
     {
         var (user, id) = (NewUser(), NewSessionId());
         await Store.CreateAsync(Open(id, user, T0, "hello"));
         var file = Assert.Single(_root.AllFiles(), f => Path.GetFileName(f) == id + ".json");
-        var damaged = (await File.ReadAllTextAsync(file))[..30];
+        var damaged = nullDocument ? "null" : (await File.ReadAllTextAsync(file))[..30];
         await File.WriteAllTextAsync(file, damaged);
 
         var ex = await Assert.ThrowsAsync<InvalidDataException>(() => Store.GetSessionsAsync(user));

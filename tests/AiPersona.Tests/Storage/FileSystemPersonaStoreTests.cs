@@ -84,13 +84,15 @@ public sealed class FileSystemPersonaStoreTests : PersonaStoreConformanceTests, 
         Assert.False(File.Exists(legacy));
     }
 
-    [Fact]
-    public async Task ADamagedDocument_FailsWithTheFileNamed_AndIsNeverOverwritten()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the JSON literal null: readable, but no document
+    public async Task ADamagedDocument_FailsWithTheFileNamed_AndIsNeverOverwritten(bool nullDocument)
     {
         var user = NewUser();
         var persona = await Store.SaveAsync(Persona.CreateEmpty(user).ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now));
         var document = Assert.Single(_root.AllFiles(), f => f.EndsWith(".json", StringComparison.Ordinal));
-        var damaged = (await File.ReadAllTextAsync(document))[..40];
+        var damaged = nullDocument ? "null" : (await File.ReadAllTextAsync(document))[..40];
         await File.WriteAllTextAsync(document, damaged);
 
         var ex = await Assert.ThrowsAsync<InvalidDataException>(() => Store.GetAsync(user));
