@@ -109,6 +109,19 @@ public sealed class AiPersonaOptionsValidatorTests
     }
 
     [Fact]
+    public void NullSectionsAndFields_FailWithAMessage_NotANullReferenceException()
+    {
+        var options = new AiPersonaOptions();
+        options.Schema.Sections[0].Fields.Add(null!);
+        options.Schema.Sections.Add(null!);
+
+        var message = new AiPersonaOptionsValidator().Validate(null, options).FailureMessage;
+
+        Assert.Contains("a section without a name", message, StringComparison.Ordinal);
+        Assert.Contains("section 'demographics' has a field without a name", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AMissingOrEmptySchema_Fails()
     {
         var validator = new AiPersonaOptionsValidator();
