@@ -10,6 +10,7 @@ public sealed class VerdictParserTests
     [InlineData("Helpfulness: 9\nPersonalization = 3\n(reasons...)", 9, 3)]
     [InlineData("""{"helpfulness": 0, "personalization": 10}""", 0, 10)]
     [InlineData("""{"helpfulness": "7.5", "personalization": " 4 "}""", 7.5, 4)]
+    [InlineData("{helpfulness: 7, personalization: 8}", 7, 8)] // braces, but not JSON: read as text
     public void ParseScores_ReadsJsonFencedJsonOrText(string answer, double helpfulness, double personalization)
     {
         var scores = VerdictParser.ParseScores(answer, "helpfulness", "personalization");
@@ -60,6 +61,7 @@ public sealed class VerdictParserTests
     [InlineData("Hmm, not quite. I need something vegetarian.", false, "Hmm, not quite. I need something vegetarian.", true)]
     [InlineData("""{"satisfied": false}""", false, """{"satisfied": false}""", true)]
     [InlineData("""{"satisfied": false, "reply": 5}""", false, """{"satisfied": false, "reply": 5}""", true)]
+    [InlineData("""{"satisfied": 1, "reply": "Fine."}""", false, """{"satisfied": 1, "reply": "Fine."}""", true)]
     [InlineData("", false, null, true)]
     public void ParseUserVerdict_HandlesWellFormedAndMalformedAnswers(string answer, bool satisfied, string? reply, bool malformed)
         => Assert.Equal(new UserVerdict(satisfied, reply, malformed), VerdictParser.ParseUserVerdict(answer));
