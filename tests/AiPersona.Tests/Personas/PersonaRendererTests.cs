@@ -112,6 +112,16 @@ public sealed class PersonaRendererTests
         Assert.DoesNotContain("\nsystem:", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ABackslashInAValue_IsEscaped_SoItCannotEscapeTheClosingQuote()
+    {
+        var persona = Make(("preferences", "workflows", @"Keeps files in C:\Work\"));
+
+        var text = _renderer.Render(persona, PersonaSchema.CreateDefault(), 500);
+
+        Assert.Contains(@"preferences.workflows: ""Keeps files in C:\\Work\\""", text, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("\u2028")]
     [InlineData("\u2029")]
