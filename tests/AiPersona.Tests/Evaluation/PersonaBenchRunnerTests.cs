@@ -282,6 +282,42 @@ public sealed class PersonaBenchRunnerTests : IDisposable
         Assert.Single(optimizer.Requests); // the update of scenes 4 to 6
     }
 
+    [Fact]
+    public async Task ARunStoppedAfterASceneWasSaved_ButBeforeItsSessionEnded_LearnsFromThatSessionOnResume()
+    {
+        var dataset = BenchmarkDataset.LoadMini().Take(1, 6);
+        var setting = BenchmarkSetting.Learning(3);
+        var options = new PersonaBenchOptions { OutputDirectory = _output.Path };
+        using var cancel = new CancellationTokenSource();
+        var first = Scripted();
+        var satisfied = 0;
+        var user = new TestChatClient
+        {
+            // The stop comes with scene 2's last verdict: its conversation is saved, and ending its session is cancelled.
+            GetResponseAsyncCallback = async (messages, o, ct) =>
+            {
+                var verdict = await first.Models.UserSimulator.GetResponseAsync(messages, o, ct);
+                if (VerdictParser.ParseUserVerdict(verdict.Text).Satisfied && Interlocked.Increment(ref satisfied) == 2)
+                {
+                    await cancel.CancelAsync();
+                }
+
+                return verdict;
+            },
+        };
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new PersonaBenchRunner(With(first.Models, userSimulator: user), options).RunAsync(dataset, [setting], cancellationToken: cancel.Token));
+        Assert.Equal([SessionState.Completed, SessionState.Open], (await StoredSessionsAsync(setting, dataset.Personas[0].Id)).Select(s => s.State));
+
+        var second = Scripted();
+        var report = await new PersonaBenchRunner(second.Models, options).RunAsync(dataset, [setting]);
+
+        Assert.Equal(6, report.Sessions.Count);
+        var stored = await StoredSessionsAsync(setting, dataset.Personas[0].Id);
+        Assert.Equal(6, stored.Count); // scene 2's session was kept, not discarded as half-finished
+        Assert.All(stored, s => Assert.Equal(SessionState.Learned, s.State));
+        Assert.Single(stored.SelectMany(s => s.Messages), m => m.Role == "user" && m.Text == dataset.Personas[0].Scenes[1].NeutralizedQuery);
+    }
+
     [Theory]
     [InlineData("learning")]
     [InlineData("rag")]
