@@ -99,16 +99,37 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
     /// costs a count and, one session short of k, a read of their latest session; no update lock is taken for them.</remarks>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>A task that completes when the requests are made (and, in inline mode, done).</returns>
+    /// <exception cref="AggregateException">The stored sessions of one or more users are damaged
+    /// (<see cref="InvalidDataException"/>, e.g. a session file that is not valid JSON): every other user was still looked
+    /// at, and the damaged data is left as it is. Each inner exception names the user by the hash the logs use.</exception>
     public async Task RecoverAsync(CancellationToken cancellationToken = default)
     {
         // One session short of k can be due: an open session that has idled out completes now.
         var candidates = Math.Max(0, _options.CurrentValue.SessionsPerUpdate - 1);
-        foreach (var userId in await _sessions.GetUsersWithUnlearnedSessionsAsync(candidates, cancellationToken).ConfigureAwait(false))
+        var userIds = await _sessions.GetUsersWithUnlearnedSessionsAsync(candidates, cancellationToken).ConfigureAwait(false);
+        List<Exception>? damaged = null;
+        foreach (var userId in userIds)
         {
-            if (await IsDueAsync(userId, cancellationToken).ConfigureAwait(false))
+            try
             {
-                await RequestUpdateAsync(userId, cancellationToken).ConfigureAwait(false);
+                if (await IsDueAsync(userId, cancellationToken).ConfigureAwait(false))
+                {
+                    await RequestUpdateAsync(userId, cancellationToken).ConfigureAwait(false);
+                }
             }
+            catch (InvalidDataException ex)
+            {
+                // One user's damaged data must not keep every other user's due update waiting. A store that fails for
+                // everyone (a database that is down) throws something else and stops the sweep at once.
+                (damaged ??= []).Add(new InvalidDataException($"The pending sessions of user {UserIdHash.Of(userId)} could not be read: {ex.Message}", ex));
+            }
+        }
+
+        if (damaged is not null)
+        {
+            throw new AggregateException(
+                $"The pending sessions of {damaged.Count} of {userIds.Count} user(s) could not be read; every other user was looked at.",
+                damaged);
         }
     }
 

@@ -7,6 +7,9 @@ internal static class UserIds
     /// <summary>The longest accepted user id, in UTF-16 code units.</summary>
     public const int MaxLength = 8192;
 
+    public static bool IsValid(string? userId)
+        => !string.IsNullOrWhiteSpace(userId) && userId.Length <= MaxLength && UnicodeText.IndexOfLoneSurrogate(userId) < 0;
+
     public static void ThrowIfInvalid(string? userId, string paramName = "userId")
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(userId, paramName);

@@ -217,10 +217,13 @@ public sealed class FileSystemSessionStore : ISessionStore
 
         // Only the folders of users with open or completed sessions are opened further: a start-up recovery then reads
         // one small file per user with work, not one per user ever seen.
+        // A folder whose user cannot be told (its user file and every session file damaged) holds no session an update
+        // could read: it is passed over here, left as it is, and still reported by GetUserIdsAsync.
         var users = new List<string>();
         await foreach (var userId in UserIdsAsync(
             userFolder => (HasSessionFiles(userFolder, SessionState.Open) || HasSessionFiles(userFolder, SessionState.Completed))
                 && (minimumCompleted == 0 || CountSessionFiles(userFolder, SessionState.Completed) >= minimumCompleted),
+            skipUnknownUsers: true,
             cancellationToken).ConfigureAwait(false))
         {
             users.Add(userId);
@@ -231,7 +234,7 @@ public sealed class FileSystemSessionStore : ISessionStore
 
     /// <inheritdoc/>
     public IAsyncEnumerable<string> GetUserIdsAsync(CancellationToken cancellationToken = default)
-        => UserIdsAsync(static userFolder => Enum.GetValues<SessionState>().Any(state => HasSessionFiles(userFolder, state)), cancellationToken);
+        => UserIdsAsync(static userFolder => Enum.GetValues<SessionState>().Any(state => HasSessionFiles(userFolder, state)), skipUnknownUsers: false, cancellationToken);
 
     /// <inheritdoc/>
     public async Task DeleteUserAsync(string userId, CancellationToken cancellationToken = default)
@@ -361,7 +364,7 @@ public sealed class FileSystemSessionStore : ISessionStore
 
     // The users whose folder the filter accepts, read from the folder's user file, each once: a folder still under its
     // legacy name beside the current one holds no session the store reads.
-    private async IAsyncEnumerable<string> UserIdsAsync(Func<string, bool> include, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<string> UserIdsAsync(Func<string, bool> include, bool skipUnknownUsers, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var folder = StoragePaths.Combine(_root, FolderName);
         if (!Directory.Exists(folder))
@@ -378,11 +381,57 @@ public sealed class FileSystemSessionStore : ISessionStore
                 continue;
             }
 
-            var userId = await ReadJsonAsync(userFile, AiPersonaJsonContext.Default.String, cancellationToken).ConfigureAwait(false);
+            string? userId;
+            try
+            {
+                userId = await ReadUserIdAsync(userFolder, userFile, cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidDataException) when (skipUnknownUsers)
+            {
+                continue;
+            }
+
             if (userId is not null && seen.Add(userId))
             {
                 yield return userId;
             }
+        }
+    }
+
+    // The user file names the folder's user. A damaged one is left as it is, and the user is told by a session file that
+    // belongs to the folder (its user id maps to the folder's name), so one damaged file hides none of the user's sessions.
+    private static async Task<string?> ReadUserIdAsync(string userFolder, string userFile, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadJsonAsync(userFile, AiPersonaJsonContext.Default.String, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidDataException)
+        {
+            var key = Path.GetFileName(userFolder);
+            foreach (var state in Enum.GetValues<SessionState>())
+            {
+                foreach (var file in JsonFiles(Path.Combine(userFolder, state.ToString().ToLowerInvariant())))
+                {
+                    ConversationSession? session;
+                    try
+                    {
+                        session = await ReadJsonAsync(file, AiPersonaJsonContext.Default.ConversationSession, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (InvalidDataException)
+                    {
+                        continue;
+                    }
+
+                    if (session is not null && UserIds.IsValid(session.UserId)
+                        && (StoragePaths.GetUserKey(session.UserId) == key || StoragePaths.GetLegacyUserKey(session.UserId) == key))
+                    {
+                        return session.UserId;
+                    }
+                }
+            }
+
+            throw;
         }
     }
 

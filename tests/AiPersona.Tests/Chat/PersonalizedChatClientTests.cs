@@ -183,6 +183,52 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         Assert.Equal([1L, 1L, 0L, 0L], versions);
     }
 
+    [Theory]
+    [InlineData(PersonaUpdateMode.Background)]
+    [InlineData(PersonaUpdateMode.Inline)]
+    public async Task Recovery_LooksAtEveryOtherUser_WhenOneUsersSessionFileIsDamaged_ThenNamesThatUser(PersonaUpdateMode mode)
+    {
+        using var root = new TempDirectory();
+        var store = new FileSystemSessionStore(Options.Create(new FileSystemStorageOptions { RootDirectory = root.Path }));
+        var earlier = new SessionManager(store, TestOptions.Create(), _time);
+        foreach (var user in new[] { "broken", "due", "idled" })
+        {
+            for (var s = 1; s <= (user == "due" ? 3 : 2); s++)
+            {
+                await earlier.RecordTurnAsync(user, $"{user}-c{s}", [User($"I like {user}{s}")], [Assistant("ok")]);
+                await earlier.EndSessionAsync(user);
+            }
+
+            if (user != "due")
+            {
+                await earlier.RecordTurnAsync(user, $"{user}-open", [User($"I like {user}")], [Assistant("ok")]);
+            }
+        }
+
+        // The open session of "broken" is the one its due check reads; a torn write left it unreadable.
+        var open = (await store.GetLatestSessionAsync("broken"))!;
+        var damaged = Path.Combine(root.Path, "sessions", StoragePaths.GetUserKey("broken"), "open", open.Id + ".json");
+        await File.WriteAllTextAsync(damaged, "{\"id\": \"torn");
+        _time.Advance(TimeSpan.FromMinutes(31)); // the open sessions are idle now
+        Build(mode, configureServices: services => services.AddSingleton<ISessionStore>(store).AddSingleton<ISessionManager>(sp => new HookedSessions(
+            new SessionManager(store, sp.GetRequiredService<IOptionsMonitor<AiPersonaOptions>>(), _time))
+        {
+            ListingOrder = StringComparer.Ordinal, // "broken" is looked at first
+        }));
+        var scheduler = _services!.GetRequiredService<PersonaUpdateScheduler>();
+
+        var ex = await Assert.ThrowsAsync<AggregateException>(() => scheduler.RecoverAsync());
+        await scheduler.WhenIdleAsync();
+
+        var inner = Assert.IsType<InvalidDataException>(Assert.Single(ex.InnerExceptions));
+        Assert.Contains(UserIdHash.Of("broken"), inner.Message, StringComparison.Ordinal);
+        Assert.Contains(damaged, inner.Message, StringComparison.Ordinal);
+        var personas = _services!.GetRequiredService<IPersonaStore>();
+        var versions = await Task.WhenAll(new[] { "due", "idled", "broken" }.Select(async u => (await personas.GetAsync(u)).Version));
+        Assert.Equal([1L, 1L, 0L], versions);
+        Assert.Equal("{\"id\": \"torn", await File.ReadAllTextAsync(damaged));
+    }
+
     [Fact]
     public async Task OptimizerRunsExactlyOncePerKCompletedSessions()
     {
@@ -1292,8 +1338,16 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
                 ListedWithMinimumPending.Add(minimumPending);
             }
 
-            return ListingUsersFails is { } failure ? Task.FromException<IReadOnlyList<string>>(failure) : inner.GetUsersWithUnlearnedSessionsAsync(minimumPending, cancellationToken);
+            return ListingUsersFails is { } failure ? Task.FromException<IReadOnlyList<string>>(failure) : ListAsync();
+
+            async Task<IReadOnlyList<string>> ListAsync()
+            {
+                var users = await inner.GetUsersWithUnlearnedSessionsAsync(minimumPending, cancellationToken);
+                return ListingOrder is null ? users : [.. users.Order(ListingOrder)];
+            }
         }
+
+        public IComparer<string>? ListingOrder { get; init; }
 
         public Task<bool> DeleteSessionAsync(string userId, string sessionId, CancellationToken cancellationToken = default) => inner.DeleteSessionAsync(userId, sessionId, cancellationToken);
 

@@ -89,6 +89,43 @@ public sealed class FileSystemSessionStoreTests : SessionStoreConformanceTests, 
     }
 
     [Fact]
+    public async Task ADamagedUserFile_DoesNotHideTheUser_WhoIsToldByTheirSessionFiles()
+    {
+        var (user, other, id, othersId) = (NewUser(), NewUser(), NewSessionId(), NewSessionId());
+        await Store.CreateAsync(Open(id, user, T0, "hello"));
+        await Store.CompleteAsync(user, id, T0);
+        await Store.CreateAsync(Open(othersId, other, T0, "hi"));
+        await Store.CompleteAsync(other, othersId, T0);
+        var userFile = Path.Combine(_root.Path, "store", "sessions", StoragePaths.GetUserKey(user), "user.json");
+        await File.WriteAllTextAsync(userFile, "{\"torn");
+
+        string[] both = [.. new[] { user, other }.Order(StringComparer.Ordinal)];
+        Assert.Equal(both, (await Store.GetUsersWithUnlearnedSessionsAsync()).Order(StringComparer.Ordinal));
+        Assert.Equal(both, (await Store.GetUserIdsAsync().ToListAsync()).Order(StringComparer.Ordinal));
+        Assert.Equal("{\"torn", await File.ReadAllTextAsync(userFile));
+    }
+
+    [Fact]
+    public async Task AFolderWhoseUserCannotBeTold_IsPassedOverWhenLookingForWork_ButReportedWhenListingEveryUser()
+    {
+        var (user, other, id, othersId) = (NewUser(), NewUser(), NewSessionId(), NewSessionId());
+        await Store.CreateAsync(Open(id, user, T0, "hello"));
+        await Store.CompleteAsync(user, id, T0);
+        await Store.CreateAsync(Open(othersId, other, T0, "hi"));
+        await Store.CompleteAsync(other, othersId, T0);
+        var folder = Path.Combine(_root.Path, "store", "sessions", StoragePaths.GetUserKey(user));
+        await File.WriteAllTextAsync(Path.Combine(folder, "user.json"), "null");
+
+        // A session file copied from another user's folder names that user, not the folder's: it tells nothing.
+        var sessionFile = Path.Combine(folder, "completed", id + ".json");
+        File.Copy(Path.Combine(_root.Path, "store", "sessions", StoragePaths.GetUserKey(other), "completed", othersId + ".json"), sessionFile, overwrite: true);
+
+        Assert.Equal([other], await Store.GetUsersWithUnlearnedSessionsAsync());
+        var ex = await Assert.ThrowsAsync<InvalidDataException>(async () => await Store.GetUserIdsAsync().ToListAsync());
+        Assert.Contains(Path.Combine(folder, "user.json"), ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SessionIdsThatAreNotSafeFileNames_AreRefused()
         => await Assert.ThrowsAsync<ArgumentException>(() => Store.CreateAsync(Open("../evil", NewUser(), T0, "x")));
 
