@@ -91,11 +91,7 @@ public sealed class FileSystemSessionStoreTests : SessionStoreConformanceTests, 
     [Fact]
     public async Task ADamagedUserFile_DoesNotHideTheUser_WhoIsToldByTheirSessionFiles()
     {
-        var (user, other, id, othersId) = (NewUser(), NewUser(), NewSessionId(), NewSessionId());
-        await Store.CreateAsync(Open(id, user, T0, "hello"));
-        await Store.CompleteAsync(user, id, T0);
-        await Store.CreateAsync(Open(othersId, other, T0, "hi"));
-        await Store.CompleteAsync(other, othersId, T0);
+        var ((user, _), (other, _)) = (await CompletedSessionAsync(), await CompletedSessionAsync());
         var userFile = Path.Combine(_root.Path, "store", "sessions", StoragePaths.GetUserKey(user), "user.json");
         await File.WriteAllTextAsync(userFile, "{\"torn");
 
@@ -108,11 +104,7 @@ public sealed class FileSystemSessionStoreTests : SessionStoreConformanceTests, 
     [Fact]
     public async Task AFolderWhoseUserCannotBeTold_IsPassedOverWhenLookingForWork_ButReportedWhenListingEveryUser()
     {
-        var (user, other, id, othersId) = (NewUser(), NewUser(), NewSessionId(), NewSessionId());
-        await Store.CreateAsync(Open(id, user, T0, "hello"));
-        await Store.CompleteAsync(user, id, T0);
-        await Store.CreateAsync(Open(othersId, other, T0, "hi"));
-        await Store.CompleteAsync(other, othersId, T0);
+        var ((user, id), (other, othersId)) = (await CompletedSessionAsync(), await CompletedSessionAsync());
         var folder = Path.Combine(_root.Path, "store", "sessions", StoragePaths.GetUserKey(user));
         await File.WriteAllTextAsync(Path.Combine(folder, "user.json"), "null");
 
@@ -184,4 +176,12 @@ public sealed class FileSystemSessionStoreTests : SessionStoreConformanceTests, 
     }
 
     public void Dispose() => _root.Dispose();
+
+    private async Task<(string UserId, string SessionId)> CompletedSessionAsync()
+    {
+        var (user, id) = (NewUser(), NewSessionId());
+        await Store.CreateAsync(Open(id, user, T0, "hello"));
+        await Store.CompleteAsync(user, id, T0);
+        return (user, id);
+    }
 }
