@@ -31,7 +31,7 @@ public sealed class PostgreSqlPersonaStore : IPersonaStore, IAsyncDisposable, ID
         {
             var document = await _database.Command(connection, "SELECT document FROM {schema}.personas WHERE user_key = @key;", null, ("key", key))
                 .ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
-            return document is null ? Persona.CreateEmpty(userId) : JsonSerializer.Deserialize(document, AiPersonaJsonContext.Default.Persona)!;
+            return document is null ? Persona.CreateEmpty(userId) : DbCommandReads.Document(document, AiPersonaJsonContext.Default.Persona, userId);
         }
     }
 
@@ -90,7 +90,7 @@ public sealed class PostgreSqlPersonaStore : IPersonaStore, IAsyncDisposable, ID
         await using (connection.ConfigureAwait(false))
         {
             return await _database.Command(connection, "SELECT document FROM {schema}.persona_revisions WHERE user_key = @key ORDER BY id;", null, ("key", key))
-                .ReadAllAsync(DbCommandReads.Revision, cancellationToken).ConfigureAwait(false);
+                .ReadAllAsync(DbCommandReads.Revision(userId), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -110,7 +110,7 @@ public sealed class PostgreSqlPersonaStore : IPersonaStore, IAsyncDisposable, ID
         {
             // Revisions are JSON documents: the field's are found by reading them, then deleted by id.
             var revisions = await _database.Command(connection, "SELECT id, document FROM {schema}.persona_revisions WHERE user_key = @key;", transaction, ("key", key))
-                .ReadAllAsync(DbCommandReads.RevisionWithId, cancellationToken).ConfigureAwait(false);
+                .ReadAllAsync(DbCommandReads.RevisionWithId(userId), cancellationToken).ConfigureAwait(false);
             var ids = revisions.Where(r => PersonaChanges.IsRevisionOf(r.Revision, section, field)).Select(static r => r.Id).ToArray();
             deleted = ids.Length == 0 ? 0 : await _database.Command(connection, "DELETE FROM {schema}.persona_revisions WHERE user_key = @key AND id = ANY(@ids);", transaction, ("key", key), ("ids", ids))
                 .ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

@@ -28,7 +28,7 @@ public sealed class SqlitePersonaStore : IPersonaStore
         {
             var document = await SqliteDatabase.Command(connection, "SELECT document FROM personas WHERE user_key = $key;", null, ("$key", key))
                 .ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
-            return document is null ? Persona.CreateEmpty(userId) : JsonSerializer.Deserialize(document, AiPersonaJsonContext.Default.Persona)!;
+            return document is null ? Persona.CreateEmpty(userId) : DbCommandReads.Document(document, AiPersonaJsonContext.Default.Persona, userId);
         }
     }
 
@@ -80,7 +80,7 @@ public sealed class SqlitePersonaStore : IPersonaStore
         await using (connection.ConfigureAwait(false))
         {
             return await SqliteDatabase.Command(connection, "SELECT document FROM persona_revisions WHERE user_key = $key ORDER BY id;", null, ("$key", key))
-                .ReadAllAsync(DbCommandReads.Revision, cancellationToken).ConfigureAwait(false);
+                .ReadAllAsync(DbCommandReads.Revision(userId), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -101,7 +101,7 @@ public sealed class SqlitePersonaStore : IPersonaStore
             {
                 // Revisions are JSON documents: the field's are found by reading them, then deleted by id.
                 var revisions = await SqliteDatabase.Command(connection, "SELECT id, document FROM persona_revisions WHERE user_key = $key;", transaction, ("$key", key))
-                    .ReadAllAsync(DbCommandReads.RevisionWithId, cancellationToken).ConfigureAwait(false);
+                    .ReadAllAsync(DbCommandReads.RevisionWithId(userId), cancellationToken).ConfigureAwait(false);
                 var ids = revisions.Where(r => PersonaChanges.IsRevisionOf(r.Revision, section, field)).Select(static r => r.Id).ToList();
                 foreach (var id in ids)
                 {

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace AiPersona;
 
@@ -30,11 +31,28 @@ internal static class DbCommandReads
         => rows.GroupBy(static r => r.SessionId, StringComparer.Ordinal)
             .ToDictionary(static g => g.Key, static g => g.Select(static r => r.Message).ToList(), StringComparer.Ordinal);
 
-    /// <summary>Maps a row of a revision's id and JSON document.</summary>
-    public static (long Id, PersonaRevision Revision) RevisionWithId(DbDataReader reader)
-        => (reader.GetInt64(0), JsonSerializer.Deserialize(reader.GetString(1), AiPersonaJsonContext.Default.PersonaRevision)!);
+    /// <summary>Maps rows of a revision's id and JSON document, of the user given.</summary>
+    public static Func<DbDataReader, (long Id, PersonaRevision Revision)> RevisionWithId(string userId)
+        => reader => (reader.GetInt64(0), Document(reader.GetString(1), AiPersonaJsonContext.Default.PersonaRevision, userId));
 
-    /// <summary>Maps a row whose first column is a revision's JSON document.</summary>
-    public static PersonaRevision Revision(DbDataReader reader)
-        => JsonSerializer.Deserialize(reader.GetString(0), AiPersonaJsonContext.Default.PersonaRevision)!;
+    /// <summary>Maps rows whose first column is a revision's JSON document, of the user given.</summary>
+    public static Func<DbDataReader, PersonaRevision> Revision(string userId)
+        => reader => Document(reader.GetString(0), AiPersonaJsonContext.Default.PersonaRevision, userId);
+
+    /// <summary>Reads a user's stored JSON document (a persona, a revision). One that is not valid JSON, or is the JSON
+    /// literal null (only a hand edit of the database leaves either), fails with <see cref="InvalidDataException"/> naming
+    /// the user by the hash the logs use, as the file-system store's damaged files do; the row is left as it is.</summary>
+    public static T Document<T>(string json, JsonTypeInfo<T> typeInfo, string userId)
+        where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, typeInfo)
+                ?? throw new InvalidDataException($"A stored {typeof(T).Name} of user {UserIdHash.Of(userId)} holds no data (JSON null) and was left as it is.");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"A stored {typeof(T).Name} of user {UserIdHash.Of(userId)} is damaged and was left as it is: {ex.Message}", ex);
+        }
+    }
 }

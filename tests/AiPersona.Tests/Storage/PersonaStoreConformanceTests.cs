@@ -248,6 +248,23 @@ public abstract class PersonaStoreConformanceTests
         await Assert.ThrowsAsync<ArgumentException>(() => Store.SaveAsync(new PersonaChange(0, Persona.CreateEmpty("u"), [])));
     }
 
+    /// <summary>For the stores that keep JSON documents a hand edit can damage (a text editor, an UPDATE): saves a
+    /// persona with one revision, lets <paramref name="overwrite"/> damage them, and checks that every read of the user
+    /// fails with <see cref="InvalidDataException"/>, naming them by the hash the logs use.</summary>
+    protected async Task AssertReadsOfADamagedUserFailAsync(Func<string, Task> overwrite)
+    {
+        var user = NewUser();
+        await Store.SaveAsync(Persona.CreateEmpty(user).ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now));
+
+        await overwrite(user);
+
+        var ex = await Assert.ThrowsAsync<InvalidDataException>(() => Store.GetAsync(user));
+        Assert.Contains(UserIdHash.Of(user), ex.Message, StringComparison.Ordinal);
+        ex = await Assert.ThrowsAsync<InvalidDataException>(() => Store.GetHistoryAsync(user));
+        Assert.Contains(UserIdHash.Of(user), ex.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidDataException>(() => Store.DeleteFieldHistoryAsync(user, "demographics", "name"));
+    }
+
     protected static string NewUser() => "user-" + Guid.NewGuid().ToString("N");
 
     private sealed class RevisionComparer : IEqualityComparer<PersonaRevision>

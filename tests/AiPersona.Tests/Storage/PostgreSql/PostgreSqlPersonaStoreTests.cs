@@ -14,6 +14,18 @@ public sealed class PostgreSqlPersonaStoreTests : PersonaStoreConformanceTests, 
         }
     }
 
+    [Theory]
+    [InlineData("{\"userId\": \"torn")]
+    [InlineData("null")] // readable JSON, but no document
+    public async Task DocumentsDamagedByHand_FailEveryReadOfTheirUser_AndAreLeftAsTheyAre(string damaged)
+    {
+        _ = Store;
+        await AssertReadsOfADamagedUserFailAsync(user => _schema!.ScalarAsync(
+            $"UPDATE {{schema}}.personas SET document = '{damaged}'; UPDATE {{schema}}.persona_revisions SET document = '{damaged}';"));
+
+        Assert.Equal($"{damaged}|{damaged}", await _schema!.ScalarAsync("SELECT string_agg(document, '|') FROM (SELECT document FROM {schema}.personas UNION ALL SELECT document FROM {schema}.persona_revisions) d;"));
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_store is not null)

@@ -20,5 +20,39 @@ public sealed class SqlitePersonaStoreTests : PersonaStoreConformanceTests, IDis
         Assert.Equal("one", (await second.GetAsync(user)).GetValue("demographics", "name")!.Value);
     }
 
+    [Theory]
+    [InlineData("{\"userId\": \"torn")]
+    [InlineData("null")] // readable JSON, but no document
+    public async Task DocumentsDamagedByHand_FailEveryReadOfTheirUser_AndAreLeftAsTheyAre(string damaged)
+    {
+        await AssertReadsOfADamagedUserFailAsync(user => ExecuteAsync("UPDATE personas SET document = $damaged; UPDATE persona_revisions SET document = $damaged;", damaged));
+
+        Assert.Equal([damaged, damaged], await ReadAsync("SELECT document FROM personas UNION ALL SELECT document FROM persona_revisions;"));
+    }
+
     public void Dispose() => _database.Dispose();
+
+    private async Task ExecuteAsync(string sql, string damaged)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(_database.Options.Value.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Microsoft.Data.Sqlite.SqliteCommand(sql, connection);
+        command.Parameters.AddWithValue("$damaged", damaged);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<List<string>> ReadAsync(string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(_database.Options.Value.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Microsoft.Data.Sqlite.SqliteCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var values = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            values.Add(reader.GetString(0));
+        }
+
+        return values;
+    }
 }
