@@ -728,6 +728,34 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task AStoreTimeoutSeenAsCancellation_IsAFailedUpdate_NotACancelledCall()
+    {
+        // A store on HTTP (HttpClient.Timeout) throws TaskCanceledException though nobody cancelled: the update fails and
+        // is retried like any other failure, and the user's call, which nobody cancelled either, returns its answer.
+        var logs = new FakeLogCollector();
+        var client = Build(PersonaUpdateMode.Inline, o => o.UpdateRetryDelay = TimeSpan.FromMinutes(5), s => s
+            .AddLogging(b => b.AddProvider(new FakeLoggerProvider(logs)))
+            .AddSingleton<ISessionManager>(sp => new HookedSessions(
+                new SessionManager(sp.GetRequiredService<ISessionStore>(), sp.GetRequiredService<IOptionsMonitor<AiPersonaOptions>>(), _time))
+            {
+                PendingReadFailsOnce = new TaskCanceledException("The store did not answer in time."),
+            }));
+        for (var s = 1; s <= 4; s++)
+        {
+            await ChatAsync(client, false, "ana", $"c{s}", $"I like thing{s}");
+        }
+
+        var failed = Assert.Single(logs.GetSnapshot(), r => r.Id.Id == 13);
+        Assert.IsType<TaskCanceledException>(failed.Exception);
+        var store = _services!.GetRequiredService<IPersonaStore>();
+        Assert.Equal(0, (await store.GetAsync("ana")).Version);
+
+        _time.Advance(TimeSpan.FromMinutes(6));
+        await ChatAsync(client, false, "ana", "c4", "after the retry delay");
+        Assert.Equal("thing1, thing2, thing3", (await store.GetAsync("ana")).GetValue("personality", "values_and_interests")!.Value);
+    }
+
+    [Fact]
     public async Task ConsecutiveFailures_DoubleTheRetryDelay_AndASuccessResetsIt()
     {
         var learning = _optimizerModel.GetResponseAsyncCallback!;
@@ -1316,8 +1344,18 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
 
         public Task<int> EndSessionAsync(string userId, CancellationToken cancellationToken = default) => inner.EndSessionAsync(userId, cancellationToken);
 
+        private Exception? _pendingReadFailure;
+
+        public Exception? PendingReadFailsOnce
+        {
+            get => _pendingReadFailure;
+            init => _pendingReadFailure = value;
+        }
+
         public Task<IReadOnlyList<ConversationSession>> GetPendingSessionsAsync(string userId, CancellationToken cancellationToken = default)
-            => inner.GetPendingSessionsAsync(userId, cancellationToken);
+            => Interlocked.Exchange(ref _pendingReadFailure, null) is { } failure
+                ? Task.FromException<IReadOnlyList<ConversationSession>>(failure)
+                : inner.GetPendingSessionsAsync(userId, cancellationToken);
 
         public bool IgnoreMarkLearned { get; init; }
 
