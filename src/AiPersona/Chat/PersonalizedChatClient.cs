@@ -439,7 +439,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
                 await _scheduler.RequestUpdateAsync(userId, cancellationToken);
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             Log.BeginTurnFailed(_logger, ex, UserIdHash.Of(userId));
         }
@@ -460,14 +460,16 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         return new Turn(userId, innerMessages, innerOptions, callerMessages, options?.ConversationId, personaInHistory);
     }
 
-    // Personalization must not take the chat down: without the persona store the request goes out unpersonalized.
+    // Personalization must not take the chat down: without the persona store the request goes out unpersonalized. Only
+    // the caller's own cancellation ends the call; a store that times out as TaskCanceledException (HttpClient.Timeout)
+    // fails like any other store.
     private async Task<string> RenderedPersonaAsync(string userId, CancellationToken cancellationToken)
     {
         try
         {
             return await _cache.GetRenderedAsync(userId, cancellationToken);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             Log.PersonaLoadFailed(_logger, ex, UserIdHash.Of(userId));
             return string.Empty;
@@ -486,7 +488,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         {
             pending = (await _sessions.RecordTurnAsync(turn.UserId!, turn.ConversationId, turn.CallerMessages, response.Messages, response.ConversationId, cancellationToken)).PendingSessionCount;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             Log.RecordFailed(_logger, ex, UserIdHash.Of(turn.UserId!));
             return;

@@ -287,7 +287,7 @@ internal sealed class SessionManager : ISessionManager
                 Log.SessionsPruned(_logger, UserIdHash.Of(userId), deleted);
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             Log.PruneFailed(_logger, ex, UserIdHash.Of(userId));
         }

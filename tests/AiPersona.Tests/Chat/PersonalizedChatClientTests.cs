@@ -339,6 +339,32 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         Assert.Equal([19, 16], errors); // boundaries, then recording
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task StoresTimingOutAsCancellation_DoNotCancelTheCall_TheyFailLikeAnyOtherStore(bool streaming)
+    {
+        // Stores on HTTP (HttpClient.Timeout) throw TaskCanceledException though the caller cancelled nothing.
+        var timeout = new TaskCanceledException("The store did not answer in time.");
+        var sessions = new Mock<ISessionManager>();
+        sessions.Setup(s => s.BeginTurnAsync("ana", "c1", It.IsAny<CancellationToken>())).ThrowsAsync(timeout);
+        sessions.Setup(s => s.RecordTurnAsync("ana", "c1", It.IsAny<IEnumerable<ChatMessage>>(), It.IsAny<IEnumerable<ChatMessage>>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(timeout);
+        var personas = new Mock<IPersonaStore>();
+        personas.Setup(p => p.GetAsync("ana", It.IsAny<CancellationToken>())).ThrowsAsync(timeout);
+        var logs = new FakeLogCollector();
+        var client = Build(PersonaUpdateMode.Inline, configureServices: s => s
+            .AddSingleton(sessions.Object)
+            .AddSingleton(personas.Object)
+            .AddLogging(b => b.AddProvider(new FakeLoggerProvider(logs))));
+
+        await ChatAsync(client, streaming, "ana", "c1", "hello");
+
+        Assert.Single(_model.Calls);
+        var errors = logs.GetSnapshot().Where(r => r.Level == LogLevel.Error).Select(r => (r.Id.Id, r.Exception)).ToList();
+        Assert.Equal([(19, timeout), (20, timeout), (16, timeout)], errors); // boundaries, persona, recording
+    }
+
     [Fact]
     public async Task WhenThePersonaStoreFails_TheCallSucceedsWithoutThePersona_AndTheTurnIsStillRecorded()
     {
