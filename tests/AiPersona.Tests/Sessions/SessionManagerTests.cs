@@ -24,6 +24,23 @@ public sealed class SessionManagerTests
     public SessionManagerTests() => _manager = new SessionManager(_store, TestOptions.Create(o => o.SessionIdleTimeout = TimeSpan.FromMinutes(30)), _time);
 
     [Fact]
+    public async Task StartingAConversation_WithItsFirstMessageAlone_SearchesNoEarlierSession()
+    {
+        // Looking up a conversation's earlier session reads through the user's sessions (newest first, until it shows up):
+        // a request of one message has no history to compare, so it skips the search; a resent history does not.
+        var (store, counter) = CallCountingProxy<ISessionStore>.Wrap(_store);
+        var manager = new SessionManager(store, TestOptions.Create(), _time);
+        await manager.RecordTurnAsync("u", "A", [User("Plan a trip to Porto")], [Assistant("When do you travel?")]);
+
+        await manager.RecordTurnAsync("u", "B", [User("Fix my CV")], [Assistant("Send it over")]);
+        Assert.Equal(0, counter.Count(nameof(ISessionStore.GetLatestSessionOfConversationAsync)));
+
+        await manager.RecordTurnAsync("u", "A", [User("Plan a trip to Porto"), Assistant("When do you travel?"), User("In May")], [Assistant("Lovely")]);
+        Assert.Equal(1, counter.Count(nameof(ISessionStore.GetLatestSessionOfConversationAsync)));
+        Assert.Equal(["In May", "Lovely"], (await manager.GetSessionsAsync("u"))[^1].Messages.Select(m => m.Text));
+    }
+
+    [Fact]
     public async Task ReturningToAnEarlierConversation_StoresOnlyItsNewMessages()
     {
         // Two chats of one user (two tabs, or a chat list): A, then B, then back to A with A's whole history resent.
