@@ -88,11 +88,21 @@ public sealed class FileSystemSessionStoreTests : SessionStoreConformanceTests, 
         await Assert.ThrowsAsync<InvalidDataException>(() => Store.GetSessionsAsync(user)); // still reported where sessions are read for learning
     }
 
-    [Fact]
-    public async Task ADamagedUserFile_DoesNotHideTheUser_WhoIsToldByTheirSessionFiles()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // a folder still under the name releases up to 0.1 used
+    public async Task ADamagedUserFile_DoesNotHideTheUser_WhoIsToldByTheirSessionFiles(bool legacyFolder)
     {
         var ((user, _), (other, _)) = (await CompletedSessionAsync(), await CompletedSessionAsync());
-        var userFile = Path.Combine(_root.Path, "store", "sessions", StoragePaths.GetUserKey(user), "user.json");
+        var sessions = Path.Combine(_root.Path, "store", "sessions");
+        var folder = Path.Combine(sessions, StoragePaths.GetUserKey(user));
+        if (legacyFolder)
+        {
+            folder = Path.Combine(sessions, StoragePaths.GetLegacyUserKey(user));
+            Directory.Move(Path.Combine(sessions, StoragePaths.GetUserKey(user)), folder);
+        }
+
+        var userFile = Path.Combine(folder, "user.json");
         await File.WriteAllTextAsync(userFile, "{\"torn");
 
         string[] both = [.. new[] { user, other }.Order(StringComparer.Ordinal)];
