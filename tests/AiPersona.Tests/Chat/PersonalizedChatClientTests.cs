@@ -1346,6 +1346,7 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     private sealed class HookedSessions(ISessionManager inner) : ISessionManager
     {
         private int _hookRan;
+        private Exception? _pendingReadFailure;
 
         public ISessionManager Inner => inner;
 
@@ -1369,8 +1370,6 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
             => inner.RecordTurnAsync(userId, conversationId, requestMessages, responseMessages, responseConversationId, cancellationToken);
 
         public Task<int> EndSessionAsync(string userId, CancellationToken cancellationToken = default) => inner.EndSessionAsync(userId, cancellationToken);
-
-        private Exception? _pendingReadFailure;
 
         public Exception? PendingReadFailsOnce
         {

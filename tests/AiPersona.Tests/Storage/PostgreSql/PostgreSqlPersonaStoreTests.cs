@@ -19,9 +19,10 @@ public sealed class PostgreSqlPersonaStoreTests : PersonaStoreConformanceTests, 
     [InlineData("null")] // readable JSON, but no document
     public async Task DocumentsDamagedByHand_FailEveryReadOfTheirUser_AndAreLeftAsTheyAre(string damaged)
     {
-        _ = Store;
+        _ = Store; // creates the test's schema
         await AssertReadsOfADamagedUserFailAsync(user => _schema!.ScalarAsync(
-            $"UPDATE {{schema}}.personas SET document = '{damaged}'; UPDATE {{schema}}.persona_revisions SET document = '{damaged}';"));
+            $"UPDATE {{schema}}.personas SET document = '{damaged}' WHERE user_key = '{UserKeys.Of(user)}'; " +
+            $"UPDATE {{schema}}.persona_revisions SET document = '{damaged}' WHERE user_key = '{UserKeys.Of(user)}';"));
 
         Assert.Equal($"{damaged}|{damaged}", await _schema!.ScalarAsync("SELECT string_agg(document, '|') FROM (SELECT document FROM {schema}.personas UNION ALL SELECT document FROM {schema}.persona_revisions) d;"));
     }

@@ -25,18 +25,22 @@ public sealed class SqlitePersonaStoreTests : PersonaStoreConformanceTests, IDis
     [InlineData("null")] // readable JSON, but no document
     public async Task DocumentsDamagedByHand_FailEveryReadOfTheirUser_AndAreLeftAsTheyAre(string damaged)
     {
-        await AssertReadsOfADamagedUserFailAsync(user => ExecuteAsync("UPDATE personas SET document = $damaged; UPDATE persona_revisions SET document = $damaged;", damaged));
+        await AssertReadsOfADamagedUserFailAsync(user => ExecuteAsync(
+            "UPDATE personas SET document = $damaged WHERE user_key = $key; UPDATE persona_revisions SET document = $damaged WHERE user_key = $key;",
+            UserKeys.Of(user),
+            damaged));
 
         Assert.Equal([damaged, damaged], await ReadAsync("SELECT document FROM personas UNION ALL SELECT document FROM persona_revisions;"));
     }
 
     public void Dispose() => _database.Dispose();
 
-    private async Task ExecuteAsync(string sql, string damaged)
+    private async Task ExecuteAsync(string sql, string key, string damaged)
     {
         await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(_database.Options.Value.ConnectionString);
         await connection.OpenAsync();
         await using var command = new Microsoft.Data.Sqlite.SqliteCommand(sql, connection);
+        command.Parameters.AddWithValue("$key", key);
         command.Parameters.AddWithValue("$damaged", damaged);
         await command.ExecuteNonQueryAsync();
     }
