@@ -146,6 +146,25 @@ public sealed class LlmPersonaOptimizerTests
     }
 
     [Fact]
+    public async Task APersonaWithNothingToShow_ReadsAsEmpty_OneWithAValueDoesNot()
+    {
+        // A value stored before its field became never-store is not shown, so it leaves the persona empty to the model.
+        var schema = PersonaSchema.CreateDefault();
+        schema.FindField("demographics", "gender")!.Policy = FieldPolicy.NeverStore;
+        var hidden = Persona.CreateEmpty("u").ApplyEdits([PersonaEdit.Set("demographics", "gender", "female")], DateTimeOffset.UnixEpoch).Updated;
+        var shown = hidden.ApplyEdits([PersonaEdit.Set("demographics", "career", "Nurse")], DateTimeOffset.UnixEpoch).Updated;
+        var client = TestChatClient.Replying(_ => """{"edits":[]}""");
+
+        await CreateOptimizer(client).OptimizeAsync(new PersonaOptimizationRequest(hidden, schema, Sessions));
+        await CreateOptimizer(client).OptimizeAsync(new PersonaOptimizationRequest(shown, schema, Sessions));
+
+        var prompts = client.Calls.Select(c => c.Messages[^1].Text).ToList();
+        Assert.Contains("## Current persona\n(empty: nothing is known yet)\n", prompts[0].ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.DoesNotContain("(empty", prompts[1], StringComparison.Ordinal);
+        Assert.Contains("demographics.career: \"Nurse\"", prompts[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task JsonInACodeFence_IsStillParsed()
     {
         var client = TestChatClient.Replying(_ => "Here you go:\n```json\n{\"edits\":[{\"section\":\"demographics\",\"field\":\"name\",\"value\":\"Ana\",\"reason\":\"r\",\"sessions\":[\"S1\"]}]}\n```");
