@@ -10,9 +10,8 @@ namespace AiPersona.Tests;
 public class CallCountingProxy<T> : DispatchProxy
     where T : class
 {
+    private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
     private T? _inner;
-
-    public ConcurrentDictionary<string, int> Calls { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Wraps <paramref name="inner"/>: the proxy to hand to the code under test, and its counts.</summary>
 #pragma warning disable CA1000 // the type argument is the interface wrapped: CallCountingProxy<ISessionStore>.Wrap(store) reads as intended
@@ -25,12 +24,12 @@ public class CallCountingProxy<T> : DispatchProxy
     }
 #pragma warning restore CA1000
 
-    public int Count(string methodName) => Calls.GetValueOrDefault(methodName);
+    public int Count(string methodName) => _calls.GetValueOrDefault(methodName);
 
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
         ArgumentNullException.ThrowIfNull(targetMethod);
-        Calls.AddOrUpdate(targetMethod.Name, 1, static (_, n) => n + 1);
+        _calls.AddOrUpdate(targetMethod.Name, 1, static (_, n) => n + 1);
         try
         {
             return targetMethod.Invoke(_inner, args);
