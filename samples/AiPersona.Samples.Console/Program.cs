@@ -34,7 +34,18 @@ for (var i = 0; i < args.Length; i++)
 
 var userId = userArgument ?? "demo-user";
 var dataDirectory = Path.GetFullPath(dataArgument ?? ".aipersona-sample");
-var (model, providerName) = CreateModel();
+IChatClient model;
+string providerName;
+try
+{
+    (model, providerName) = CreateModel();
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+
 
 // A local model may take minutes over the optimizer's prompt on a CPU: give it longer than the default two minutes (and
 // the update lease, which must outlast the optimizer call, longer still).
@@ -86,7 +97,7 @@ static (IChatClient Model, string Provider) CreateModel()
         var options = new OpenAIClientOptions();
         if (!string.IsNullOrWhiteSpace(endpoint))
         {
-            options.Endpoint = new Uri(endpoint);
+            options.Endpoint = Url(endpoint, "OPENAI_ENDPOINT");
         }
 
         return (new OpenAIClient(new ApiKeyCredential(openAiKey), options).GetChatClient(modelId).AsIChatClient(), $"OpenAI ({modelId})");
@@ -96,8 +107,13 @@ static (IChatClient Model, string Provider) CreateModel()
     if (!string.IsNullOrWhiteSpace(ollamaEndpoint))
     {
         var modelId = Environment.GetEnvironmentVariable("OLLAMA_MODEL") ?? "llama3.2";
-        return (new OllamaApiClient(new Uri(ollamaEndpoint), modelId), $"Ollama ({modelId})");
+        return (new OllamaApiClient(Url(ollamaEndpoint, "OLLAMA_ENDPOINT"), modelId), $"Ollama ({modelId})");
     }
 
     return (new SimulatedModel(), "the simulated model");
 }
+
+static Uri Url(string value, string name)
+    => Uri.TryCreate(value, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)
+        ? url
+        : throw new ArgumentException($"{name} must be an absolute http or https URL, such as http://localhost:11434; '{value}' is not.");

@@ -71,7 +71,7 @@ internal sealed class BenchArguments
                 case "--judge-model": parsed.JudgeModel = Value(); break;
                 case "--optimizer-model": parsed.OptimizerModel = Value(); break;
                 case "--embedding-model": parsed.EmbeddingModel = Value(); break;
-                case "--endpoint": parsed.Endpoint = Value(); break;
+                case "--endpoint": parsed.Endpoint = Url(Value(), "--endpoint").ToString(); break;
                 case "--settings": parsed.Settings = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(BenchmarkSetting.Parse)]; break;
                 case "--personas": parsed.Personas = Positive(Value(), "--personas"); break;
                 case "--scenes": parsed.Scenes = Positive(Value(), "--scenes"); break;
@@ -107,6 +107,13 @@ internal sealed class BenchArguments
         => float.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var t) && t is >= 0 and <= 2
             ? t
             : throw new ArgumentException("--temperature must be a number between 0 and 2.");
+
+    /// <summary>Reads an endpoint given on the command line or in the environment.</summary>
+    /// <exception cref="ArgumentException">The value is not an absolute http or https URL.</exception>
+    public static Uri Url(string value, string name)
+        => Uri.TryCreate(value, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)
+            ? url
+            : throw new ArgumentException($"{name} must be an absolute http or https URL, such as http://localhost:11434; '{value}' is not.");
 
     private static int Positive(string value, string name)
         => int.TryParse(value, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new ArgumentException($"{name} must be a positive integer.");

@@ -9,6 +9,7 @@ namespace AiPersona.Samples.PersonaBench;
 /// <summary>Creates the models for a run from the arguments and the environment.</summary>
 internal static class ModelFactory
 {
+    /// <exception cref="ArgumentException">The environment lacks the API key, or names an endpoint that is not a URL.</exception>
     public static PersonaBenchModels Create(BenchArguments arguments)
     {
         if (arguments.Provider is null)
@@ -40,10 +41,14 @@ internal static class ModelFactory
     private static OpenAIClient OpenAiClient(string? endpoint)
     {
         var key = Environment.GetEnvironmentVariable("OPENAI_API_KEY")
-            ?? throw new InvalidOperationException("--provider openai needs OPENAI_API_KEY in the environment.");
+            ?? throw new ArgumentException("--provider openai needs OPENAI_API_KEY in the environment.");
         var options = new OpenAIClientOptions();
-        endpoint ??= Environment.GetEnvironmentVariable("OPENAI_ENDPOINT");
-        if (!string.IsNullOrWhiteSpace(endpoint))
+        if (endpoint is null && Environment.GetEnvironmentVariable("OPENAI_ENDPOINT") is { } environmentEndpoint && !string.IsNullOrWhiteSpace(environmentEndpoint))
+        {
+            endpoint = BenchArguments.Url(environmentEndpoint, "OPENAI_ENDPOINT").ToString();
+        }
+
+        if (endpoint is not null)
         {
             options.Endpoint = new Uri(endpoint);
         }
@@ -54,5 +59,8 @@ internal static class ModelFactory
     private static IChatClient Ollama(string model, string? endpoint) => new OllamaApiClient(OllamaEndpoint(endpoint), model);
 
     private static Uri OllamaEndpoint(string? endpoint)
-        => new(endpoint ?? Environment.GetEnvironmentVariable("OLLAMA_ENDPOINT") ?? "http://localhost:11434");
+        => endpoint is not null ? new Uri(endpoint)
+            : Environment.GetEnvironmentVariable("OLLAMA_ENDPOINT") is { } environmentEndpoint && !string.IsNullOrWhiteSpace(environmentEndpoint)
+                ? BenchArguments.Url(environmentEndpoint, "OLLAMA_ENDPOINT")
+                : new Uri("http://localhost:11434");
 }

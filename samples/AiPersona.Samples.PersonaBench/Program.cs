@@ -20,7 +20,17 @@ if (arguments.Help)
     return 0;
 }
 
-var models = ModelFactory.Create(arguments);
+PersonaBenchModels models;
+try
+{
+    models = ModelFactory.Create(arguments);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+
 var dataset = BenchmarkDataset.LoadMini().Take(arguments.Personas, arguments.Scenes);
 var runName = arguments.Provider is null ? "simulation" : $"{arguments.Provider}-{arguments.Model}".Replace('/', '_').Replace(':', '_');
 var output = Path.GetFullPath(arguments.OutputDirectory ?? Path.Combine("personabench-results", runName));

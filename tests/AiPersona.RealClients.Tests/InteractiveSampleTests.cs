@@ -129,6 +129,25 @@ public sealed class InteractiveSampleTests : IDisposable
         Assert.False(Directory.Exists(_data)); // nothing ran
     }
 
+    [Theory]
+    [InlineData("OLLAMA_ENDPOINT", "localhost:11434")]
+    [InlineData("OPENAI_ENDPOINT", "api.example/v1")]
+    public async Task AnEndpointThatIsNotAUrl_StopsWithAMessageNamingTheVariable(string variable, string value)
+    {
+        var environment = new Dictionary<string, string?> { ["OPENAI_API_KEY"] = null, ["OPENAI_ENDPOINT"] = null, ["OLLAMA_ENDPOINT"] = null, [variable] = value };
+        if (variable == "OPENAI_ENDPOINT")
+        {
+            environment["OPENAI_API_KEY"] = "test-key";
+        }
+
+        var (exitCode, output) = await SampleProcess.RunAsync(["--data", _data], environment, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains($"{variable} must be an absolute http or https URL, such as http://localhost:11434; '{value}' is not.", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_data)); // nothing ran
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_data))

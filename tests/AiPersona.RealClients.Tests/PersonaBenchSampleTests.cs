@@ -86,6 +86,7 @@ public sealed class PersonaBenchSampleTests : IDisposable
     [InlineData(new[] { "--provider", "openai" }, "--provider needs --model.")]
     [InlineData(new[] { "--model", "gpt-4o-mini" }, "need --provider openai|ollama.")]
     [InlineData(new[] { "--settings", "golden" }, "Unknown setting 'golden'")]
+    [InlineData(new[] { "--provider", "ollama", "--model", "m", "--endpoint", "localhost:11434" }, "--endpoint must be an absolute http or https URL")]
     public async Task AMistypedArgument_StopsWithTheUsage_InsteadOfBeingIgnored(string[] arguments, string message)
     {
         var (exitCode, output) = await SampleProcess.RunAsync(
@@ -94,6 +95,32 @@ public sealed class PersonaBenchSampleTests : IDisposable
         Assert.Equal(2, exitCode);
         Assert.Contains(message, output, StringComparison.Ordinal);
         Assert.Contains("Usage:", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_output)); // nothing ran
+    }
+
+    [Theory]
+    [InlineData("openai", null, null, "--provider openai needs OPENAI_API_KEY in the environment.")]
+    [InlineData("openai", "OPENAI_ENDPOINT", "api.example/v1", "OPENAI_ENDPOINT must be an absolute http or https URL")]
+    [InlineData("ollama", "OLLAMA_ENDPOINT", "localhost:11434", "OLLAMA_ENDPOINT must be an absolute http or https URL")]
+    public async Task AnEnvironmentTheProviderCannotUse_StopsWithAMessage_InsteadOfAStackTrace(string provider, string? variable, string? value, string message)
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["OPENAI_API_KEY"] = variable is null ? null : "test-key",
+            ["OPENAI_ENDPOINT"] = null,
+            ["OLLAMA_ENDPOINT"] = null,
+        };
+        if (variable is not null)
+        {
+            environment[variable] = value;
+        }
+
+        var (exitCode, output) = await SampleProcess.RunAsync(
+            SampleProcess.PersonaBenchSample, ["--out", _output, "--provider", provider, "--model", "m"], environment, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(message, output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
         Assert.False(Directory.Exists(_output)); // nothing ran
     }
 
