@@ -71,7 +71,7 @@ catch (OperationCanceledException)
 {
     return 130;
 }
-catch (InvalidOperationException ex) when (ex.Message.StartsWith("The output directory", StringComparison.Ordinal))
+catch (PersonaBenchOutputConflictException ex)
 {
     Console.Error.WriteLine(ex.Message);
     return 1;

@@ -54,7 +54,8 @@ internal sealed class ResultsStore
     }
 
     /// <summary>Records what the results in the directory are produced with, or checks that a resumed run matches it.</summary>
-    /// <exception cref="InvalidOperationException">The directory holds results of another configuration.</exception>
+    /// <exception cref="PersonaBenchOutputConflictException">The directory holds results of another configuration, or a
+    /// <c>run.json</c> that cannot be read.</exception>
     public async Task CheckOrWriteManifestAsync(RunManifest manifest, CancellationToken cancellationToken)
     {
         if (_directory is null)
@@ -66,16 +67,26 @@ internal sealed class ResultsStore
         if (File.Exists(path))
         {
             RunManifest? earlier;
-            await using (var stream = File.OpenRead(path))
+            try
             {
-                earlier = await JsonSerializer.DeserializeAsync(stream, EvaluationJsonContext.Default.RunManifest, cancellationToken).ConfigureAwait(false);
+                await using var stream = File.OpenRead(path);
+                earlier = await JsonSerializer.DeserializeAsync(stream, EvaluationJsonContext.Default.RunManifest, cancellationToken).ConfigureAwait(false)
+                    ?? throw new JsonException("run.json holds null.");
+            }
+            catch (JsonException ex)
+            {
+                throw new PersonaBenchOutputConflictException(
+                    $"The output directory '{_directory}' holds results, but its run.json, which says what produced them, cannot be read " +
+                    $"({ex.Message}), so this run cannot tell whether resuming would mix two configurations. " +
+                    "Choose another output directory, or delete that one (the sample's --fresh) to start over.",
+                    ex);
             }
 
             if (earlier != manifest)
             {
-                throw new InvalidOperationException(
-                    $"The output directory '{_directory}' holds results of another run ({earlier?.Models}; dataset {earlier?.Dataset}, " +
-                    $"{earlier?.MaxUserTurns} user turns, {earlier?.RagSessions} RAG sessions, temperature {Temperature(earlier?.Temperature)}), which " +
+                throw new PersonaBenchOutputConflictException(
+                    $"The output directory '{_directory}' holds results of another run ({earlier.Models}; dataset {earlier.Dataset}, " +
+                    $"{earlier.MaxUserTurns} user turns, {earlier.RagSessions} RAG sessions, temperature {Temperature(earlier.Temperature)}), which " +
                     $"this one ({manifest.Models}; dataset {manifest.Dataset}, {manifest.MaxUserTurns} user turns, {manifest.RagSessions} RAG sessions, " +
                     $"temperature {Temperature(manifest.Temperature)}) would mix with its own. " +
                     "Choose another output directory, or delete that one (the sample's --fresh) to start over.");

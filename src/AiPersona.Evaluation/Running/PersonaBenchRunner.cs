@@ -39,8 +39,8 @@ public sealed class PersonaBenchRunner
     /// <param name="progress">Receives a report after every finished session.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests. Cancelling keeps what finished.</param>
     /// <returns>The report over every record of the output directory, including ones from earlier interrupted runs.</returns>
-    /// <exception cref="InvalidOperationException">The output directory holds results produced with other models or another
-    /// protocol (its <c>run.json</c> says which).</exception>
+    /// <exception cref="PersonaBenchOutputConflictException">The output directory holds results produced with other models or
+    /// another protocol (its <c>run.json</c> says which), or a <c>run.json</c> that cannot be read.</exception>
     public async Task<PersonaBenchReport> RunAsync(
         BenchmarkDataset dataset,
         IReadOnlyList<BenchmarkSetting> settings,

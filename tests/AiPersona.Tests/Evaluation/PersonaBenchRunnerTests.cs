@@ -408,10 +408,30 @@ public sealed class PersonaBenchRunnerTests : IDisposable
 
         var dataset = BenchmarkDataset.LoadMini().Take(1, 1);
         await new PersonaBenchRunner(models, new PersonaBenchOptions { OutputDirectory = _output.Path }).RunAsync(dataset, [BenchmarkSetting.NoPersona]);
-        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => new PersonaBenchRunner(models, new PersonaBenchOptions { OutputDirectory = _output.Path, Temperature = 0 })
+        var refused = await Assert.ThrowsAsync<PersonaBenchOutputConflictException>(() => new PersonaBenchRunner(models, new PersonaBenchOptions { OutputDirectory = _output.Path, Temperature = 0 })
             .RunAsync(dataset, [BenchmarkSetting.NoPersona]));
         Assert.Contains("temperature none", refused.Message, StringComparison.Ordinal);
         Assert.Contains("temperature 0", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{\"Models\": \"SIMULA")]
+    [InlineData("null")]
+    [InlineData("")]
+    public async Task ADamagedRunJson_IsRefused_RatherThanGuessingWhatProducedTheResults(string runJson)
+    {
+        var dataset = BenchmarkDataset.LoadMini().Take(1, 1);
+        var options = new PersonaBenchOptions { OutputDirectory = _output.Path };
+        await new PersonaBenchRunner(Scripted().Models, options).RunAsync(dataset, [BenchmarkSetting.NoPersona]);
+        var sessions = await File.ReadAllTextAsync(Path.Combine(_output.Path, "sessions.jsonl"), TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(_output.Path, "run.json"), runJson, TestContext.Current.CancellationToken);
+
+        var refused = await Assert.ThrowsAsync<PersonaBenchOutputConflictException>(() => new PersonaBenchRunner(Scripted().Models, options).RunAsync(dataset, [BenchmarkSetting.NoPersona]));
+
+        Assert.Contains("run.json", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("cannot be read", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(runJson, await File.ReadAllTextAsync(Path.Combine(_output.Path, "run.json"), TestContext.Current.CancellationToken)); // left for the user to look at
+        Assert.Equal(sessions, await File.ReadAllTextAsync(Path.Combine(_output.Path, "sessions.jsonl"), TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -437,10 +457,10 @@ public sealed class PersonaBenchRunnerTests : IDisposable
             Assistant = other.Assistant, UserSimulator = other.UserSimulator, Judge = other.Judge, Optimizer = other.Optimizer, ToolSimulator = other.ToolSimulator,
             Description = "openai: assistant gpt-test, judge gpt-judge",
         };
-        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => new PersonaBenchRunner(otherModels, options).RunAsync(dataset, [BenchmarkSetting.NoPersona]));
+        var refused = await Assert.ThrowsAsync<PersonaBenchOutputConflictException>(() => new PersonaBenchRunner(otherModels, options).RunAsync(dataset, [BenchmarkSetting.NoPersona]));
         Assert.Contains("gpt-judge", refused.Message, StringComparison.Ordinal);
         Assert.Contains("SIMULATION", refused.Message, StringComparison.Ordinal); // what the directory holds
-        await Assert.ThrowsAsync<InvalidOperationException>(() => new PersonaBenchRunner(Scripted().Models, new PersonaBenchOptions { OutputDirectory = _output.Path, MaxUserTurns = 2 })
+        await Assert.ThrowsAsync<PersonaBenchOutputConflictException>(() => new PersonaBenchRunner(Scripted().Models, new PersonaBenchOptions { OutputDirectory = _output.Path, MaxUserTurns = 2 })
             .RunAsync(dataset, [BenchmarkSetting.NoPersona]));
 
         // The same configuration resumes, here with one more setting.
