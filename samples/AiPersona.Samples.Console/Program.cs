@@ -46,7 +46,6 @@ catch (ArgumentException ex)
     return 2;
 }
 
-
 // A local model may take minutes over the optimizer's prompt on a CPU: give it longer than the default two minutes (and
 // the update lease, which must outlast the optimizer call, longer still).
 var localModel = model is OllamaApiClient;

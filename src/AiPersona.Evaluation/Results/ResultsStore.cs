@@ -76,7 +76,7 @@ internal sealed class ResultsStore
             catch (JsonException ex)
             {
                 throw new PersonaBenchOutputConflictException(
-                    $"The output directory '{_directory}' holds results, but its run.json, which says what produced them, cannot be read " +
+                    $"The output directory '{_directory}' has a run.json, which says what produced its results, that cannot be read " +
                     $"({ex.Message}), so this run cannot tell whether resuming would mix two configurations. " +
                     "Choose another output directory, or delete that one (the sample's --fresh) to start over.",
                     ex);
@@ -100,7 +100,11 @@ internal sealed class ResultsStore
             return; // results from before run.json existed: nothing to compare them with
         }
 
-        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(manifest, EvaluationJsonContext.Default.RunManifest), cancellationToken).ConfigureAwait(false);
+        // Atomic: a run stopped while writing it must not leave a torn run.json, which would refuse every later run.
+        await AtomicFile.WriteAsync(
+            path,
+            (stream, token) => JsonSerializer.SerializeAsync(stream, manifest, EvaluationJsonContext.Default.RunManifest, token),
+            cancellationToken).ConfigureAwait(false);
     }
 
     private static string Temperature(float? temperature)
