@@ -1,4 +1,5 @@
 using System.ClientModel;
+using System.Data.Common;
 using AiPersona;
 using AiPersona.Samples.Console;
 using Microsoft.Extensions.AI;
@@ -55,7 +56,17 @@ services.AddLogging(logging => logging
     .AddSimpleConsole(o => { o.SingleLine = true; o.IncludeScopes = false; })
     .SetMinimumLevel(LogLevel.Warning)
     .AddFilter("AiPersona", LogLevel.Information));
-Directory.CreateDirectory(dataDirectory);
+try
+{
+    Directory.CreateDirectory(dataDirectory);
+}
+catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"The data directory '{dataDirectory}' cannot be used: {ex.Message} Choose another with --data.");
+    return 1;
+}
+
+var database = Path.Combine(dataDirectory, "aipersona.db");
 services.AddAiPersona(options =>
     {
         options.UpdateMode = model is SimulatedModel ? PersonaUpdateMode.Inline : PersonaUpdateMode.Background;
@@ -67,7 +78,7 @@ services.AddAiPersona(options =>
         // The paper's schema has no field for where the user lives; an app adds the fields it needs.
         options.Schema.FindSection("demographics")!.Fields.Add(new PersonaFieldDefinition("location", "Where the user lives: city or region"));
     })
-    .UseSqlite($"Data Source={Path.Combine(dataDirectory, "aipersona.db")}", o =>
+    .UseSqlite($"Data Source={database}", o =>
     {
         if (localModel)
         {
@@ -77,14 +88,24 @@ services.AddAiPersona(options =>
 services.AddChatClient(model).UsePersonalization();
 
 await using var serviceProvider = services.BuildServiceProvider();
-if (!await EarlierFileStore.MoveIntoAsync(dataDirectory, serviceProvider))
+try
 {
+    if (!await EarlierFileStore.MoveIntoAsync(dataDirectory, serviceProvider))
+    {
+        return 1;
+    }
+
+    return model is SimulatedModel
+        ? await OfflineDemo.RunAsync(serviceProvider, userId, dataDirectory)
+        : await InteractiveChat.RunAsync(serviceProvider, userId, providerName);
+}
+catch (DbException ex)
+{
+    // Nothing is deleted or replaced: the file may hold a user's data that another tool can still recover.
+    Console.Error.WriteLine($"The sample's database '{database}' cannot be used: {ex.Message}");
+    Console.Error.WriteLine("It is left as it is. Move it away, or choose another --data directory, to start over.");
     return 1;
 }
-
-return model is SimulatedModel
-    ? await OfflineDemo.RunAsync(serviceProvider, userId, dataDirectory)
-    : await InteractiveChat.RunAsync(serviceProvider, userId, providerName);
 
 static (IChatClient Model, string Provider) CreateModel()
 {

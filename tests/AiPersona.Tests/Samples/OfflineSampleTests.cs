@@ -75,6 +75,36 @@ public sealed class OfflineSampleTests : IDisposable
         Assert.Equal([7, 8, 9], Sessions(third));
     }
 
+    [Fact]
+    public async Task ADatabaseThatIsNotOne_StopsTheSampleWithAMessage_AndIsLeftAsItWas()
+    {
+        var database = Path.Combine(_data.Path, "aipersona.db");
+        await File.WriteAllTextAsync(database, "not a database", TestContext.Current.CancellationToken);
+
+        var (exitCode, output) = await RunRawAsync(["--data", _data.Path]);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"The sample's database '{database}' cannot be used: SQLite Error 26: 'file is not a database'.", output, StringComparison.Ordinal);
+        Assert.Contains("It is left as it is.", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+        Assert.Empty(Sessions(output));
+        Assert.Equal("not a database", await File.ReadAllTextAsync(database, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task ADataPathThatIsAFile_StopsTheSampleWithAMessage()
+    {
+        var file = Path.Combine(_data.Path, "a-file");
+        await File.WriteAllTextAsync(file, "mine", TestContext.Current.CancellationToken);
+
+        var (exitCode, output) = await RunRawAsync(["--data", file]);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"The data directory '{file}' cannot be used:", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+        Assert.Equal("mine", await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken));
+    }
+
     public void Dispose() => _data.Dispose();
 
     private static List<int> Sessions(string output)
@@ -94,12 +124,15 @@ public sealed class OfflineSampleTests : IDisposable
 
     private static List<string> Lines(string output) => [.. output.Split('\n').Select(l => l.TrimEnd('\r'))];
 
-    private async Task<string> RunAsync()
-    {
-        var (exitCode, output) = await SampleProcess.RunAsync(
-            ["--data", _data.Path],
+    private static Task<(int ExitCode, string Output)> RunRawAsync(string[] arguments)
+        => SampleProcess.RunAsync(
+            arguments,
             new Dictionary<string, string?> { ["OPENAI_API_KEY"] = null, ["OLLAMA_ENDPOINT"] = null },
             cancellationToken: TestContext.Current.CancellationToken);
+
+    private async Task<string> RunAsync()
+    {
+        var (exitCode, output) = await RunRawAsync(["--data", _data.Path]);
         Assert.True(exitCode == 0, $"The sample exited with {exitCode}:\n{output}");
         Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
         return output.Replace("\r\n", "\n", StringComparison.Ordinal);
