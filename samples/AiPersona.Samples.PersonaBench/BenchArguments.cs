@@ -22,7 +22,7 @@ internal sealed class BenchArguments
           --parallel <n>               (setting, persona) runs at once (default 4 offline, 1 otherwise)
           --temperature <t>            temperature of the simulated user, judges and optimizer (default: none sent, the
                                        model's own; reasoning models such as GPT-5 or o3 accept no other)
-          --fresh                      delete earlier results in --out instead of resuming
+          --fresh                      delete what earlier runs wrote into --out (nothing else there) instead of resuming
           --help, -h                   show this text
         """;
 

@@ -34,9 +34,9 @@ catch (ArgumentException ex)
 var dataset = BenchmarkDataset.LoadMini().Take(arguments.Personas, arguments.Scenes);
 var runName = arguments.Provider is null ? "simulation" : $"{arguments.Provider}-{arguments.Model}".Replace('/', '_').Replace(':', '_');
 var output = Path.GetFullPath(arguments.OutputDirectory ?? Path.Combine("personabench-results", runName));
-if (arguments.Fresh && Directory.Exists(output))
+if (arguments.Fresh)
 {
-    Directory.Delete(output, recursive: true);
+    PersonaBenchRunner.DeleteResults(output); // what runs wrote there, and nothing else
 }
 
 Console.WriteLine($"PersonaBench — {dataset.Name}: {dataset.Personas.Count} personas × {dataset.Personas.Max(p => p.Scenes.Count)} scenes, {arguments.Settings.Count} settings");

@@ -98,6 +98,27 @@ public sealed class PersonaBenchSampleTests : IDisposable
         Assert.False(Directory.Exists(_output)); // nothing ran
     }
 
+    [Fact]
+    public async Task Fresh_StartsOver_WithoutDeletingWhatElseTheOutputDirectoryHolds()
+    {
+        Directory.CreateDirectory(_output);
+        var notes = Path.Combine(_output, "notes.txt");
+        await File.WriteAllTextAsync(notes, "mine", TestContext.Current.CancellationToken);
+        string[] run = ["--out", _output, "--settings", "nopersona", "--personas", "1", "--scenes", "1"];
+        var (exitCode, output) = await SampleProcess.RunAsync(SampleProcess.PersonaBenchSample, run, new Dictionary<string, string?>(), cancellationToken: TestContext.Current.CancellationToken);
+        Assert.True(exitCode == 0, output);
+        await File.WriteAllTextAsync(Path.Combine(_output, "run.json"), "damaged", TestContext.Current.CancellationToken);
+        (exitCode, _) = await SampleProcess.RunAsync(SampleProcess.PersonaBenchSample, run, new Dictionary<string, string?>(), cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(1, exitCode); // resuming is refused
+
+        (exitCode, output) = await SampleProcess.RunAsync(SampleProcess.PersonaBenchSample, [.. run, "--fresh"], new Dictionary<string, string?>(), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(exitCode == 0, output);
+        Assert.Equal("mine", await File.ReadAllTextAsync(notes, TestContext.Current.CancellationToken));
+        Assert.Single(await File.ReadAllLinesAsync(Path.Combine(_output, "sessions.jsonl"), TestContext.Current.CancellationToken));
+        Assert.Contains("SIMULATION", await File.ReadAllTextAsync(Path.Combine(_output, "run.json"), TestContext.Current.CancellationToken)); // written anew
+    }
+
     [Theory]
     [InlineData("openai", null, null, "--provider openai needs OPENAI_API_KEY in the environment.")]
     [InlineData("openai", "OPENAI_ENDPOINT", "api.example/v1", "OPENAI_ENDPOINT must be an absolute http or https URL")]

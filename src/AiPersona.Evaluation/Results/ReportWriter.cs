@@ -39,9 +39,9 @@ public static class ReportWriter
     {
         ArgumentNullException.ThrowIfNull(report);
         Directory.CreateDirectory(directory);
-        await File.WriteAllTextAsync(Path.Combine(directory, "report.json"), ToJson(report), cancellationToken).ConfigureAwait(false);
-        await File.WriteAllTextAsync(Path.Combine(directory, "summary.csv"), SummaryCsv(report), cancellationToken).ConfigureAwait(false);
-        await File.WriteAllTextAsync(Path.Combine(directory, "sessions.csv"), SessionsCsv(report), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(directory, ResultsFiles.Report), ToJson(report), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(directory, ResultsFiles.SummaryCsv), SummaryCsv(report), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(directory, ResultsFiles.SessionsCsv), SessionsCsv(report), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Serializes the whole report.</summary>

@@ -45,9 +45,9 @@ internal sealed class ResultsStore
         if (directory is not null)
         {
             Directory.CreateDirectory(directory);
-            store._sessions.AddRange(await ReadAsync(Path.Combine(directory, "sessions.jsonl"), EvaluationJsonContext.Default.SessionRecord, cancellationToken).ConfigureAwait(false));
-            store._personas.AddRange(await ReadAsync(Path.Combine(directory, "personas.jsonl"), EvaluationJsonContext.Default.PersonaRecord, cancellationToken).ConfigureAwait(false));
-            store._conversations.AddRange(await ReadAsync(Path.Combine(directory, "conversations.jsonl"), EvaluationJsonContext.Default.SessionRecord, cancellationToken).ConfigureAwait(false));
+            store._sessions.AddRange(await ReadAsync(Path.Combine(directory, ResultsFiles.Sessions), EvaluationJsonContext.Default.SessionRecord, cancellationToken).ConfigureAwait(false));
+            store._personas.AddRange(await ReadAsync(Path.Combine(directory, ResultsFiles.Personas), EvaluationJsonContext.Default.PersonaRecord, cancellationToken).ConfigureAwait(false));
+            store._conversations.AddRange(await ReadAsync(Path.Combine(directory, ResultsFiles.Conversations), EvaluationJsonContext.Default.SessionRecord, cancellationToken).ConfigureAwait(false));
         }
 
         return store;
@@ -63,7 +63,7 @@ internal sealed class ResultsStore
             return;
         }
 
-        var path = Path.Combine(_directory, "run.json");
+        var path = Path.Combine(_directory, ResultsFiles.Manifest);
         if (File.Exists(path))
         {
             RunManifest? earlier;
@@ -135,11 +135,11 @@ internal sealed class ResultsStore
         }
     }
 
-    public void AddConversation(SessionRecord record) => Append(record, _conversations, "conversations.jsonl", EvaluationJsonContext.Default.SessionRecord);
+    public void AddConversation(SessionRecord record) => Append(record, _conversations, ResultsFiles.Conversations, EvaluationJsonContext.Default.SessionRecord);
 
-    public void Add(SessionRecord record) => Append(record, _sessions, "sessions.jsonl", EvaluationJsonContext.Default.SessionRecord);
+    public void Add(SessionRecord record) => Append(record, _sessions, ResultsFiles.Sessions, EvaluationJsonContext.Default.SessionRecord);
 
-    public void Add(PersonaRecord record) => Append(record, _personas, "personas.jsonl", EvaluationJsonContext.Default.PersonaRecord);
+    public void Add(PersonaRecord record) => Append(record, _personas, ResultsFiles.Personas, EvaluationJsonContext.Default.PersonaRecord);
 
     private void Append<T>(T record, List<T> list, string file, JsonTypeInfo<T> typeInfo)
     {

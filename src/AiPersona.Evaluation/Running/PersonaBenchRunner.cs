@@ -33,6 +33,16 @@ public sealed class PersonaBenchRunner
         }
     }
 
+    /// <summary>Deletes what runs wrote into an output directory — records, report files, <c>run.json</c> and the resume
+    /// state — so that the next run starts over. Nothing else in the directory is touched; the directory itself is deleted
+    /// when that leaves it empty.</summary>
+    /// <param name="outputDirectory">The directory a run was given as <see cref="PersonaBenchOptions.OutputDirectory"/>.</param>
+    public static void DeleteResults(string outputDirectory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
+        ResultsFiles.Delete(outputDirectory);
+    }
+
     /// <summary>Runs the benchmark.</summary>
     /// <param name="dataset">The personas and scenes.</param>
     /// <param name="settings">The settings (table rows); <see cref="BenchmarkSetting.All"/> for the paper's six.</param>
@@ -167,7 +177,7 @@ public sealed class PersonaBenchRunner
         });
         if (_options.OutputDirectory is not null)
         {
-            builder.UseFileSystemStorage(Path.Combine(_options.OutputDirectory, "state", setting.Key, persona.Id));
+            builder.UseFileSystemStorage(Path.Combine(_options.OutputDirectory, ResultsFiles.State, setting.Key, persona.Id));
         }
 
         services.AddKeyedSingleton<IChatClient>(AiPersonaOptions.DefaultOptimizerChatClientKey, new UsageCountingChatClient(_models.Optimizer));

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 
 namespace AiPersona.Evaluation;
@@ -48,9 +49,22 @@ public sealed record BenchmarkSetting(BenchmarkSettingKind Kind, int SessionsPer
     public static BenchmarkSetting Parse(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return All.FirstOrDefault(s => string.Equals(s.Key, key, StringComparison.OrdinalIgnoreCase))
-            ?? (key.StartsWith("learning-k", StringComparison.OrdinalIgnoreCase) && int.TryParse(key[10..], CultureInfo.InvariantCulture, out var k) && k > 0
-                ? Learning(k)
-                : throw new ArgumentException($"Unknown setting '{key}'. Use nopersona, goldenpersona, conversationrag or learning-k<N>.", nameof(key)));
+        return TryParse(key, out var setting)
+            ? setting
+            : throw new ArgumentException($"Unknown setting '{key}'. Use nopersona, goldenpersona, conversationrag or learning-k<N>.", nameof(key));
+    }
+
+    /// <summary>Parses a key such as <c>nopersona</c> or <c>learning-k3</c>, without throwing.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="setting">The setting, when the key names one.</param>
+    /// <returns>Whether the key names a setting.</returns>
+    public static bool TryParse(string? key, [NotNullWhen(true)] out BenchmarkSetting? setting)
+    {
+        setting = key is null ? null
+            : All.FirstOrDefault(s => string.Equals(s.Key, key, StringComparison.OrdinalIgnoreCase))
+                ?? (key.StartsWith("learning-k", StringComparison.OrdinalIgnoreCase) && int.TryParse(key[10..], CultureInfo.InvariantCulture, out var k) && k > 0
+                    ? Learning(k)
+                    : null);
+        return setting is not null;
     }
 }

@@ -382,6 +382,45 @@ public sealed class PersonaBenchRunnerTests : IDisposable
         Assert.Single(report.Personas);
     }
 
+    [Fact]
+    public async Task DeleteResults_DeletesWhatRunsWrote_AndNothingElseInTheDirectory()
+    {
+        // The directory the user named holds things of theirs: a file, a folder, even a "state" folder of their own.
+        await File.WriteAllTextAsync(Path.Combine(_output.Path, "notes.txt"), "mine", TestContext.Current.CancellationToken);
+        Directory.CreateDirectory(Path.Combine(_output.Path, "photos"));
+        Directory.CreateDirectory(Path.Combine(_output.Path, "state", "taxes"));
+        var dataset = BenchmarkDataset.LoadMini().Take(1, 3);
+        var options = new PersonaBenchOptions { OutputDirectory = _output.Path };
+        await new PersonaBenchRunner(Scripted().Models, options).RunAsync(dataset, [BenchmarkSetting.NoPersona, BenchmarkSetting.Learning(3)]);
+        Assert.True(Directory.Exists(Path.Combine(_output.Path, "state", "learning-k3")));
+
+        PersonaBenchRunner.DeleteResults(_output.Path);
+
+        Assert.Equal(["notes.txt", "photos", "state"], Directory.EnumerateFileSystemEntries(_output.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal([Path.Combine(_output.Path, "state", "taxes")], Directory.EnumerateFileSystemEntries(Path.Combine(_output.Path, "state")));
+        Assert.Equal("mine", await File.ReadAllTextAsync(Path.Combine(_output.Path, "notes.txt"), TestContext.Current.CancellationToken));
+
+        // Started over: a run with other models is not refused, and plays every session again.
+        var other = Scripted().Models;
+        var assistant = new RecordingChatClient(other.Assistant);
+        var report = await new PersonaBenchRunner(
+            new PersonaBenchModels { Assistant = assistant, UserSimulator = other.UserSimulator, Judge = other.Judge, Optimizer = other.Optimizer, ToolSimulator = other.ToolSimulator, Description = "other models" },
+            options).RunAsync(dataset, [BenchmarkSetting.NoPersona]);
+        Assert.Equal(3, report.Sessions.Count);
+        Assert.NotEmpty(assistant.Requests);
+
+        // A directory that held only results is deleted with them.
+        PersonaBenchRunner.DeleteResults(_output.Path);
+        Assert.True(Directory.Exists(_output.Path));
+        File.Delete(Path.Combine(_output.Path, "notes.txt"));
+        Directory.Delete(Path.Combine(_output.Path, "photos"));
+        Directory.Delete(Path.Combine(_output.Path, "state"), recursive: true);
+        await new PersonaBenchRunner(Scripted().Models, options).RunAsync(dataset, [BenchmarkSetting.NoPersona]);
+        PersonaBenchRunner.DeleteResults(_output.Path);
+        Assert.False(Directory.Exists(_output.Path));
+        PersonaBenchRunner.DeleteResults(_output.Path); // and a missing one is nothing to do
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData(0f)]
