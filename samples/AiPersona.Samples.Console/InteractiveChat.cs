@@ -13,7 +13,7 @@ internal static class InteractiveChat
                   /why section.field  why a value is believed, with the evidence
                   /set section.field value   correct a value yourself;  /unset section.field  remove one
                   /end      end this session (every 3 ended sessions update the persona)
-                  /export file.json  write everything stored about you (persona, history, sessions) to a file
+                  /export file.json  write everything stored about you (persona, history, sessions) to a new file
                   /forget section.field  forget one value: it and its history are deleted
                   /forget   delete your persona, its history and your sessions
                   /quit     end the session and leave
@@ -81,7 +81,8 @@ internal static class InteractiveChat
                     try
                     {
                         var export = await personalized.ExportUserAsync(userId);
-                        await using (var stream = File.Create(file.Trim()))
+                        // CreateNew: an export never overwrites a file that is already there.
+                        await using (var stream = new FileStream(file.Trim(), FileMode.CreateNew, FileAccess.Write))
                         {
                             await export.WriteJsonAsync(stream);
                         }

@@ -28,6 +28,7 @@ public sealed class InteractiveSampleTests : IDisposable
             "What should I cook tonight?",
             "/persona",
             $"/export {Path.Combine(_data, "ana.json")}",
+            $"/export {Path.Combine(_data, "ana.json")}",
             "/export",
             "/forget preferences.formats",
             "And tomorrow?",
@@ -66,6 +67,7 @@ public sealed class InteractiveSampleTests : IDisposable
 
         // "/export": the user's data as JSON, the learned value with the sessions it came from, the user's own correction.
         Assert.Contains($"Your data (4 session(s), 2 change(s) of the persona) is in {Path.Combine(_data, "ana.json")}.", output, StringComparison.Ordinal);
+        Assert.Contains($"Could not write '{Path.Combine(_data, "ana.json")}': The file '{Path.Combine(_data, "ana.json")}' already exists.", output, StringComparison.Ordinal);
         Assert.Contains("Usage: /export file.json", output, StringComparison.Ordinal);
         var exported = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_data, "ana.json"), TestContext.Current.CancellationToken))!;
         Assert.Equal("ana", (string?)exported["userId"]);
