@@ -32,7 +32,10 @@ catch (ArgumentException ex)
 }
 
 var dataset = BenchmarkDataset.LoadMini().Take(arguments.Personas, arguments.Scenes);
-var runName = arguments.Provider is null ? "simulation" : $"{arguments.Provider}-{arguments.Model}".Replace('/', '_').Replace(':', '_');
+// A model name such as "library/llama3.2:8b" becomes one safe folder name on every OS.
+var runName = arguments.Provider is null
+    ? "simulation"
+    : string.Concat($"{arguments.Provider}-{arguments.Model}".Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' ? c : '_'));
 var output = Path.GetFullPath(arguments.OutputDirectory ?? Path.Combine("personabench-results", runName));
 if (arguments.Fresh)
 {
