@@ -72,7 +72,7 @@ internal sealed class BenchArguments
                 case "--optimizer-model": parsed.OptimizerModel = Value(); break;
                 case "--embedding-model": parsed.EmbeddingModel = Value(); break;
                 case "--endpoint": parsed.Endpoint = Url(Value(), "--endpoint").ToString(); break;
-                case "--settings": parsed.Settings = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(BenchmarkSetting.Parse)]; break;
+                case "--settings": parsed.Settings = ParseSettings(Value()); break;
                 case "--personas": parsed.Personas = Positive(Value(), "--personas"); break;
                 case "--scenes": parsed.Scenes = Positive(Value(), "--scenes"); break;
                 case "--out": parsed.OutputDirectory = Value(); break;
@@ -107,6 +107,18 @@ internal sealed class BenchArguments
         => float.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var t) && t is >= 0 and <= 2
             ? t
             : throw new ArgumentException("--temperature must be a number between 0 and 2.");
+
+    private static List<BenchmarkSetting> ParseSettings(string value)
+    {
+        var settings = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(BenchmarkSetting.Parse).ToList();
+        if (settings.Count == 0)
+        {
+            throw new ArgumentException("--settings names no setting.");
+        }
+
+        var twice = settings.GroupBy(s => s.Key).FirstOrDefault(g => g.Count() > 1);
+        return twice is null ? settings : throw new ArgumentException($"--settings lists {twice.Key} twice.");
+    }
 
     /// <summary>Reads an endpoint given on the command line or in the environment.</summary>
     /// <exception cref="ArgumentException">The value is not an absolute http or https URL.</exception>

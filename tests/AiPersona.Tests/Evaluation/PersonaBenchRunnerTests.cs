@@ -473,6 +473,31 @@ public sealed class PersonaBenchRunnerTests : IDisposable
         Assert.Equal(sessions, await File.ReadAllTextAsync(Path.Combine(_output.Path, "sessions.jsonl"), TestContext.Current.CancellationToken));
     }
 
+    public static TheoryData<BenchmarkSetting[], string> InvalidSettings => new()
+    {
+        { [], "Name at least one setting" },
+        { [BenchmarkSetting.NoPersona, BenchmarkSetting.Learning(3), BenchmarkSetting.NoPersona], "The setting 'nopersona' is listed twice." },
+        { [BenchmarkSetting.Learning(3), new BenchmarkSetting(BenchmarkSettingKind.PersonaLearning, 3)], "The setting 'learning-k3' is listed twice." },
+        { [new BenchmarkSetting(BenchmarkSettingKind.PersonaLearning)], "Persona Learning needs k of at least 1" },
+        { [new BenchmarkSetting((BenchmarkSettingKind)42)], "'42' is not a BenchmarkSettingKind." },
+        { [null!], "The settings hold a null entry." },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidSettings))]
+    public async Task SettingsThatAreEmpty_ListedTwice_OrInvalid_AreRefused_BeforeAnythingIsWritten(BenchmarkSetting[] settings, string message)
+    {
+        var (models, assistant) = Scripted();
+
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => new PersonaBenchRunner(models, new PersonaBenchOptions { OutputDirectory = _output.Path })
+            .RunAsync(BenchmarkDataset.LoadMini().Take(1, 1), settings));
+
+        Assert.Contains(message, refused.Message, StringComparison.Ordinal);
+        Assert.Equal("settings", refused.ParamName);
+        Assert.Empty(assistant.Requests);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_output.Path));
+    }
+
     [Fact]
     public void OptimizerTimeout_MustBePositiveOrInfinite()
     {
