@@ -1,10 +1,11 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace AiPersona.Evaluation;
 
 /// <summary>Checks a dataset: the four-section schema, unique ids, documented APIs, and neutralized queries that do not
 /// state the persona's traits.</summary>
-public static class BenchmarkDatasetValidator
+public static partial class BenchmarkDatasetValidator
 {
     private static readonly string[] Sections = ["demographics", "personality", "patterns", "preferences"];
 
@@ -17,13 +18,18 @@ public static class BenchmarkDatasetValidator
         var problems = new List<string>();
         var schema = PersonaSchema.CreateDefault();
         var sceneIds = new HashSet<string>(StringComparer.Ordinal);
-        var personaIds = new HashSet<string>(StringComparer.Ordinal);
+        // Case-insensitive: a persona id names the folder of its state, and "Ana" and "ana" are one folder on Windows and macOS.
+        var personaIds = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var persona in dataset.Personas)
         {
             var where = $"persona '{persona.Id}'";
             if (string.IsNullOrWhiteSpace(persona.Id) || !personaIds.Add(persona.Id))
             {
                 problems.Add($"{where}: missing or duplicate id.");
+            }
+            else if (!PersonaIdPattern().IsMatch(persona.Id))
+            {
+                problems.Add($"{where}: the id must be 1 to 64 letters, digits, '-' or '_', starting with a letter or digit (it names a folder).");
             }
 
             foreach (var section in Sections.Where(s => !persona.GoldenPersona.ContainsKey(s)))
@@ -130,4 +136,7 @@ public static class BenchmarkDatasetValidator
             }
         }
     }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+    private static partial Regex PersonaIdPattern();
 }

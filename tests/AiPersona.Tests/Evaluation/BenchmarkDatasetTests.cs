@@ -79,6 +79,34 @@ public sealed class BenchmarkDatasetTests
         Assert.Contains(problems, p => p.Contains("duplicate scene id", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("../../outside", false)]
+    [InlineData("a/b", false)]
+    [InlineData("a\\b", false)]
+    [InlineData("..", false)]
+    [InlineData("-dash-first", false)]
+    [InlineData("marta", true)]
+    [InlineData("Persona_01-b", true)]
+    public void PersonaIds_NameAFolder_SoOnlySafeOnesPass(string id, bool valid)
+    {
+        var dataset = BenchmarkDataset.LoadMini().Take(1, 1);
+        dataset.Personas[0].Id = id;
+
+        var problems = BenchmarkDatasetValidator.Validate(dataset);
+
+        Assert.Equal(valid, !problems.Any(p => p.Contains("the id must be", StringComparison.Ordinal)));
+        Assert.Equal(valid, problems.Count == 0);
+    }
+
+    [Fact]
+    public void PersonaIds_DifferingOnlyInCase_AreDuplicates()
+    {
+        var dataset = BenchmarkDataset.LoadMini().Take(2, 1);
+        dataset.Personas[1].Id = dataset.Personas[0].Id.ToUpperInvariant();
+
+        Assert.Contains(BenchmarkDatasetValidator.Validate(dataset), p => p.Contains("missing or duplicate id", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Validator_ReportsEmptyPartsAndMissingApiDocumentation()
     {
