@@ -31,6 +31,11 @@ public sealed class PersonaBenchRunner
         {
             throw new ArgumentOutOfRangeException(nameof(options), _options.OptimizerTimeout, "PersonaBenchOptions.OptimizerTimeout must be positive, or Timeout.InfiniteTimeSpan.");
         }
+
+        if (_options.OutputDirectory is { } directory && string.IsNullOrWhiteSpace(directory))
+        {
+            throw new ArgumentException("PersonaBenchOptions.OutputDirectory must be a directory path, or null to keep everything in memory.", nameof(options));
+        }
     }
 
     // Each setting is a table row with its own state folder: one listed twice would run twice at once over that folder.

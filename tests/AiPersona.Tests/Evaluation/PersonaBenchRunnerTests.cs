@@ -508,6 +508,15 @@ public sealed class PersonaBenchRunnerTests : IDisposable
         _ = new PersonaBenchRunner(models, new PersonaBenchOptions { OptimizerTimeout = Timeout.InfiniteTimeSpan });
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("  ")]
+    public void AnOutputDirectoryThatIsBlank_IsRefused_RatherThanWritingIntoTheCurrentFolder(string directory)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new PersonaBenchRunner(PersonaBenchModels.CreateScripted(), new PersonaBenchOptions { OutputDirectory = directory }));
+        Assert.Contains("OutputDirectory", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ResumingIntoResultsOfOtherModels_IsRefused_SoTheyAreNeverMixed()
     {
