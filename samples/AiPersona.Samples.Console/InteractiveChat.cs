@@ -65,8 +65,16 @@ internal static class InteractiveChat
 
                     continue;
                 case ["/unset", var path] when SplitPath(path) is var (section, field):
-                    await personalized.EditPersonaAsync(userId, [PersonaEdit.Remove(section, field, "removed by the user")]);
-                    System.Console.WriteLine($"{section}.{field} is removed.");
+                    try
+                    {
+                        await personalized.EditPersonaAsync(userId, [PersonaEdit.Remove(section, field, "removed by the user")]);
+                        System.Console.WriteLine($"{section}.{field} is removed.");
+                    }
+                    catch (ArgumentException ex)
+                    {
+                        System.Console.WriteLine(ex.Message);
+                    }
+
                     continue;
                 case ["/set" or "/unset", ..]:
                     System.Console.WriteLine("Usage: /set section.field value   or   /unset section.field");
@@ -99,8 +107,16 @@ internal static class InteractiveChat
                     System.Console.WriteLine("Usage: /export file.json");
                     continue;
                 case ["/forget", var path] when SplitPath(path) is var (section, field):
-                    var learnedFrom = await personalized.ForgetFieldAsync(userId, section, field);
-                    System.Console.WriteLine($"{section}.{field} and its history are deleted. It was learned from {learnedFrom.Count} session(s), whose transcripts are kept.");
+                    try
+                    {
+                        var learnedFrom = await personalized.ForgetFieldAsync(userId, section, field);
+                        System.Console.WriteLine($"{section}.{field} and its history are deleted. It was learned from {learnedFrom.Count} session(s), whose transcripts are kept.");
+                    }
+                    catch (ArgumentException ex)
+                    {
+                        System.Console.WriteLine(ex.Message);
+                    }
+
                     continue;
                 case ["/forget"]:
                     await personalized.ForgetUserAsync(userId); // waits for an update that is running
@@ -109,6 +125,11 @@ internal static class InteractiveChat
                     System.Console.WriteLine($"Everything stored about '{userId}' is deleted; the next message starts afresh.");
                     continue;
                 case [""]:
+                    continue;
+                case [var command, ..] when command.StartsWith('/'):
+                    // A mistyped command ("/forget name", "/why") is never sent to the model, nor stored as something the user said.
+                    System.Console.WriteLine($"'{line.Trim()}' is not a command this chat knows, or lacks its argument (section.field).");
+                    System.Console.WriteLine(Help);
                     continue;
             }
 

@@ -30,6 +30,9 @@ public sealed class InteractiveSampleTests : IDisposable
             $"/export {Path.Combine(_data, "ana.json")}",
             $"/export {Path.Combine(_data, "ana.json")}",
             "/export",
+            "/forget formats",
+            "/why",
+            "/bogus",
             "/forget preferences.formats",
             "And tomorrow?",
             "/forget",
@@ -75,6 +78,12 @@ public sealed class InteractiveSampleTests : IDisposable
         Assert.Equal(3, exported["persona"]!["sections"]!["preferences"]!["formats"]!["sourceSessionIds"]!.AsArray().Count);
         Assert.Equal("Ana Test", (string?)exported["persona"]!["sections"]!["demographics"]!["name"]!["value"]);
         Assert.Equal("What should I cook tonight?", (string?)exported["sessions"]![3]!["messages"]![0]!["text"]);
+
+        // A mistyped command is answered with the help, not sent to the model (the last assertion), nor stored.
+        foreach (var mistyped in new[] { "/forget formats", "/why", "/bogus" })
+        {
+            Assert.Contains($"'{mistyped}' is not a command this chat knows, or lacks its argument (section.field).", output, StringComparison.Ordinal);
+        }
 
         // "/forget preferences.formats": the value leaves the requests at once; the user's own name stays.
         Assert.Contains("preferences.formats and its history are deleted. It was learned from 3 session(s)", output, StringComparison.Ordinal);
