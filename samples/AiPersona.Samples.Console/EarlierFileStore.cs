@@ -27,7 +27,7 @@ internal static class EarlierFileStore
 
         if (!result.IsComplete)
         {
-            Console.Error.WriteLine($"Data an earlier version of this sample kept as files in {dataDirectory} could not all be copied into its database, which holds other data for these users; nothing was changed. Move the folders {string.Join(", ", Folders)} out of {dataDirectory} to go on without them:");
+            Console.Error.WriteLine($"Data an earlier version of this sample kept as files in {dataDirectory} could not all be copied into its database, which holds other data for these users; that data and the files were left as they are (what did not conflict was copied). Move the folders {string.Join(", ", Folders)} out of {dataDirectory} to go on without them:");
             foreach (var conflict in result.Conflicts)
             {
                 Console.Error.WriteLine($"  {conflict.UserId}: {conflict.Reason}");
