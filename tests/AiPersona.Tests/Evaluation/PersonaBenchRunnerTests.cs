@@ -453,6 +453,20 @@ public sealed class PersonaBenchRunnerTests : IDisposable
         Assert.Contains("temperature 0", refused.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ResultsFromBeforeRunJsonExisted_AreResumed_WithoutARunJsonClaimingWhatMadeThem()
+    {
+        var dataset = BenchmarkDataset.LoadMini().Take(1, 2);
+        var options = new PersonaBenchOptions { OutputDirectory = _output.Path };
+        await new PersonaBenchRunner(Scripted().Models, options).RunAsync(BenchmarkDataset.LoadMini().Take(1, 1), [BenchmarkSetting.NoPersona]);
+        File.Delete(Path.Combine(_output.Path, "run.json")); // as versions before it left a directory
+
+        var report = await new PersonaBenchRunner(Scripted().Models, options).RunAsync(dataset, [BenchmarkSetting.NoPersona]);
+
+        Assert.Equal(2, report.Sessions.Count);
+        Assert.False(File.Exists(Path.Combine(_output.Path, "run.json"))); // nothing is known about what made the first session
+    }
+
     [Theory]
     [InlineData("{\"Models\": \"SIMULA")]
     [InlineData("null")]
