@@ -38,7 +38,7 @@ internal sealed class BenchArguments
 
     public string? EmbeddingModel { get; private set; }
 
-    public string? Endpoint { get; private set; }
+    public Uri? Endpoint { get; private set; }
 
     public IReadOnlyList<BenchmarkSetting> Settings { get; private set; } = BenchmarkSetting.All;
 
@@ -71,7 +71,7 @@ internal sealed class BenchArguments
                 case "--judge-model": parsed.JudgeModel = Value(); break;
                 case "--optimizer-model": parsed.OptimizerModel = Value(); break;
                 case "--embedding-model": parsed.EmbeddingModel = Value(); break;
-                case "--endpoint": parsed.Endpoint = Url(Value(), "--endpoint").ToString(); break;
+                case "--endpoint": parsed.Endpoint = Url(Value(), "--endpoint"); break;
                 case "--settings": parsed.Settings = ParseSettings(Value()); break;
                 case "--personas": parsed.Personas = Positive(Value(), "--personas"); break;
                 case "--scenes": parsed.Scenes = Positive(Value(), "--scenes"); break;
@@ -95,7 +95,7 @@ internal sealed class BenchArguments
         }
 
         // Without a provider every role is scripted: a model or endpoint given there would be silently ignored.
-        if (parsed.Provider is null && (parsed.Model ?? parsed.UserModel ?? parsed.JudgeModel ?? parsed.OptimizerModel ?? parsed.EmbeddingModel ?? parsed.Endpoint) is not null)
+        if (parsed.Provider is null && ((parsed.Model ?? parsed.UserModel ?? parsed.JudgeModel ?? parsed.OptimizerModel ?? parsed.EmbeddingModel) is not null || parsed.Endpoint is not null))
         {
             throw new ArgumentException("--model, the role models, --embedding-model and --endpoint need --provider openai|ollama.");
         }

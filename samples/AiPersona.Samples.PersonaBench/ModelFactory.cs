@@ -33,34 +33,29 @@ internal static class ModelFactory
         };
     }
 
-    private static IChatClient OpenAi(string model, string? endpoint) => OpenAiClient(endpoint).GetChatClient(model).AsIChatClient();
+    private static IChatClient OpenAi(string model, Uri? endpoint) => OpenAiClient(endpoint).GetChatClient(model).AsIChatClient();
 
-    private static IEmbeddingGenerator<string, Embedding<float>> OpenAiEmbeddings(string model, string? endpoint)
+    private static IEmbeddingGenerator<string, Embedding<float>> OpenAiEmbeddings(string model, Uri? endpoint)
         => OpenAiClient(endpoint).GetEmbeddingClient(model).AsIEmbeddingGenerator();
 
-    private static OpenAIClient OpenAiClient(string? endpoint)
+    private static OpenAIClient OpenAiClient(Uri? endpoint)
     {
         var key = Environment.GetEnvironmentVariable("OPENAI_API_KEY")
             ?? throw new ArgumentException("--provider openai needs OPENAI_API_KEY in the environment.");
         var options = new OpenAIClientOptions();
-        if (endpoint is null && Environment.GetEnvironmentVariable("OPENAI_ENDPOINT") is { } environmentEndpoint && !string.IsNullOrWhiteSpace(environmentEndpoint))
+        if (Endpoint(endpoint, "OPENAI_ENDPOINT") is { } url)
         {
-            endpoint = BenchArguments.Url(environmentEndpoint, "OPENAI_ENDPOINT").ToString();
-        }
-
-        if (endpoint is not null)
-        {
-            options.Endpoint = new Uri(endpoint);
+            options.Endpoint = url;
         }
 
         return new OpenAIClient(new ApiKeyCredential(key), options);
     }
 
-    private static IChatClient Ollama(string model, string? endpoint) => new OllamaApiClient(OllamaEndpoint(endpoint), model);
+    private static IChatClient Ollama(string model, Uri? endpoint) => new OllamaApiClient(OllamaEndpoint(endpoint), model);
 
-    private static Uri OllamaEndpoint(string? endpoint)
-        => endpoint is not null ? new Uri(endpoint)
-            : Environment.GetEnvironmentVariable("OLLAMA_ENDPOINT") is { } environmentEndpoint && !string.IsNullOrWhiteSpace(environmentEndpoint)
-                ? BenchArguments.Url(environmentEndpoint, "OLLAMA_ENDPOINT")
-                : new Uri("http://localhost:11434");
+    private static Uri OllamaEndpoint(Uri? endpoint) => Endpoint(endpoint, "OLLAMA_ENDPOINT") ?? new Uri("http://localhost:11434");
+
+    // --endpoint, else the environment variable when it is set.
+    private static Uri? Endpoint(Uri? given, string variable)
+        => given ?? (Environment.GetEnvironmentVariable(variable) is { } value && !string.IsNullOrWhiteSpace(value) ? BenchArguments.Url(value, variable) : null);
 }

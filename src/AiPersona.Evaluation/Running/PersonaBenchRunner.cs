@@ -38,39 +38,6 @@ public sealed class PersonaBenchRunner
         }
     }
 
-    // Each setting is a table row with its own state folder: one listed twice would run twice at once over that folder.
-    private static void ThrowIfInvalid(IReadOnlyList<BenchmarkSetting> settings)
-    {
-        if (settings.Count == 0)
-        {
-            throw new ArgumentException("Name at least one setting; BenchmarkSetting.All gives the paper's six.", nameof(settings));
-        }
-
-        var keys = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var setting in settings)
-        {
-            if (setting is null)
-            {
-                throw new ArgumentException("The settings hold a null entry.", nameof(settings));
-            }
-
-            if (!Enum.IsDefined(setting.Kind))
-            {
-                throw new ArgumentException($"'{setting.Kind}' is not a BenchmarkSettingKind.", nameof(settings));
-            }
-
-            if (setting.Kind == BenchmarkSettingKind.PersonaLearning && setting.SessionsPerUpdate < 1)
-            {
-                throw new ArgumentException($"Persona Learning needs k of at least 1 (BenchmarkSetting.Learning(k)); it is {setting.SessionsPerUpdate}.", nameof(settings));
-            }
-
-            if (!keys.Add(setting.Key))
-            {
-                throw new ArgumentException($"The setting '{setting.Key}' is listed twice.", nameof(settings));
-            }
-        }
-    }
-
     /// <summary>Deletes what runs wrote into an output directory — records, report files, <c>run.json</c> and the resume
     /// state — so that the next run starts over. Nothing else in the directory is touched; the directory itself is deleted
     /// when that leaves it empty.</summary>
@@ -125,6 +92,39 @@ public sealed class PersonaBenchRunner
         }
 
         return report;
+    }
+
+    // Each setting is a table row with its own state folder: one listed twice would run twice at once over that folder.
+    private static void ThrowIfInvalid(IReadOnlyList<BenchmarkSetting> settings)
+    {
+        if (settings.Count == 0)
+        {
+            throw new ArgumentException("Name at least one setting; BenchmarkSetting.All gives the paper's six.", nameof(settings));
+        }
+
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var setting in settings)
+        {
+            if (setting is null)
+            {
+                throw new ArgumentException("The settings hold a null entry.", nameof(settings));
+            }
+
+            if (!Enum.IsDefined(setting.Kind))
+            {
+                throw new ArgumentException($"'{setting.Kind}' is not a BenchmarkSettingKind.", nameof(settings));
+            }
+
+            if (setting.Kind == BenchmarkSettingKind.PersonaLearning && setting.SessionsPerUpdate < 1)
+            {
+                throw new ArgumentException($"Persona Learning needs k of at least 1 (BenchmarkSetting.Learning(k)); it is {setting.SessionsPerUpdate}.", nameof(settings));
+            }
+
+            if (!keys.Add(setting.Key))
+            {
+                throw new ArgumentException($"The setting '{setting.Key}' is listed twice.", nameof(settings));
+            }
+        }
     }
 
     private async Task RunUnitAsync(
