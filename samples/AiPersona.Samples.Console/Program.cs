@@ -17,10 +17,11 @@ for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
-        case "--user" when i + 1 < args.Length:
+        // A blank value ("--user ''") is no value: it is refused, not taken for a user or a folder.
+        case "--user" when i + 1 < args.Length && !string.IsNullOrWhiteSpace(args[i + 1]):
             userArgument = args[++i];
             break;
-        case "--data" when i + 1 < args.Length:
+        case "--data" when i + 1 < args.Length && !string.IsNullOrWhiteSpace(args[i + 1]):
             dataArgument = args[++i];
             break;
         case "--help" or "-h":

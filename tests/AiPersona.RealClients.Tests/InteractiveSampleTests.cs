@@ -141,6 +141,20 @@ public sealed class InteractiveSampleTests : IDisposable
     }
 
     [Theory]
+    [InlineData("--user", "")]
+    [InlineData("--user", "  ")]
+    [InlineData("--data", "")]
+    public async Task ABlankValue_StopsWithTheUsage_InsteadOfFailingLater(string option, string value)
+    {
+        var (exitCode, output) = await SampleProcess.RunAsync(["--data", _data, option, value], new Dictionary<string, string?>(), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains($"{option} needs a value.", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_data)); // nothing ran
+    }
+
+    [Theory]
     [InlineData("OLLAMA_ENDPOINT", "localhost:11434")]
     [InlineData("OPENAI_ENDPOINT", "api.example/v1")]
     public async Task AnEndpointThatIsNotAUrl_StopsWithAMessageNamingTheVariable(string variable, string value)
