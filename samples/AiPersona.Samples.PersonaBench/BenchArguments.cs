@@ -62,7 +62,8 @@ internal sealed class BenchArguments
         var parsed = new BenchArguments();
         for (var i = 0; i < args.Length; i++)
         {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            // A blank value ("--out ''") is no value.
+            string Value() => i + 1 < args.Length && !string.IsNullOrWhiteSpace(args[i + 1]) ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
             switch (args[i])
             {
                 case "--provider": parsed.Provider = Value().ToLowerInvariant(); break;

@@ -87,6 +87,9 @@ public sealed class PersonaBenchSampleTests : IDisposable
     [InlineData(new[] { "--model", "gpt-4o-mini" }, "need --provider openai|ollama.")]
     [InlineData(new[] { "--settings", "golden" }, "Unknown setting 'golden'")]
     [InlineData(new[] { "--settings", "," }, "--settings names no setting.")]
+    [InlineData(new[] { "--provider", "ollama", "--model", " " }, "--model needs a value.")]
+    [InlineData(new[] { "--personas" }, "--personas needs a value.")]
+    [InlineData(new[] { "--out", "" }, "--out needs a value.")]
     [InlineData(new[] { "--settings", "nopersona,learning-k3,NoPersona" }, "--settings lists nopersona twice.")]
     [InlineData(new[] { "--provider", "ollama", "--model", "m", "--endpoint", "localhost:11434" }, "--endpoint must be an absolute http or https URL")]
     public async Task AMistypedArgument_StopsWithTheUsage_InsteadOfBeingIgnored(string[] arguments, string message)
