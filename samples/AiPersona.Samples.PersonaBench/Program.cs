@@ -39,7 +39,14 @@ var runName = arguments.Provider is null
 var output = Path.GetFullPath(arguments.OutputDirectory ?? Path.Combine("personabench-results", runName));
 if (arguments.Fresh)
 {
-    PersonaBenchRunner.DeleteResults(output); // what runs wrote there, and nothing else
+    try
+    {
+        PersonaBenchRunner.DeleteResults(output); // what runs wrote there, and nothing else
+    }
+    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+    {
+        return OutputFailed(ex);
+    }
 }
 
 Console.WriteLine($"PersonaBench — {dataset.Name}: {dataset.Personas.Count} personas × {dataset.Personas.Max(p => p.Scenes.Count)} scenes, {arguments.Settings.Count} settings");
@@ -79,6 +86,10 @@ catch (PersonaBenchOutputConflictException ex)
     Console.Error.WriteLine(ex.Message);
     return 1;
 }
+catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+{
+    return OutputFailed(ex);
+}
 
 Console.WriteLine();
 Console.WriteLine();
@@ -86,3 +97,11 @@ Console.WriteLine(ReportWriter.ToTable(report));
 Console.WriteLine($"Finished in {watch.Elapsed.TotalSeconds:0.0} s. Files: {Path.Combine(output, "report.json")}, summary.csv, sessions.csv, sessions.jsonl");
 Console.WriteLine("How this table relates to the paper's Table 1: docs/evaluation.md (the paper's figures are not copied there yet).");
 return 0;
+
+// The output directory is a file, not writable, or the disk is full: say so, keeping what finished.
+int OutputFailed(Exception ex)
+{
+    Console.Error.WriteLine($"The output directory '{output}' cannot be used: {ex.Message}");
+    Console.Error.WriteLine("What finished is kept there. Choose another --out, or set this one right and run again to resume.");
+    return 1;
+}

@@ -125,6 +125,24 @@ public sealed class PersonaBenchSampleTests : IDisposable
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AnOutputPathThatIsAFile_StopsWithAMessage_AndTheFileIsKept(bool fresh)
+    {
+        Directory.CreateDirectory(_output);
+        var file = Path.Combine(_output, "results.txt");
+        await File.WriteAllTextAsync(file, "mine", TestContext.Current.CancellationToken);
+        string[] arguments = ["--out", file, "--settings", "nopersona", "--personas", "1", "--scenes", "1", .. fresh ? new[] { "--fresh" } : []];
+
+        var (exitCode, output) = await SampleProcess.RunAsync(SampleProcess.PersonaBenchSample, arguments, new Dictionary<string, string?>(), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"The output directory '{file}' cannot be used:", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+        Assert.Equal("mine", await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken));
+    }
+
+    [Theory]
     [InlineData("openai", null, null, "--provider openai needs OPENAI_API_KEY in the environment.")]
     [InlineData("openai", "OPENAI_ENDPOINT", "api.example/v1", "OPENAI_ENDPOINT must be an absolute http or https URL")]
     [InlineData("ollama", "OLLAMA_ENDPOINT", "localhost:11434", "OLLAMA_ENDPOINT must be an absolute http or https URL")]
