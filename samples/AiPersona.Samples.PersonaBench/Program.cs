@@ -90,6 +90,14 @@ catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
 {
     return OutputFailed(ex);
 }
+catch (Exception ex) when (ex is HttpRequestException or System.ClientModel.ClientResultException)
+{
+    // The clients retry what is worth retrying; what still fails ends the run, and a run started again resumes.
+    Console.Error.WriteLine();
+    Console.Error.WriteLine($"A model call failed: {ex.Message}");
+    Console.Error.WriteLine($"What finished is kept in {output}; run the same command again to resume from there.");
+    return 1;
+}
 
 Console.WriteLine();
 Console.WriteLine();

@@ -68,6 +68,44 @@ public sealed class PersonaBenchSampleTests : IDisposable
         Assert.DoesNotContain("[reply 3]", context, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(FakeProtocol.OpenAI)]
+    [InlineData(FakeProtocol.Ollama)]
+    public async Task AModelCallThatFails_EndsTheRunWithAMessage_AndTheNextRunResumes(FakeProtocol protocol)
+    {
+        var judgeDown = true;
+        await using var server = await FakeLlmServer.StartAsync(
+            protocol,
+            body => PersonaBenchRoles.Of(body) switch
+            {
+                "user" => """{"satisfied": true}""",
+                "judge" => Volatile.Read(ref judgeDown) ? throw new InvalidOperationException("the judge is down") : """{"helpfulness": 7, "personalization": 5, "rationale": "fine"}""",
+                "tool" => """{"status": "ok"}""",
+                _ => "Here is a suggestion.",
+            });
+        var endpoint = protocol == FakeProtocol.OpenAI ? new Uri(server.BaseAddress, "v1/").ToString() : server.BaseAddress.ToString();
+        string[] arguments =
+        [
+            "--provider", protocol == FakeProtocol.OpenAI ? "openai" : "ollama", "--model", "chat-test", "--endpoint", endpoint,
+            "--settings", "nopersona", "--personas", "1", "--scenes", "2", "--out", _output,
+        ];
+        var environment = new Dictionary<string, string?> { ["OPENAI_API_KEY"] = "test-key", ["OPENAI_ENDPOINT"] = null, ["OLLAMA_ENDPOINT"] = null };
+
+        var (exitCode, output) = await SampleProcess.RunAsync(SampleProcess.PersonaBenchSample, arguments, environment, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("A model call failed: ", output, StringComparison.Ordinal);
+        Assert.Contains("run the same command again to resume", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+
+        Volatile.Write(ref judgeDown, false);
+        (exitCode, output) = await SampleProcess.RunAsync(SampleProcess.PersonaBenchSample, arguments, environment, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("| No Persona", output, StringComparison.Ordinal);
+        Assert.Equal(2, (await File.ReadAllLinesAsync(Path.Combine(_output, "sessions.jsonl"), TestContext.Current.CancellationToken)).Length);
+    }
+
     [Fact]
     public async Task Help_PrintsTheUsageAndRunsNothing()
     {
