@@ -159,12 +159,13 @@ public sealed class InteractiveSampleTests : IDisposable
     [InlineData("OPENAI_ENDPOINT", "api.example/v1")]
     public async Task AnEndpointThatIsNotAUrl_StopsWithAMessageNamingTheVariable(string variable, string value)
     {
-        var environment = new Dictionary<string, string?> { ["OPENAI_API_KEY"] = null, ["OPENAI_ENDPOINT"] = null, ["OLLAMA_ENDPOINT"] = null, [variable] = value };
-        if (variable == "OPENAI_ENDPOINT")
+        var environment = new Dictionary<string, string?>
         {
-            environment["OPENAI_API_KEY"] = "test-key";
-        }
-
+            ["OPENAI_API_KEY"] = variable == "OPENAI_ENDPOINT" ? "test-key" : null, // the OpenAI endpoint is read only with a key
+            ["OPENAI_ENDPOINT"] = null,
+            ["OLLAMA_ENDPOINT"] = null,
+            [variable] = value,
+        };
         var (exitCode, output) = await SampleProcess.RunAsync(["--data", _data], environment, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(2, exitCode);
