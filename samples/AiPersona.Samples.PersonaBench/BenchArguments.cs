@@ -17,7 +17,7 @@ internal sealed class BenchArguments
           --embedding-model <name>     embedding model for Conversation RAG (default: word-overlap similarity)
           --endpoint <url>             OpenAI-compatible or Ollama endpoint (OPENAI_ENDPOINT / OLLAMA_ENDPOINT)
           --settings <list>            comma-separated: nopersona,goldenpersona,conversationrag,learning-k1,learning-k3,learning-k5
-          --personas <n> --scenes <n>  run on the first n personas / scenes per persona
+          --personas <n> --scenes <n>  run on the first n personas / scenes per persona (a run resumes only with the same)
           --out <dir>                  results and resume state (default: personabench-results/<run name>)
           --parallel <n>               (setting, persona) runs at once (default 4 offline, 1 otherwise)
           --temperature <t>            temperature of the simulated user, judges and optimizer (default: none sent, the

@@ -82,13 +82,11 @@ internal sealed class ResultsStore
                     ex);
             }
 
-            if (earlier != manifest)
+            if (!earlier.Admits(manifest))
             {
                 throw new PersonaBenchOutputConflictException(
-                    $"The output directory '{_directory}' holds results of another run ({earlier.Models}; dataset {earlier.Dataset}, " +
-                    $"{earlier.MaxUserTurns} user turns, {earlier.RagSessions} RAG sessions, temperature {Temperature(earlier.Temperature)}), which " +
-                    $"this one ({manifest.Models}; dataset {manifest.Dataset}, {manifest.MaxUserTurns} user turns, {manifest.RagSessions} RAG sessions, " +
-                    $"temperature {Temperature(manifest.Temperature)}) would mix with its own. " +
+                    $"The output directory '{_directory}' holds results of another run ({Describe(earlier)}), which this one " +
+                    $"({Describe(manifest)}) would mix with its own. " +
                     "Choose another output directory, or delete that one (the sample's --fresh) to start over.");
             }
 
@@ -107,8 +105,10 @@ internal sealed class ResultsStore
             cancellationToken).ConfigureAwait(false);
     }
 
-    private static string Temperature(float? temperature)
-        => temperature?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none";
+    private static string Describe(RunManifest manifest)
+        => $"{manifest.Models}; dataset {manifest.Dataset}" + (manifest.DatasetContent is { } content ? $" ({content})" : string.Empty) +
+            $", {manifest.MaxUserTurns} user turns, {manifest.RagSessions} RAG sessions, temperature " +
+            (manifest.Temperature?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none");
 
     public bool HasSession(BenchmarkSetting setting, string personaId, string sceneId)
     {

@@ -72,7 +72,7 @@ public sealed class PersonaBenchRunner
         }
 
         var results = await ResultsStore.OpenAsync(_options.OutputDirectory, cancellationToken).ConfigureAwait(false);
-        await results.CheckOrWriteManifestAsync(new RunManifest(_models.Description, dataset.Name, _options.MaxUserTurns, _options.RagSessions, _options.Temperature), cancellationToken).ConfigureAwait(false);
+        await results.CheckOrWriteManifestAsync(RunManifest.For(_models, dataset, _options), cancellationToken).ConfigureAwait(false);
         var total = settings.Count * dataset.Personas.Sum(p => p.Scenes.Count);
         var completed = settings.Sum(s => dataset.Personas.Sum(p => p.Scenes.Count(scene => results.HasSession(s, p.Id, scene.Id))));
         var units = settings.SelectMany(s => dataset.Personas.Select(p => (Setting: s, Persona: p))).ToList();

@@ -454,6 +454,47 @@ public sealed class PersonaBenchRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task ResumingWithOtherPersonasOrScenes_IsRefused_SoALearnedPersonaJudgedAfterFewerScenesIsNeverReported()
+    {
+        var options = new PersonaBenchOptions { OutputDirectory = _output.Path };
+        await new PersonaBenchRunner(Scripted().Models, options).RunAsync(BenchmarkDataset.LoadMini().Take(1, 2), [BenchmarkSetting.Learning(1)]);
+        var personas = await File.ReadAllTextAsync(Path.Combine(_output.Path, "personas.jsonl"), TestContext.Current.CancellationToken);
+
+        // More scenes of the same persona: its persona was judged after two, which a report over three would present.
+        var refused = await Assert.ThrowsAsync<PersonaBenchOutputConflictException>(() => new PersonaBenchRunner(Scripted().Models, options)
+            .RunAsync(BenchmarkDataset.LoadMini().Take(1, 3), [BenchmarkSetting.Learning(1)]));
+        Assert.Contains("1 persona, 2 scenes", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("1 persona, 3 scenes", refused.Message, StringComparison.Ordinal);
+
+        // The same counts with a scene's text changed.
+        var edited = BenchmarkDataset.LoadMini().Take(1, 2);
+        edited.Personas[0].Scenes[1].NeutralizedQuery += " Thanks.";
+        await Assert.ThrowsAsync<PersonaBenchOutputConflictException>(() => new PersonaBenchRunner(Scripted().Models, options)
+            .RunAsync(edited, [BenchmarkSetting.Learning(1)]));
+        Assert.Equal(personas, await File.ReadAllTextAsync(Path.Combine(_output.Path, "personas.jsonl"), TestContext.Current.CancellationToken));
+
+        // The same dataset, loaded again, resumes.
+        var report = await new PersonaBenchRunner(Scripted().Models, options).RunAsync(BenchmarkDataset.LoadMini().Take(1, 2), [BenchmarkSetting.Learning(1), BenchmarkSetting.NoPersona]);
+        Assert.Equal(4, report.Sessions.Count);
+    }
+
+    [Fact]
+    public async Task ARunJsonWrittenBeforeItNamedTheDatasetContent_StillResumes()
+    {
+        var dataset = BenchmarkDataset.LoadMini().Take(1, 1);
+        var options = new PersonaBenchOptions { OutputDirectory = _output.Path };
+        await new PersonaBenchRunner(Scripted().Models, options).RunAsync(dataset, [BenchmarkSetting.NoPersona]);
+        var path = Path.Combine(_output.Path, "run.json");
+        var runJson = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken))!.AsObject();
+        Assert.True(runJson.Remove("datasetContent"));
+        await File.WriteAllTextAsync(path, runJson.ToJsonString(), TestContext.Current.CancellationToken);
+
+        var report = await new PersonaBenchRunner(Scripted().Models, options).RunAsync(dataset, [BenchmarkSetting.NoPersona, BenchmarkSetting.GoldenPersona]);
+
+        Assert.Equal(2, report.Sessions.Count);
+    }
+
+    [Fact]
     public async Task ResultsFromBeforeRunJsonExisted_AreResumed_WithoutARunJsonClaimingWhatMadeThem()
     {
         var dataset = BenchmarkDataset.LoadMini().Take(1, 2);
