@@ -99,6 +99,17 @@ public static class ReportWriter
     // missing value rather than text.
     private static string N(double? value) => value is { } v ? v.ToString("R", CultureInfo.InvariantCulture) : string.Empty;
 
-    // Quoted, quotes doubled; line breaks become spaces so that every record is one line.
-    private static string Csv(string value) => "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal).ReplaceLineEndings(" ") + "\"";
+    // Quoted, quotes doubled; line breaks become spaces so that every record is one line. Text that a spreadsheet would
+    // take for a formula (a model's reply or a simulated user's query can begin with "=", "+", "-" or "@") gets a leading
+    // quote mark, as OWASP advises against CSV injection; sessions.jsonl and report.json keep the exact text.
+    private static string Csv(string value)
+    {
+        var text = value.ReplaceLineEndings(" ");
+        if (text.Length > 0 && text[0] is '=' or '+' or '-' or '@' or '\t')
+        {
+            text = "'" + text;
+        }
+
+        return "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    }
 }

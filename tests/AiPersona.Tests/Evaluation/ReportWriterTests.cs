@@ -43,6 +43,28 @@ public sealed class ReportWriterTests
         Assert.Equal(("true", "false"), (rows[1][header.IndexOf("satisfied")], rows[2][header.IndexOf("satisfied")]));
     }
 
+    [Theory]
+    [InlineData("=HYPERLINK(\"http://x.example\",\"open\")")]
+    [InlineData("+1 555 0100, then press 2")]
+    [InlineData("-2+3")]
+    [InlineData("@SUM(A1:A9)")]
+    [InlineData("\t=1+1")]
+    public void Csv_TextThatASpreadsheetWouldEvaluate_StartsWithAQuoteMark(string response)
+    {
+        SessionRecord[] sessions =
+        [
+            new() { Setting = BenchmarkSetting.NoPersona.Key, PersonaId = "p1", SceneId = "s1", SceneType = "dining", NeutralizedQuery = response, Turns = [new TurnRecord(response, response, true)], Utterances = 1 },
+            new() { Setting = BenchmarkSetting.NoPersona.Key, PersonaId = "p1", SceneId = "s2", SceneType = "dining", NeutralizedQuery = "Dinner at 7 = fine?", Turns = [new TurnRecord("q", "Yes - at 7", true)], Utterances = 1 },
+        ];
+
+        var rows = Lines(ReportWriter.SessionsCsv(PersonaBenchReport.From([BenchmarkSetting.NoPersona], sessions, [])));
+
+        Assert.Equal("'" + response, rows[1][rows[0].IndexOf("neutralized_query")]);
+        Assert.Equal("'" + response, rows[1][rows[0].IndexOf("first_response")]);
+        Assert.Equal("Dinner at 7 = fine?", rows[2][rows[0].IndexOf("neutralized_query")]); // only a leading sign counts
+        Assert.Equal("Yes - at 7", rows[2][rows[0].IndexOf("first_response")]);
+    }
+
     [Fact]
     public void Table_ShowsADashForWhatASettingDoesNotMeasure_AndCountsUnparsedVerdicts()
     {
