@@ -8,6 +8,7 @@ namespace AiPersona.Evaluation;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     WriteIndented = false,
     UseStringEnumConverter = true,
+    RespectNullableAnnotations = true,
     ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip,
     AllowTrailingCommas = true)]
 [JsonSerializable(typeof(BenchmarkDataset))]

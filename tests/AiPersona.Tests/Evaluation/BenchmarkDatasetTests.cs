@@ -98,6 +98,28 @@ public sealed class BenchmarkDatasetTests
         Assert.Equal(valid, problems.Count == 0);
     }
 
+    [Theory]
+    [InlineData("", "JSON")]
+    [InlineData("null", "empty")]
+    [InlineData("{\"name\": \"x\", \"personas\": null}", "personas")]
+    [InlineData("{\"name\": null, \"personas\": []}", "name")]
+    [InlineData("{\"personas\": [null]}", "persona 1")]
+    [InlineData("{\"personas\": [{\"id\": \"a\", \"goldenPersona\": null}]}", "goldenPersona")]
+    [InlineData("{\"personas\": [{\"id\": \"a\", \"goldenPersona\": {\"demographics\": null}}]}", "persona 'a'")]
+    [InlineData("{\"personas\": [{\"id\": \"a\", \"goldenPersona\": {\"demographics\": {\"age\": null}}}]}", "persona 'a'")]
+    [InlineData("{\"personas\": [{\"id\": \"a\", \"scenes\": [null]}]}", "scene 1")]
+    [InlineData("{\"personas\": [{\"id\": \"a\", \"scenes\": [{\"id\": \"s\", \"apis\": null}]}]}", "apis")]
+    [InlineData("{\"personas\": [{\"id\": \"a\", \"scenes\": [{\"id\": \"s\", \"apis\": [null]}]}]}", "API 1")]
+    [InlineData("{\"personas\": [{\"id\": \"a\", \"scenes\": [{\"id\": \"s\", \"traitKeywords\": [\"x\", null]}]}]}", "keyword 2")]
+    [InlineData("{\"personas\": [{\"id\": \"a\", \"scenes\": [{\"id\": \"s\", \"neutralizedQuery\": null}]}]}", "neutralizedQuery")]
+    public void Load_RefusesJsonWithNullsWhereTheDatasetHasParts_NamingThePlace(string json, string named)
+    {
+        var ex = Assert.ThrowsAny<Exception>(() => BenchmarkDataset.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json))));
+
+        Assert.True(ex is JsonException or InvalidDataException, ex.ToString());
+        Assert.Contains(named, ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void PersonaIds_DifferingOnlyInCase_AreDuplicates()
     {
