@@ -17,6 +17,7 @@ internal sealed class BenchArguments
           --embedding-model <name>     embedding model for Conversation RAG (default: word-overlap similarity)
           --endpoint <url>             OpenAI-compatible or Ollama endpoint (OPENAI_ENDPOINT / OLLAMA_ENDPOINT)
           --settings <list>            comma-separated: nopersona,goldenpersona,conversationrag,learning-k1,learning-k3,learning-k5
+          --dataset <file.json>        your own dataset, in the mini PersonaBench's JSON shape (default: the mini one)
           --personas <n> --scenes <n>  run on the first n personas / scenes per persona (a run resumes only with the same)
           --out <dir>                  results and resume state (default: personabench-results/<run name>)
           --parallel <n>               (setting, persona) runs at once (default 4 offline, 1 otherwise)
@@ -41,6 +42,9 @@ internal sealed class BenchArguments
     public Uri? Endpoint { get; private set; }
 
     public IReadOnlyList<BenchmarkSetting> Settings { get; private set; } = BenchmarkSetting.All;
+
+    /// <summary>The dataset file, or <see langword="null"/> for the mini PersonaBench.</summary>
+    public string? DatasetPath { get; private set; }
 
     public int? Personas { get; private set; }
 
@@ -74,6 +78,7 @@ internal sealed class BenchArguments
                 case "--embedding-model": parsed.EmbeddingModel = Value(); break;
                 case "--endpoint": parsed.Endpoint = Url(Value(), "--endpoint"); break;
                 case "--settings": parsed.Settings = ParseSettings(Value()); break;
+                case "--dataset": parsed.DatasetPath = Value(); break;
                 case "--personas": parsed.Personas = Positive(Value(), "--personas"); break;
                 case "--scenes": parsed.Scenes = Positive(Value(), "--scenes"); break;
                 case "--out": parsed.OutputDirectory = Value(); break;

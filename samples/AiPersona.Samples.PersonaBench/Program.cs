@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using AiPersona.Evaluation;
 using AiPersona.Samples.PersonaBench;
 
@@ -31,11 +32,33 @@ catch (ArgumentException ex)
     return 2;
 }
 
-var dataset = BenchmarkDataset.LoadMini().Take(arguments.Personas, arguments.Scenes);
-// A model name such as "library/llama3.2:8b" becomes one safe folder name on every OS.
-var runName = arguments.Provider is null
-    ? "simulation"
-    : string.Concat($"{arguments.Provider}-{arguments.Model}".Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' ? c : '_'));
+BenchmarkDataset dataset;
+try
+{
+    dataset = LoadDataset(arguments.DatasetPath).Take(arguments.Personas, arguments.Scenes);
+}
+catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or InvalidDataException)
+{
+    Console.Error.WriteLine($"The dataset '{arguments.DatasetPath}' cannot be read: {ex.Message}");
+    return 2;
+}
+
+var problems = BenchmarkDatasetValidator.Validate(dataset);
+if (problems.Count > 0)
+{
+    Console.Error.WriteLine($"The dataset '{arguments.DatasetPath}' is not valid ({problems.Count} problems; docs/evaluation.md describes the shape):");
+    foreach (var problem in problems.Take(20))
+    {
+        Console.Error.WriteLine("  " + problem);
+    }
+
+    return 2;
+}
+
+// A model name such as "library/llama3.2:8b" becomes one safe folder name on every OS; a dataset of one's own gets its
+// own folder, as a run resumes only with the dataset it started with.
+var runName = SafeName((arguments.Provider is null ? "simulation" : $"{arguments.Provider}-{arguments.Model}")
+    + (arguments.DatasetPath is null ? string.Empty : "-" + Path.GetFileNameWithoutExtension(arguments.DatasetPath)));
 var output = Path.GetFullPath(arguments.OutputDirectory ?? Path.Combine("personabench-results", runName));
 if (arguments.Fresh)
 {
@@ -105,6 +128,24 @@ Console.WriteLine(ReportWriter.ToTable(report));
 Console.WriteLine($"Finished in {watch.Elapsed.TotalSeconds:0.0} s. Files: {Path.Combine(output, "report.json")}, summary.csv, sessions.csv, sessions.jsonl");
 Console.WriteLine("How this table relates to the paper's Table 1: docs/evaluation.md (the paper's figures are not copied there yet).");
 return 0;
+
+static BenchmarkDataset LoadDataset(string? path)
+{
+    if (path is null)
+    {
+        return BenchmarkDataset.LoadMini();
+    }
+
+    if (Directory.Exists(path))
+    {
+        throw new IOException("It is a directory, not a JSON file.");
+    }
+
+    using var file = File.OpenRead(path);
+    return BenchmarkDataset.Load(file);
+}
+
+static string SafeName(string name) => string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' ? c : '_'));
 
 // The output directory is a file, not writable, or the disk is full: say so, keeping what finished.
 int OutputFailed(Exception ex)

@@ -9,6 +9,7 @@ namespace AiPersona.RealClients.Tests;
 public sealed class PersonaBenchSampleTests : IDisposable
 {
     private const int Scenes = 6;
+    private static readonly System.Text.Json.JsonSerializerOptions DatasetJsonOptions = new(System.Text.Json.JsonSerializerDefaults.Web);
     private readonly string _output = Path.Combine(Path.GetTempPath(), "aipersona-bench-" + Guid.NewGuid().ToString("N"));
 
     [Theory]
@@ -162,6 +163,65 @@ public sealed class PersonaBenchSampleTests : IDisposable
         Assert.Contains("SIMULATION", await File.ReadAllTextAsync(Path.Combine(_output, "run.json"), TestContext.Current.CancellationToken)); // written anew
     }
 
+    [Fact]
+    public async Task ADatasetOfOnesOwn_RunsFromItsFile()
+    {
+        var dataset = BenchmarkDataset.LoadMini().Take(2, 2);
+        dataset.Name = "my-bench";
+        Directory.CreateDirectory(_output);
+        var file = Path.Combine(_output, "my bench.json");
+        await File.WriteAllTextAsync(file, DatasetJson(dataset), TestContext.Current.CancellationToken);
+        var results = Path.Combine(_output, "results");
+
+        var (exitCode, output) = await SampleProcess.RunAsync(
+            SampleProcess.PersonaBenchSample, ["--dataset", file, "--out", results, "--settings", "nopersona,learning-k1"], new Dictionary<string, string?>(), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("PersonaBench — my-bench: 2 personas × 2 scenes, 2 settings", output, StringComparison.Ordinal);
+        var sessions = (await File.ReadAllLinesAsync(Path.Combine(results, "sessions.jsonl"), TestContext.Current.CancellationToken)).Select(l => JsonNode.Parse(l)!);
+        string[] expected = [.. new[] { "nopersona", "learning-k1" }.SelectMany(s => dataset.Personas.SelectMany(p => p.Scenes.Select(c => $"{s} {c.Id}")))];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), sessions.Select(s => $"{s["setting"]} {s["sceneId"]}").Order(StringComparer.Ordinal));
+        Assert.Contains("my-bench", await File.ReadAllTextAsync(Path.Combine(results, "run.json"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("missing", "Could not find file")]
+    [InlineData("directory", "It is a directory, not a JSON file.")]
+    [InlineData("{\"personas\": [", "cannot be read")]
+    [InlineData("{\"name\": \"x\", \"personas\": [null]}", "persona 1 of the dataset is null.")]
+    [InlineData("invalid", "'neutralizedQuery' is empty.")]
+    public async Task ADatasetThatCannotBeRun_StopsWithAMessageNamingTheProblem_BeforeAnythingRuns(string content, string message)
+    {
+        Directory.CreateDirectory(_output);
+        var file = Path.Combine(_output, "dataset.json");
+        switch (content)
+        {
+            case "missing":
+                break;
+            case "directory":
+                Directory.CreateDirectory(file);
+                break;
+            case "invalid":
+                var dataset = BenchmarkDataset.LoadMini().Take(1, 2);
+                dataset.Personas[0].Scenes[1].NeutralizedQuery = " ";
+                await File.WriteAllTextAsync(file, DatasetJson(dataset), TestContext.Current.CancellationToken);
+                break;
+            default:
+                await File.WriteAllTextAsync(file, content, TestContext.Current.CancellationToken);
+                break;
+        }
+
+        var results = Path.Combine(_output, "results");
+        var (exitCode, output) = await SampleProcess.RunAsync(
+            SampleProcess.PersonaBenchSample, ["--dataset", file, "--out", results], new Dictionary<string, string?>(), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains($"The dataset '{file}'", output, StringComparison.Ordinal);
+        Assert.Contains(message, output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(results)); // nothing ran
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -205,6 +265,9 @@ public sealed class PersonaBenchSampleTests : IDisposable
         Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
         Assert.False(Directory.Exists(_output)); // nothing ran
     }
+
+    // The dataset in the JSON shape BenchmarkDataset.Load reads (camelCase names).
+    private static string DatasetJson(BenchmarkDataset dataset) => System.Text.Json.JsonSerializer.Serialize(dataset, DatasetJsonOptions);
 
     public void Dispose()
     {
