@@ -47,7 +47,7 @@ internal sealed class LlmPersonaOptimizer : IPersonaOptimizer
         {
             response = await loan.Client.GetResponseAsync<OptimizerResponse>(
                 prompt.Messages,
-                AiPersonaJsonContext.Default.Options,
+                OptimizerJsonContext.Default.Options,
                 chatOptions,
                 useJsonSchemaResponseFormat: true,
                 cancellationToken).ConfigureAwait(false);
@@ -79,7 +79,7 @@ internal sealed class LlmPersonaOptimizer : IPersonaOptimizer
 
         try
         {
-            result = JsonSerializer.Deserialize(json, AiPersonaJsonContext.Default.OptimizerResponse)!;
+            result = JsonSerializer.Deserialize(json, OptimizerJsonContext.Default.OptimizerResponse)!;
             return result is not null;
         }
         catch (JsonException)

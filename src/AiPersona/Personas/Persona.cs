@@ -192,6 +192,11 @@ public sealed class Persona
         => Normalize(sections, EmptySection, nameof(sections), static value =>
         {
             ArgumentNullException.ThrowIfNull(value, nameof(sections));
+            if (value.SourceSessionIds?.Any(static id => id is null) == true)
+            {
+                throw new ArgumentException("A persona value's source session ids hold a null.", nameof(sections));
+            }
+
             var text = UnicodeText.ToStorable(value.Value);
             var reason = UnicodeText.ToStorable(value.Reason);
             var sources = UnicodeText.ToStorableAll(value.SourceSessionIds);

@@ -2,11 +2,15 @@ using System.Text.Json.Serialization;
 
 namespace AiPersona;
 
-/// <summary>Source-generated JSON metadata for every type the library serializes; no reflection-based serialization.</summary>
+/// <summary>Source-generated JSON metadata for every type the library stores or exports; no reflection-based
+/// serialization. Stored documents are read strictly: a <c>null</c> where a type holds no null (a hand edit of a file or a
+/// row) fails as damaged data instead of surfacing later as a <see cref="NullReferenceException"/>. The optimizer model's
+/// answers are read leniently, with <see cref="OptimizerJsonContext"/>.</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     UseStringEnumConverter = true,
+    RespectNullableAnnotations = true,
     AllowTrailingCommas = true,
     ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip)]
 [JsonSerializable(typeof(Persona))]
@@ -16,6 +20,5 @@ namespace AiPersona;
 [JsonSerializable(typeof(IReadOnlyList<string>))]
 [JsonSerializable(typeof(ConversationSession))]
 [JsonSerializable(typeof(UserDataExport))]
-[JsonSerializable(typeof(OptimizerResponse))]
 [JsonSerializable(typeof(string))]
 internal sealed partial class AiPersonaJsonContext : JsonSerializerContext;

@@ -302,7 +302,9 @@ public sealed class FileSystemSessionStore : ISessionStore
             throw new InvalidDataException($"The session file '{Path.GetFileName(file)}' belongs to another user id.");
         }
 
-        return session;
+        return session?.Messages.Any(static m => m is null) == true
+            ? throw new InvalidDataException($"The session file '{file}' is damaged and was left as it is: its messages hold a null.")
+            : session;
     }
 
     private static async Task<T?> ReadJsonAsync<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
@@ -321,8 +323,9 @@ public sealed class FileSystemSessionStore : ISessionStore
             // Moved to another state folder between listing and reading, or its user was deleted meanwhile.
             return default;
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or ArgumentException)
         {
+            // ArgumentException: JSON of the right shape holding what a session cannot (a null message, a blank id).
             throw new InvalidDataException($"The session file '{path}' is damaged and was left as it is: {ex.Message}", ex);
         }
     }

@@ -39,9 +39,10 @@ internal static class DbCommandReads
     public static Func<DbDataReader, PersonaRevision> Revision(string userId)
         => reader => Document(reader.GetString(0), AiPersonaJsonContext.Default.PersonaRevision, userId);
 
-    /// <summary>Reads a user's stored JSON document (a persona, a revision). One that is not valid JSON, or is the JSON
-    /// literal null (only a hand edit of the database leaves either), fails with <see cref="InvalidDataException"/> naming
-    /// the user by the hash the logs use, as the file-system store's damaged files do; the row is left as it is.</summary>
+    /// <summary>Reads a user's stored JSON document (a persona, a revision). One that is not valid JSON, is the JSON literal
+    /// null, or holds a null or a value its type refuses (only a hand edit of the database leaves any of these), fails with
+    /// <see cref="InvalidDataException"/> naming the user by the hash the logs use, as the file-system store's damaged files
+    /// do; the row is left as it is.</summary>
     public static T Document<T>(string json, JsonTypeInfo<T> typeInfo, string userId)
         where T : class
     {
@@ -50,8 +51,9 @@ internal static class DbCommandReads
             return JsonSerializer.Deserialize(json, typeInfo)
                 ?? throw new InvalidDataException($"A stored {typeof(T).Name} of user {UserIdHash.Of(userId)} holds no data (JSON null) and was left as it is.");
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or ArgumentException)
         {
+            // ArgumentException: JSON of the right shape holding what the type cannot (a null value, a blank name).
             throw new InvalidDataException($"A stored {typeof(T).Name} of user {UserIdHash.Of(userId)} is damaged and was left as it is: {ex.Message}", ex);
         }
     }

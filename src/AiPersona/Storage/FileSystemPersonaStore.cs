@@ -169,12 +169,20 @@ public sealed class FileSystemPersonaStore : IPersonaStore
             {
                 read = await JsonSerializer.DeserializeAsync(stream, AiPersonaJsonContext.Default.PersonaDocument, cancellationToken).ConfigureAwait(false);
             }
-            catch (JsonException ex)
+            catch (Exception ex) when (ex is JsonException or ArgumentException)
             {
+                // ArgumentException: JSON of the right shape holding what a persona cannot (a null value, a blank name).
                 throw new InvalidDataException($"The persona file '{path}' is damaged and was left as it is: {ex.Message}", ex);
             }
 
-            return read ?? throw new InvalidDataException($"The persona file '{path}' holds no persona (JSON null) and was left as it is.");
+            if (read is null)
+            {
+                throw new InvalidDataException($"The persona file '{path}' holds no persona (JSON null) and was left as it is.");
+            }
+
+            return read.History.Any(static r => r is null)
+                ? throw new InvalidDataException($"The persona file '{path}' is damaged and was left as it is: its history holds a null revision.")
+                : read;
         }
     }
 

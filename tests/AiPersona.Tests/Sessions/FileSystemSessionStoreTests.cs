@@ -44,14 +44,27 @@ public sealed class FileSystemSessionStoreTests : SessionStoreConformanceTests, 
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)] // the JSON literal null: readable, but no session
-    public async Task ADamagedSessionFile_FailsWithTheFileNamed_AndIsNeverOverwritten(bool nullDocument)
+    [InlineData("torn")]
+    [InlineData("null")] // the JSON literal null: readable, but no session
+    [InlineData("messages")] // edited by hand to hold a null where a session has none
+    [InlineData("message")]
+    [InlineData("text")]
+    [InlineData("id")]
+    public async Task ADamagedSessionFile_FailsWithTheFileNamed_AndIsNeverOverwritten(string damage)
     {
         var (user, id) = (NewUser(), NewSessionId());
         await Store.CreateAsync(Open(id, user, T0, "hello"));
         var file = Assert.Single(_root.AllFiles(), f => Path.GetFileName(f) == id + ".json");
-        var damaged = nullDocument ? "null" : (await File.ReadAllTextAsync(file))[..30];
+        var json = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(file))!;
+        switch (damage)
+        {
+            case "messages": json["messages"] = null; break;
+            case "message": json["messages"]!.AsArray()[0] = null; break;
+            case "text": json["messages"]![0]!["text"] = null; break;
+            case "id": json["id"] = null; break;
+        }
+
+        var damaged = damage switch { "torn" => (await File.ReadAllTextAsync(file))[..30], "null" => "null", _ => json.ToJsonString() };
         await File.WriteAllTextAsync(file, damaged);
 
         var ex = await Assert.ThrowsAsync<InvalidDataException>(() => Store.GetSessionsAsync(user));

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 
 namespace AiPersona.Tests.Storage;
@@ -97,6 +98,43 @@ public sealed class FileSystemPersonaStoreTests : PersonaStoreConformanceTests, 
 
         var ex = await Assert.ThrowsAsync<InvalidDataException>(() => Store.GetAsync(user));
         Assert.Contains(document, ex.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidDataException>(() => Store.SaveAsync(persona.ApplyEdits([PersonaEdit.Set("demographics", "age", "30")], Now)));
+        Assert.Equal(damaged, await File.ReadAllTextAsync(document));
+    }
+
+    [Theory]
+    [InlineData("persona")]
+    [InlineData("persona.userId")]
+    [InlineData("persona.sections.demographics.name")]
+    [InlineData("persona.sections.demographics.name.value")]
+    [InlineData("persona.sections.demographics.name.sourceSessionIds")]
+    [InlineData("persona.sections.demographics.name.sourceSessionIds.0")]
+    [InlineData("history")]
+    [InlineData("history.0")]
+    [InlineData("history.0.section")]
+    [InlineData("history.0.sourceSessionIds")]
+    public async Task ADocumentEditedByHand_ToHoldANullWhereAPersonaHasNone_FailsAsDamaged_AndIsNeverOverwritten(string path)
+    {
+        var user = NewUser();
+        var persona = await Store.SaveAsync(Persona.CreateEmpty(user).ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana", "said so", "s1")], Now));
+        var document = Assert.Single(_root.AllFiles(), f => f.EndsWith(".json", StringComparison.Ordinal));
+        var json = JsonNode.Parse(await File.ReadAllTextAsync(document))!;
+        var parts = path.Split('.');
+        var parent = parts[..^1].Aggregate(json, (node, part) => int.TryParse(part, out var i) ? node[i]! : node[part]!);
+        if (int.TryParse(parts[^1], out var index))
+        {
+            parent.AsArray()[index] = null;
+        }
+        else
+        {
+            parent.AsObject()[parts[^1]] = null;
+        }
+
+        var damaged = json.ToJsonString();
+        await File.WriteAllTextAsync(document, damaged);
+
+        Assert.Contains(document, (await Assert.ThrowsAsync<InvalidDataException>(() => Store.GetAsync(user))).Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidDataException>(() => Store.GetHistoryAsync(user));
         await Assert.ThrowsAsync<InvalidDataException>(() => Store.SaveAsync(persona.ApplyEdits([PersonaEdit.Set("demographics", "age", "30")], Now)));
         Assert.Equal(damaged, await File.ReadAllTextAsync(document));
     }

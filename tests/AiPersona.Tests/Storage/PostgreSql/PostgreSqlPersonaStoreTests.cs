@@ -17,6 +17,7 @@ public sealed class PostgreSqlPersonaStoreTests : PersonaStoreConformanceTests, 
     [Theory]
     [InlineData("{\"userId\": \"torn")]
     [InlineData("null")] // readable JSON, but no document
+    [InlineData("{\"userId\": \"u\", \"sections\": {\"demographics\": {\"name\": null}}, \"section\": null}")] // a null where a persona value or a revision's section belongs
     public async Task DocumentsDamagedByHand_FailEveryReadOfTheirUser_AndAreLeftAsTheyAre(string damaged)
     {
         _ = Store; // creates the test's schema

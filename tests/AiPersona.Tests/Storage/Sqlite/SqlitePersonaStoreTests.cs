@@ -23,6 +23,7 @@ public sealed class SqlitePersonaStoreTests : PersonaStoreConformanceTests, IDis
     [Theory]
     [InlineData("{\"userId\": \"torn")]
     [InlineData("null")] // readable JSON, but no document
+    [InlineData("{\"userId\": \"u\", \"sections\": {\"demographics\": {\"name\": null}}, \"section\": null}")] // a null where a persona value or a revision's section belongs
     public async Task DocumentsDamagedByHand_FailEveryReadOfTheirUser_AndAreLeftAsTheyAre(string damaged)
     {
         await AssertReadsOfADamagedUserFailAsync(user => ExecuteAsync(
