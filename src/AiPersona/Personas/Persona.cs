@@ -192,9 +192,9 @@ public sealed class Persona
         => Normalize(sections, EmptySection, nameof(sections), static value =>
         {
             ArgumentNullException.ThrowIfNull(value, nameof(sections));
-            if (value.SourceSessionIds?.Any(static id => id is null) == true)
+            if (value.Value is null || value.SourceSessionIds?.Any(static id => id is null) == true)
             {
-                throw new ArgumentException("A persona value's source session ids hold a null.", nameof(sections));
+                throw new ArgumentException("A persona value needs its text, and its source session ids cannot hold a null.", nameof(sections));
             }
 
             var text = UnicodeText.ToStorable(value.Value);

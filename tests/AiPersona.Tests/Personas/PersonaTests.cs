@@ -69,6 +69,16 @@ public class PersonaTests
         Assert.Contains("Remove", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Constructor_RejectsAValueWithoutText_OrANullSourceSession_WhichNoStoreCouldReadBack()
+    {
+        Persona With(PersonaValue value) => new("u1", 1, Now, new Dictionary<string, IReadOnlyDictionary<string, PersonaValue>> { ["demographics"] = new Dictionary<string, PersonaValue> { ["name"] = value } });
+
+        Assert.Equal("sections", Assert.Throws<ArgumentException>(() => With(new PersonaValue(null!, Now, []))).ParamName);
+        Assert.Equal("sections", Assert.Throws<ArgumentException>(() => With(new PersonaValue("Ana", Now, ["s1", null!]))).ParamName);
+        Assert.Empty(With(new PersonaValue("Ana", Now, null!)).GetValue("demographics", "name")!.SourceSessionIds); // none given: none
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("   ")]
