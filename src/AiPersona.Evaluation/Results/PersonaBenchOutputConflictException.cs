@@ -1,8 +1,8 @@
 namespace AiPersona.Evaluation;
 
 /// <summary>Thrown when a run's output directory holds results it must not resume from: results produced with other
-/// models or another protocol (which the directory's <c>run.json</c> names), or a <c>run.json</c> that cannot be read.
-/// Choose another output directory, or delete that one to start over.</summary>
+/// models, another dataset or another protocol (which the directory's <c>run.json</c> names), or a <c>run.json</c> that
+/// cannot be read. Choose another output directory, or delete that one to start over.</summary>
 public sealed class PersonaBenchOutputConflictException : InvalidOperationException
 {
     /// <summary>Initializes a new instance of the <see cref="PersonaBenchOutputConflictException"/> class.</summary>

@@ -54,8 +54,11 @@ public sealed class PersonaBenchRunner
     /// <param name="progress">Receives a report after every finished session.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests. Cancelling keeps what finished.</param>
     /// <returns>The report over every record of the output directory, including ones from earlier interrupted runs.</returns>
-    /// <exception cref="PersonaBenchOutputConflictException">The output directory holds results produced with other models or
-    /// another protocol (its <c>run.json</c> says which), or a <c>run.json</c> that cannot be read.</exception>
+    /// <exception cref="ArgumentException">The settings are empty or name one twice, or the dataset has problems
+    /// (<see cref="BenchmarkDatasetValidator.Validate"/>); nothing is written.</exception>
+    /// <exception cref="PersonaBenchOutputConflictException">The output directory holds results produced with other models,
+    /// another dataset or another protocol (its <c>run.json</c> says which), or a <c>run.json</c> that cannot be
+    /// read.</exception>
     public async Task<PersonaBenchReport> RunAsync(
         BenchmarkDataset dataset,
         IReadOnlyList<BenchmarkSetting> settings,
