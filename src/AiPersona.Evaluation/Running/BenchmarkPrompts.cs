@@ -40,7 +40,7 @@ internal static class BenchmarkPrompts
         Golden persona:
         {persona.DescribeGoldenPersona()}
         Learned persona:
-        {(string.IsNullOrWhiteSpace(learned) ? "(empty)" : learned)}
+        {learned}
         Score from 0 to 10:
         - consistency: are the learned values true of the user (no contradictions, no inventions)?
         - detail: how much of the golden persona's detail did the learned persona capture?

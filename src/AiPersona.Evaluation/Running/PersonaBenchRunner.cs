@@ -264,6 +264,13 @@ public sealed class PersonaBenchRunner
     {
         var lines = string.Join("\n", learned.Sections.OrderBy(s => s.Key, StringComparer.Ordinal)
             .SelectMany(s => s.Value.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{s.Key}.{f.Key}: {f.Value.Value}")));
+        if (lines.Length == 0)
+        {
+            // Nothing learned is no similarity. A judge asked about it may well find "no contradictions, no inventions" and
+            // score its consistency 10, which would lift the row's similarity for learning nothing.
+            return new PersonaRecord { Setting = setting.Key, PersonaId = persona.Id, Consistency = 0, Detail = 0, LearnedPersona = lines };
+        }
+
         var response = await _models.Judge.GetResponseAsync(
             [new ChatMessage(ChatRole.User, BenchmarkPrompts.PersonaJudge(persona, lines))],
             new ChatOptions { ResponseFormat = ChatResponseFormat.Json, Temperature = _options.Temperature },

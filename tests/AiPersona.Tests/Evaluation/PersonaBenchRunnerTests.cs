@@ -66,6 +66,33 @@ public sealed class PersonaBenchRunnerTests : IDisposable
         Assert.Equal(1, row.JudgeFailures);
     }
 
+    [Fact]
+    public async Task APersonaThatLearnedNothing_ScoresZeroForSimilarity_WithoutAskingAJudgeThatMightCallItFlawless()
+    {
+        // A lenient judge: "no contradictions, no inventions" is true of an empty persona.
+        var personaJudgeCalls = 0;
+        var judge = new TestChatClient
+        {
+            GetResponseAsyncCallback = (messages, _, _) =>
+            {
+                if (messages.Any(m => m.Text.Contains("Learned persona:", StringComparison.Ordinal)))
+                {
+                    Interlocked.Increment(ref personaJudgeCalls);
+                }
+
+                return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, """{"helpfulness": 8, "personalization": 6, "consistency": 10, "detail": 10}""")));
+            },
+        };
+
+        var report = await new PersonaBenchRunner(With(Scripted().Models, judge: judge)).RunAsync(BenchmarkDataset.LoadMini().Take(1, 2), [BenchmarkSetting.Learning(5), BenchmarkSetting.Learning(1)]);
+
+        var nothingLearned = Assert.Single(report.Personas, p => p.Setting == BenchmarkSetting.Learning(5).Key);
+        Assert.Equal((string.Empty, 0.0, 0.0, (string?)null), (nothingLearned.LearnedPersona, nothingLearned.Consistency!.Value, nothingLearned.Detail!.Value, nothingLearned.JudgeError));
+        Assert.Equal(0, report.Rows.Single(r => r.Setting.Key == BenchmarkSetting.Learning(5).Key).Similarity);
+        Assert.Equal(1, personaJudgeCalls); // k = 1 learned something, and that is judged
+        Assert.Equal(10, report.Personas.Single(p => p.Setting == BenchmarkSetting.Learning(1).Key).Consistency);
+    }
+
     [Theory]
     [InlineData("unreadable")]
     [InlineData("throws")]
