@@ -110,15 +110,35 @@ public sealed class RealClientTests
         Assert.Equal(learns ? "Nurse" : null, learned);
     }
 
-    // One session with the user (k = 1, inline), ended: the optimizer, answering from the fake OpenAI server, learns the
-    // user's career. Returns every request the server received and the career the persona holds afterwards.
+    [Theory]
+    [InlineData(FakeProtocol.OpenAI)]
+    [InlineData(FakeProtocol.Ollama)]
+    public async Task AReasoningModelThatWritesItsThinkingBeforeItsJson_LearnsAsTheOptimizer(FakeProtocol protocol)
+    {
+        // As DeepSeek-R1 or Qwen3 answer through a server that gives reasoning no channel of its own.
+        var (_, learned) = await LearnFromOneSessionAsync(
+            onlyDefaultTemperature: false,
+            configure: _ => { },
+            protocol: protocol,
+            optimizerThinking: "<think>\nS1: night shifts as a nurse, so {demographics.career} = [Nurse].\n</think>\n\n");
+
+        Assert.Equal("Nurse", learned);
+    }
+
+    // One session with the user (k = 1, inline), ended: the optimizer, answering from the fake server (OpenAI unless
+    // given), learns the user's career, its JSON after optimizerThinking. Returns every request the server received and
+    // the career the persona holds afterwards.
     private static async Task<(List<(string Path, JsonObject Body)> Requests, string? Career)> LearnFromOneSessionAsync(
-        bool onlyDefaultTemperature, Action<AiPersonaOptions> configure, Action<ServiceCollection, FakeLlmServer>? register = null)
+        bool onlyDefaultTemperature,
+        Action<AiPersonaOptions> configure,
+        Action<ServiceCollection, FakeLlmServer>? register = null,
+        FakeProtocol protocol = FakeProtocol.OpenAI,
+        string optimizerThinking = "")
     {
         await using var server = await FakeLlmServer.StartAsync(
-            FakeProtocol.OpenAI,
+            protocol,
             body => FakeLlmServer.IsStructuredOutputRequest(body)
-                ? """{"edits":[{"section":"demographics","field":"career","action":"set","value":"Nurse","reason":"said so","sessions":["S1"]}]}"""
+                ? optimizerThinking + """{"edits":[{"section":"demographics","field":"career","action":"set","value":"Nurse","reason":"said so","sessions":["S1"]}]}"""
                 : "Sure, here you go.",
             onlyDefaultTemperature: onlyDefaultTemperature);
         var services = new ServiceCollection();
@@ -128,7 +148,7 @@ public sealed class RealClientTests
             o.SessionsPerUpdate = 1;
             configure(o);
         });
-        services.AddChatClient(CreateClient(FakeProtocol.OpenAI, server.BaseAddress)).UsePersonalization();
+        services.AddChatClient(CreateClient(protocol, server.BaseAddress)).UsePersonalization();
         register?.Invoke(services, server);
         await using var provider = services.BuildServiceProvider();
         var client = provider.GetRequiredService<IChatClient>();

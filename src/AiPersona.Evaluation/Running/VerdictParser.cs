@@ -5,7 +5,8 @@ using System.Text.RegularExpressions;
 namespace AiPersona.Evaluation;
 
 /// <summary>Reads judge and simulated-user answers, which models do not always format as asked. A score must be a number
-/// from 0 to 10; anything else makes the verdict unusable (reported, and left out of the means) rather than guessed.</summary>
+/// from 0 to 10; anything else makes the verdict unusable (reported, and left out of the means) rather than guessed. The
+/// thinking a reasoning model writes before its answer (up to <c>&lt;/think&gt;</c>) is left out.</summary>
 public static partial class VerdictParser
 {
     /// <summary>Parses named 0–10 scores from a judge's answer: JSON first, then <c>name: number</c> text.</summary>
@@ -15,6 +16,7 @@ public static partial class VerdictParser
     public static JudgeScores ParseScores(string? text, params string[] names)
     {
         ArgumentNullException.ThrowIfNull(names);
+        text = text is null ? null : JsonText.WithoutReasoning(text);
         if (string.IsNullOrWhiteSpace(text))
         {
             return new JudgeScores(new Dictionary<string, double>(), null, "The judge gave an empty answer.");
@@ -66,6 +68,7 @@ public static partial class VerdictParser
     /// <returns>The verdict.</returns>
     public static UserVerdict ParseUserVerdict(string? text)
     {
+        text = text is null ? null : JsonText.WithoutReasoning(text);
         if (TryParseObject(text) is { } json && TryGetProperty(json, "satisfied", out var satisfied))
         {
             var isSatisfied = satisfied.ValueKind switch

@@ -105,6 +105,6 @@ public sealed class SimulatedToolExecutor : IToolExecutor
             }
         }
 
-        return text;
+        return JsonText.WithoutReasoning(text).Trim();
     }
 }

@@ -21,6 +21,29 @@ public sealed class VerdictParserTests
     }
 
     [Theory]
+    [InlineData("<think>Helpfulness: maybe 2? It uses {tools}. Personalization: 1.</think>\n{\"helpfulness\": 8, \"personalization\": 6}")]
+    [InlineData("<THINK>helpfulness: 2, personalization: 1</THINK>Helpfulness: 8\nPersonalization: 6")]
+    public void ParseScores_LeavesOutTheThinkingAReasoningModelWritesBeforeItsAnswer(string answer)
+    {
+        var scores = VerdictParser.ParseScores(answer, "helpfulness", "personalization");
+
+        Assert.Null(scores.Error);
+        Assert.Equal((8.0, 6.0), (scores.Get("helpfulness"), scores.Get("personalization")));
+    }
+
+    [Fact]
+    public void ParseUserVerdict_LeavesOutTheThinkingAReasoningModelWritesBeforeItsAnswer()
+    {
+        Assert.Equal(new UserVerdict(true, null, false), VerdictParser.ParseUserVerdict("<think>{\"satisfied\": false}? No, it fits.</think>{\"satisfied\": true}"));
+        Assert.Equal(new UserVerdict(false, "Vegetarian, please.", true), VerdictParser.ParseUserVerdict("<think>Not quite.</think>\nVegetarian, please."));
+        Assert.Equal(new UserVerdict(false, null, true), VerdictParser.ParseUserVerdict("<think>Hmm.</think>"));
+    }
+
+    [Fact]
+    public void ParseScores_AnAnswerThatIsOnlyThinking_IsEmpty()
+        => Assert.Contains("empty", VerdictParser.ParseScores("<think>helpfulness: 9, personalization: 9</think>  ", "helpfulness", "personalization").Error, StringComparison.Ordinal);
+
+    [Theory]
     [InlineData("", "empty")]
     [InlineData("The reply was great, I'd give it a high score.", "no helpfulness or personalization score")]
     [InlineData("""{"helpfulness": 7}""", "no personalization score")]

@@ -175,6 +175,20 @@ public sealed class LlmPersonaOptimizerTests
         Assert.Equal("Ana", Assert.Single(result.Edits).Value);
     }
 
+    [Fact]
+    public async Task TheThinkingAReasoningModelWritesBeforeItsJson_IsLeftOut()
+    {
+        // As DeepSeek-R1 or Qwen3 answer when the server has no separate channel for reasoning: braces and brackets in the
+        // thinking are not the answer's JSON.
+        var client = TestChatClient.Replying(_ => "<think>\nS1 says her name is Ana, so {demographics.name} = Ana; age [unknown].\n</think>\n\n" +
+            "{\"edits\":[{\"section\":\"demographics\",\"field\":\"name\",\"value\":\"Ana\",\"reason\":\"r\",\"sessions\":[\"S1\"]}]}");
+
+        var result = await CreateOptimizer(client).OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), Sessions));
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal("Ana", Assert.Single(result.Edits).Value);
+    }
+
     [Theory]
     [InlineData("I cannot help with that.")]
     [InlineData("{\"edits\": [ {\"section\": ")]

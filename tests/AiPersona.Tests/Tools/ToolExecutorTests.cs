@@ -72,6 +72,19 @@ public sealed class ToolExecutorTests
         Assert.Equal(reply, await executor.InvokeAsync(context, CancellationToken.None));
     }
 
+    [Theory]
+    [InlineData("<think>They want {forecast}; I'll say [rain].</think>\n{\"forecast\": \"rain\"}", "{\"forecast\":\"rain\"}")]
+    [InlineData("<think>Plain text will do {here}.</think>\nBooked for 7 pm.", "Booked for 7 pm.")]
+    public async Task SimulatedExecutor_LeavesOutTheThinkingAReasoningModelWritesBeforeItsAnswer(string reply, string expected)
+    {
+        var executor = new SimulatedToolExecutor(TestChatClient.Replying(_ => reply));
+        var context = new FunctionInvocationContext { Function = SimulatedToolExecutor.CreateFunction("book", "Books.", WeatherSchema) };
+
+        var result = await executor.InvokeAsync(context, CancellationToken.None);
+
+        Assert.Equal(expected, result is JsonElement json ? json.GetRawText().Replace(" ", "", StringComparison.Ordinal) : result);
+    }
+
     [Fact]
     public async Task SimulatedFunction_CannotBeInvokedDirectly()
     {
