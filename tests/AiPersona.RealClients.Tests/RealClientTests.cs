@@ -82,6 +82,29 @@ public sealed class RealClientTests
         Assert.All(requests, r => Assert.DoesNotContain("aipersona", r.Body.ToJsonString(), StringComparison.OrdinalIgnoreCase));
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task AReasoningModelsThinking_BeforeItsReply_IsNotStoredInTheSession(FakeProtocol protocol, bool streaming)
+    {
+        // DeepSeek-R1 or Qwen3 through a server without a reasoning channel, its reply streamed in pieces or whole.
+        await using var server = await FakeLlmServer.StartAsync(protocol, _ => "<think>\nShe may be vegan, from the salad talk.\n</think>\n\nSure, here you go.");
+        var services = new ServiceCollection();
+        services.AddAiPersona();
+        services.AddChatClient(CreateClient(protocol, server.BaseAddress)).UsePersonalization();
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<IChatClient>();
+        List<ChatMessage> messages = [new(ChatRole.User, "Where can I eat tonight?")];
+        var options = new ChatOptions { ConversationId = "c1" }.WithPersonaUser("ana");
+
+        var text = streaming
+            ? (await client.GetStreamingResponseAsync(messages, options).ToChatResponseAsync()).Text
+            : (await client.GetResponseAsync(messages, options)).Text;
+
+        Assert.StartsWith("<think>", text, StringComparison.Ordinal); // the app gets the reply as the model sent it
+        var session = Assert.Single(await provider.GetRequiredService<ISessionManager>().GetSessionsAsync("ana"));
+        Assert.Equal(["Where can I eat tonight?", "Sure, here you go."], session.Messages.Select(m => m.Text));
+    }
+
     [Fact]
     public async Task AnOptimizerClientConfiguredForStrictMode_SendsAStrictJsonSchema_AndItsReplyIsApplied()
     {

@@ -87,12 +87,14 @@ internal sealed class SessionLoop(PersonaBenchModels models, int maxUserTurns, f
             var response = await assistant.GetResponseAsync(conversation, options, cancellationToken).ConfigureAwait(false);
             conversation.AddRange(response.Messages);
 
-            userSide.Add(new ChatMessage(ChatRole.User, BenchmarkPrompts.UserTurn(response.Text)));
+            // The user, and the judge after them, see the reply without the thinking a reasoning model may start it with.
+            var reply = ReasoningText.WithoutLeading(response.Text);
+            userSide.Add(new ChatMessage(ChatRole.User, BenchmarkPrompts.UserTurn(reply)));
             var verdictResponse = await models.UserSimulator.GetResponseAsync(userSide, _jsonAnswer, cancellationToken).ConfigureAwait(false);
             userSide.Add(new ChatMessage(ChatRole.Assistant, verdictResponse.Text));
             var verdict = VerdictParser.ParseUserVerdict(verdictResponse.Text);
             record.MalformedUserVerdicts += verdict.Malformed ? 1 : 0;
-            record.Turns.Add(new TurnRecord(utterance, response.Text, verdict.Satisfied));
+            record.Turns.Add(new TurnRecord(utterance, reply, verdict.Satisfied));
             record.Utterances = turn;
             if (verdict.Satisfied)
             {

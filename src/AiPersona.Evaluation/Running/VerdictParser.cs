@@ -16,7 +16,7 @@ public static partial class VerdictParser
     public static JudgeScores ParseScores(string? text, params string[] names)
     {
         ArgumentNullException.ThrowIfNull(names);
-        text = text is null ? null : JsonText.WithoutReasoning(text);
+        text = text is null ? null : ReasoningText.After(text);
         if (string.IsNullOrWhiteSpace(text))
         {
             return new JudgeScores(new Dictionary<string, double>(), null, "The judge gave an empty answer.");
@@ -68,7 +68,7 @@ public static partial class VerdictParser
     /// <returns>The verdict.</returns>
     public static UserVerdict ParseUserVerdict(string? text)
     {
-        text = text is null ? null : JsonText.WithoutReasoning(text);
+        text = text is null ? null : ReasoningText.After(text);
         if (TryParseObject(text) is { } json && TryGetProperty(json, "satisfied", out var satisfied))
         {
             var isSatisfied = satisfied.ValueKind switch

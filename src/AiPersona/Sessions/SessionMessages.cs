@@ -22,6 +22,13 @@ internal static class SessionMessages
             // Half of a surrogate pair (an emoji a client cut in two) and U+0000 become U+FFFD, as storage would make or
             // refuse them: a resent message then still equals the stored one.
             var text = UnicodeText.ToStorable(TextOf(message));
+            if (message.Role == ChatRole.Assistant)
+            {
+                // What the user was shown: the optimizer must not read a reasoning model's guesses about the user as what
+                // the user said, and an app that resends a reply with or without its thinking resends one stored message.
+                text = ReasoningText.WithoutLeading(text);
+            }
+
             if (text.Length > 0)
             {
                 result.Add(new SessionMessage(message.Role.Value, text, at));

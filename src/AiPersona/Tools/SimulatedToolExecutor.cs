@@ -105,6 +105,6 @@ public sealed class SimulatedToolExecutor : IToolExecutor
             }
         }
 
-        return JsonText.WithoutReasoning(text).Trim();
+        return ReasoningText.After(text).Trim();
     }
 }

@@ -67,6 +67,22 @@ public sealed class PersonaBenchRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task AReasoningAssistantsThinking_IsNotShownToTheSimulatedUserOrTheJudge_NorRecorded()
+    {
+        var assistant = TestChatClient.Replying(_ => "<think>She is probably vegetarian.</think>\nHere are three restaurants near you.");
+        var user = new RecordingChatClient(PersonaBenchModels.CreateScripted().UserSimulator);
+        var judge = new RecordingChatClient(PersonaBenchModels.CreateScripted().Judge);
+
+        var report = await new PersonaBenchRunner(With(Scripted().Models, assistant: assistant, userSimulator: user, judge: judge))
+            .RunAsync(BenchmarkDataset.LoadMini().Take(1, 1), [BenchmarkSetting.NoPersona]);
+
+        Assert.All(report.Sessions.SelectMany(s => s.Turns), t => Assert.Equal("Here are three restaurants near you.", t.Assistant));
+        Assert.Contains(user.Requests.SelectMany(r => r), m => m.Text.Contains("Here are three restaurants near you.", StringComparison.Ordinal));
+        Assert.DoesNotContain(user.Requests.SelectMany(r => r).Concat(judge.Requests.SelectMany(r => r)), m => m.Text.Contains("vegetarian.</think>", StringComparison.Ordinal));
+        Assert.Contains(judge.Requests.SelectMany(r => r), m => m.Text.Contains("Here are three restaurants near you.", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task APersonaThatLearnedNothing_ScoresZeroForSimilarity_WithoutAskingAJudgeThatMightCallItFlawless()
     {
         // A lenient judge: "no contradictions, no inventions" is true of an empty persona.

@@ -40,6 +40,23 @@ public sealed class SessionManagerTests
         Assert.Equal(["In May", "Lovely"], (await manager.GetSessionsAsync("u"))[^1].Messages.Select(m => m.Text));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task TheThinkingAReasoningModelWritesBeforeItsReply_IsNotStored_WhetherTheAppResendsItOrNot(bool resentWithThinking)
+    {
+        // DeepSeek-R1 or Qwen3 through a server without a reasoning channel: the user never sees the thinking, and the
+        // optimizer must not read the assistant's guesses about the user as what the user said.
+        const string reply = "<think>\nShe may be vegan, given the salad talk.\n</think>\n\nHere are three places near you.";
+        await _manager.RecordTurnAsync("u", "c", [User("Where can I eat tonight?")], [Assistant(reply)]);
+
+        await _manager.RecordTurnAsync("u", "c", [User("Where can I eat tonight?"), Assistant(resentWithThinking ? reply : "Here are three places near you."), User("<think> is a tag I use, and I am not vegan.")], [Assistant("Noted.")]);
+
+        Assert.Equal(
+            ["Where can I eat tonight?", "Here are three places near you.", "<think> is a tag I use, and I am not vegan.", "Noted."],
+            Assert.Single(await _manager.GetSessionsAsync("u")).Messages.Select(m => m.Text));
+    }
+
     [Fact]
     public async Task ReturningToAnEarlierConversation_StoresOnlyItsNewMessages()
     {
