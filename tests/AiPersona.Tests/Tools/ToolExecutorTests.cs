@@ -75,6 +75,8 @@ public sealed class ToolExecutorTests
     [Theory]
     [InlineData("<think>They want {forecast}; I'll say [rain].</think>\n{\"forecast\": \"rain\"}", "{\"forecast\":\"rain\"}")]
     [InlineData("<think>Plain text will do {here}.</think>\nBooked for 7 pm.", "Booked for 7 pm.")]
+    [InlineData("Plain text will do.</think>\nBooked for 7 pm.", "Booked for 7 pm.")] // a chat template that opened <think> itself
+    [InlineData("</think>\n\nBooked for 7 pm.", "Booked for 7 pm.")] // ... and no thinking
     public async Task SimulatedExecutor_LeavesOutTheThinkingAReasoningModelWritesBeforeItsAnswer(string reply, string expected)
     {
         var executor = new SimulatedToolExecutor(TestChatClient.Replying(_ => reply));
