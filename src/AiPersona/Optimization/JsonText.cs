@@ -1,9 +1,19 @@
+using System.Text.Json;
+
 namespace AiPersona;
 
-/// <summary>Finds the JSON in a model's text answer, which may wrap it in a Markdown code fence or prose, or follow the
-/// model's thinking (<see cref="ReasoningText"/>).</summary>
+/// <summary>Finds the JSON in a model's text answer, which may wrap it in a Markdown code fence or prose, add a note after
+/// it, or follow the model's thinking (<see cref="ReasoningText"/>).</summary>
 internal static class JsonText
 {
+    // How many closing brackets, from the last one back, are tried as the end of the JSON.
+    private const int MaxEnds = 8;
+
+    private static readonly JsonDocumentOptions Lenient = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
+
+    /// <summary>The text from the first <c>{</c> or <c>[</c> to the closing bracket that makes it one JSON value: the last
+    /// one, or an earlier one when a note after the JSON holds brackets of its own. When none does, the text up to the last
+    /// closing bracket, for the caller to find unreadable; <see langword="null"/> when there is no bracket pair.</summary>
     public static string? ExtractObjectOrArray(string? text)
     {
         if (string.IsNullOrWhiteSpace(text))
@@ -19,7 +29,33 @@ internal static class JsonText
         }
 
         var close = text[start] == '{' ? '}' : ']';
-        var end = text.LastIndexOf(close);
-        return end > start ? text[start..(end + 1)] : null;
+        var last = text.LastIndexOf(close);
+        if (last <= start)
+        {
+            return null;
+        }
+
+        for (int end = last, tried = 0; end > start && tried < MaxEnds; end = text.LastIndexOf(close, end - 1), tried++)
+        {
+            if (IsJson(text.AsMemory(start, end + 1 - start)))
+            {
+                return text[start..(end + 1)];
+            }
+        }
+
+        return text[start..(last + 1)];
+    }
+
+    private static bool IsJson(ReadOnlyMemory<char> candidate)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(candidate, Lenient);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 }

@@ -81,6 +81,7 @@ public sealed class VerdictParserTests
     [InlineData("""{"satisfied": false, "reply": "Cheaper, please."}""", false, "Cheaper, please.", false)]
     [InlineData("""{"satisfied": "true"}""", true, null, false)]
     [InlineData("```json\n{\"satisfied\": false, \"reply\": \"Vegetarian only.\"}\n```", false, "Vegetarian only.", false)]
+    [InlineData("{\"satisfied\": false, \"reply\": \"Cheaper, please.\"}\n(I mean {under 20 euros}.)", false, "Cheaper, please.", false)] // a note after the JSON
     [InlineData("Hmm, not quite. I need something vegetarian.", false, "Hmm, not quite. I need something vegetarian.", true)]
     [InlineData("""{"satisfied": false}""", false, """{"satisfied": false}""", true)]
     [InlineData("""{"satisfied": false, "reply": 5}""", false, """{"satisfied": false, "reply": 5}""", true)]

@@ -176,6 +176,18 @@ public sealed class LlmPersonaOptimizerTests
     }
 
     [Fact]
+    public async Task ANoteAfterTheJson_WithBracesOfItsOwn_DoesNotHideTheJson()
+    {
+        var client = TestChatClient.Replying(_ => "```json\n{\"edits\":[{\"section\":\"demographics\",\"field\":\"name\",\"value\":\"Ana\",\"reason\":\"r\",\"sessions\":[\"S1\"]}]}\n```\n" +
+            "Note: nothing was said about {demographics.age}, so I left it.");
+
+        var result = await CreateOptimizer(client).OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), Sessions));
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal("Ana", Assert.Single(result.Edits).Value);
+    }
+
+    [Fact]
     public async Task TheThinkingAReasoningModelWritesBeforeItsJson_IsLeftOut()
     {
         // As DeepSeek-R1 or Qwen3 answer when the server has no separate channel for reasoning: braces and brackets in the

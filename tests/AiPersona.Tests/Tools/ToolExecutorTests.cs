@@ -77,7 +77,8 @@ public sealed class ToolExecutorTests
     [InlineData("<think>Plain text will do {here}.</think>\nBooked for 7 pm.", "Booked for 7 pm.")]
     [InlineData("Plain text will do.</think>\nBooked for 7 pm.", "Booked for 7 pm.")] // a chat template that opened <think> itself
     [InlineData("</think>\n\nBooked for 7 pm.", "Booked for 7 pm.")] // ... and no thinking
-    public async Task SimulatedExecutor_LeavesOutTheThinkingAReasoningModelWritesBeforeItsAnswer(string reply, string expected)
+    [InlineData("{\"forecast\": \"rain\"}\n(I took {city} to be Lisbon.)", "{\"forecast\":\"rain\"}")] // a note after the JSON
+    public async Task SimulatedExecutor_ReturnsTheAnswer_WithoutTheThinkingBeforeIt_OrANoteAfterItsJson(string reply, string expected)
     {
         var executor = new SimulatedToolExecutor(TestChatClient.Replying(_ => reply));
         var context = new FunctionInvocationContext { Function = SimulatedToolExecutor.CreateFunction("book", "Books.", WeatherSchema) };
