@@ -12,8 +12,8 @@ internal static class JsonText
     private static readonly JsonDocumentOptions Lenient = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
 
     /// <summary>The text from the first <c>{</c> or <c>[</c> to the closing bracket that makes it one JSON value: the last
-    /// one, or an earlier one when a note after the JSON holds brackets of its own. When none does, the text up to the last
-    /// closing bracket, for the caller to find unreadable; <see langword="null"/> when there is no bracket pair.</summary>
+    /// one, or an earlier one when a note after the JSON holds brackets of its own; <see langword="null"/> when no such
+    /// text is JSON.</summary>
     public static string? ExtractObjectOrArray(string? text)
     {
         if (string.IsNullOrWhiteSpace(text))
@@ -29,13 +29,7 @@ internal static class JsonText
         }
 
         var close = text[start] == '{' ? '}' : ']';
-        var last = text.LastIndexOf(close);
-        if (last <= start)
-        {
-            return null;
-        }
-
-        for (int end = last, tried = 0; end > start && tried < MaxEnds; end = text.LastIndexOf(close, end - 1), tried++)
+        for (int end = text.LastIndexOf(close), tried = 0; end > start && tried < MaxEnds; end = text.LastIndexOf(close, end - 1), tried++)
         {
             if (IsJson(text.AsMemory(start, end + 1 - start)))
             {
@@ -43,7 +37,7 @@ internal static class JsonText
             }
         }
 
-        return text[start..(last + 1)];
+        return null;
     }
 
     private static bool IsJson(ReadOnlyMemory<char> candidate)
