@@ -26,6 +26,44 @@ public sealed class BenchmarkDatasetTests
     }
 
     [Fact]
+    public void MiniPersonaBench_PersonalizedQueriesAddTheTraitToTheNeutralizedRequest()
+    {
+        // The paper's construction: the neutralized query is the same request with the personal detail taken out. The
+        // scripted user reveals what follows it as its follow-up.
+        foreach (var scene in BenchmarkDataset.LoadMini().Personas.SelectMany(p => p.Scenes))
+        {
+            Assert.StartsWith(scene.NeutralizedQuery + " ", scene.PersonalizedQuery, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void MiniPersonaBench_EachSceneExpectsATraitTheGoldenPersonaHolds_StatedOnce()
+    {
+        foreach (var persona in BenchmarkDataset.LoadMini().Personas)
+        {
+            var values = persona.GoldenPersona.Values.SelectMany(f => f.Values).ToList();
+
+            // No item of a value repeats another ("Lawyer; Litigation lawyer"): a judge would read it as two traits.
+            foreach (var value in values)
+            {
+                var items = value.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+                Assert.All(items, item => Assert.True(
+                    items.Count(other => other.Contains(item, StringComparison.OrdinalIgnoreCase)) == 1,
+                    $"{persona.Id}: '{value}' states '{item}' twice."));
+            }
+
+            foreach (var scene in persona.Scenes)
+            {
+                var open = scene.ExpectedResponse.LastIndexOf('(');
+                var close = scene.ExpectedResponse.LastIndexOf(')');
+                Assert.True(open >= 0 && close > open, $"{scene.Id}: the expected response names no trait in parentheses.");
+                var trait = scene.ExpectedResponse[(open + 1)..close];
+                Assert.True(values.Any(value => value.Contains(trait, StringComparison.OrdinalIgnoreCase)), $"{scene.Id}: the golden persona does not hold '{trait}'.");
+            }
+        }
+    }
+
+    [Fact]
     public void MiniPersonaBench_GoldenPersonasUseThePapersSchema_AndEveryApiIsDocumented()
     {
         var schema = PersonaSchema.CreateDefault();
