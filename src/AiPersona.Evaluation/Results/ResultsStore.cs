@@ -108,7 +108,8 @@ internal sealed class ResultsStore
     private static string Describe(RunManifest manifest)
         => $"{manifest.Models}; dataset {manifest.Dataset}" + (manifest.DatasetContent is { } content ? $" ({content})" : string.Empty) +
             $", {manifest.MaxUserTurns} user turns, {manifest.RagSessions} RAG sessions, temperature " +
-            (manifest.Temperature?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none");
+            (manifest.Temperature?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none") +
+            (manifest.Prompts is { } prompts ? $", prompts {prompts}" : string.Empty);
 
     public bool HasSession(BenchmarkSetting setting, string personaId, string sceneId)
     {

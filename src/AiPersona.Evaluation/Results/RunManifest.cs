@@ -17,15 +17,29 @@ namespace AiPersona.Evaluation;
 /// that a run over more scenes, fewer personas or an edited scene does not resume another's results: a persona learned
 /// and judged after two scenes must not be reported beside sessions of three. <see langword="null"/> in a <c>run.json</c>
 /// written before it existed, which is then not compared.</param>
-internal sealed record RunManifest(string Models, string Dataset, int MaxUserTurns, int RagSessions, float? Temperature = null, string? DatasetContent = null)
+/// <param name="Prompts">The simulated user's and the judges' prompts, hashed (<see cref="BenchmarkPrompts.Fingerprint"/>):
+/// a package version that words them otherwise does not resume results judged with the earlier wording.
+/// <see langword="null"/> in a <c>run.json</c> written before it existed, which is then not compared.</param>
+internal sealed record RunManifest(
+    string Models,
+    string Dataset,
+    int MaxUserTurns,
+    int RagSessions,
+    float? Temperature = null,
+    string? DatasetContent = null,
+    string? Prompts = null)
 {
     /// <summary>Whether a resumed run may add its results to the ones this manifest describes.</summary>
     public bool Admits(RunManifest resumed)
-        => this == (DatasetContent is null ? resumed with { DatasetContent = null } : resumed);
+        => this == resumed with
+        {
+            DatasetContent = DatasetContent is null ? null : resumed.DatasetContent,
+            Prompts = Prompts is null ? null : resumed.Prompts,
+        };
 
     /// <summary>Describes what a run is about to produce its results with.</summary>
     public static RunManifest For(PersonaBenchModels models, BenchmarkDataset dataset, PersonaBenchOptions options)
-        => new(models.Description, dataset.Name, options.MaxUserTurns, options.RagSessions, options.Temperature, DescribeContent(dataset));
+        => new(models.Description, dataset.Name, options.MaxUserTurns, options.RagSessions, options.Temperature, DescribeContent(dataset), BenchmarkPrompts.Fingerprint);
 
     /// <summary>Says how many personas and scenes a dataset has, with a hash of all of it (as JSON), for example
     /// <c>20 personas, 200 scenes, sha256 1f2e…</c>.</summary>

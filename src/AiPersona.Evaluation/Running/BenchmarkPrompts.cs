@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+
 namespace AiPersona.Evaluation;
 
 /// <summary>The prompts of the simulated user and the judges. Labels are stable so that scripted simulations can read them.</summary>
@@ -22,7 +25,7 @@ internal static class BenchmarkPrompts
 
     public static string ResponseJudge(BenchmarkPersona persona, BenchmarkScene scene, string response) => $"""
         You evaluate an AI assistant's reply to a user.
-        User persona (the assistant was not told it):
+        User persona (the user has not stated it in this conversation):
         {persona.DescribeGoldenPersona()}
         Scene: {scene.Description}
         The user asked: {scene.NeutralizedQuery}
@@ -31,7 +34,7 @@ internal static class BenchmarkPrompts
         Assistant reply: {response}
         Score from 0 to 10:
         - helpfulness: does the reply address the task usefully (including sensible use of tools)?
-        - personalization: does the reply fit this particular user's persona and need without being told?
+        - personalization: does the reply fit this particular user's persona and full need, beyond what the user asked?
         Answer only with JSON: {"{"}"helpfulness": number, "personalization": number, "rationale": "one sentence"{"}"}.
         """;
 
@@ -46,4 +49,23 @@ internal static class BenchmarkPrompts
         - detail: how much of the golden persona's detail did the learned persona capture?
         Answer only with JSON: {"{"}"consistency": number, "detail": number, "rationale": "one sentence"{"}"}.
         """;
+
+    /// <summary>Gets a hash of the prompts above, filled with placeholders, which <c>run.json</c> records: results judged
+    /// with other prompts (those of another version of this package) are not resumed into.</summary>
+    public static string Fingerprint { get; } = ComputeFingerprint();
+
+    private static string ComputeFingerprint()
+    {
+        var persona = new BenchmarkPersona { GoldenPersona = new() { ["section"] = new() { ["field"] = "value" } } };
+        var scene = new BenchmarkScene
+        {
+            Description = "description",
+            Context = "context",
+            NeutralizedQuery = "neutralized",
+            PersonalizedQuery = "personalized",
+            ExpectedResponse = "expected",
+        };
+        var prompts = string.Join('\0', AssistantInstructions, UserSimulator(persona, scene), UserTurn("reply"), ResponseJudge(persona, scene, "reply"), PersonaJudge(persona, "learned"));
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(prompts)))[..16];
+    }
 }

@@ -521,20 +521,41 @@ public sealed class PersonaBenchRunnerTests : IDisposable
         Assert.Equal(4, report.Sessions.Count);
     }
 
-    [Fact]
-    public async Task ARunJsonWrittenBeforeItNamedTheDatasetContent_StillResumes()
+    [Theory]
+    [InlineData("datasetContent")]
+    [InlineData("prompts")]
+    public async Task ARunJsonWrittenBeforeItNamedTheDatasetContentOrThePrompts_StillResumes(string property)
     {
         var dataset = BenchmarkDataset.LoadMini().Take(1, 1);
         var options = new PersonaBenchOptions { OutputDirectory = _output.Path };
         await new PersonaBenchRunner(Scripted().Models, options).RunAsync(dataset, [BenchmarkSetting.NoPersona]);
         var path = Path.Combine(_output.Path, "run.json");
         var runJson = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken))!.AsObject();
-        Assert.True(runJson.Remove("datasetContent"));
+        Assert.True(runJson.Remove(property));
         await File.WriteAllTextAsync(path, runJson.ToJsonString(), TestContext.Current.CancellationToken);
 
         var report = await new PersonaBenchRunner(Scripted().Models, options).RunAsync(dataset, [BenchmarkSetting.NoPersona, BenchmarkSetting.GoldenPersona]);
 
         Assert.Equal(2, report.Sessions.Count);
+    }
+
+    [Fact]
+    public async Task ResultsJudgedWithOtherPrompts_AreNotResumedInto()
+    {
+        var dataset = BenchmarkDataset.LoadMini().Take(1, 1);
+        var options = new PersonaBenchOptions { OutputDirectory = _output.Path };
+        await new PersonaBenchRunner(Scripted().Models, options).RunAsync(dataset, [BenchmarkSetting.NoPersona]);
+        var path = Path.Combine(_output.Path, "run.json");
+        var runJson = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken))!.AsObject();
+        Assert.Equal(BenchmarkPrompts.Fingerprint, (string?)runJson["prompts"]);
+        runJson["prompts"] = "0123456789abcdef"; // as a package version that words its judge prompts otherwise writes it
+        await File.WriteAllTextAsync(path, runJson.ToJsonString(), TestContext.Current.CancellationToken);
+
+        var refused = await Assert.ThrowsAsync<PersonaBenchOutputConflictException>(() => new PersonaBenchRunner(Scripted().Models, options)
+            .RunAsync(dataset, [BenchmarkSetting.NoPersona, BenchmarkSetting.GoldenPersona]));
+
+        Assert.Contains("prompts 0123456789abcdef", refused.Message, StringComparison.Ordinal);
+        Assert.Contains($"prompts {BenchmarkPrompts.Fingerprint}", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]
