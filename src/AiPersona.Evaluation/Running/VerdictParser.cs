@@ -126,7 +126,8 @@ public static partial class VerdictParser
     private static double? ReadNumber(JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.Number => value.GetDouble(),
-        JsonValueKind.String when double.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => d,
+        // "NaN" parses, and would pass every range check: it is no score.
+        JsonValueKind.String when double.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && !double.IsNaN(d) => d,
         _ => null,
     };
 }

@@ -50,6 +50,9 @@ public sealed class VerdictParserTests
     [InlineData("""{"helpfulness": 11, "personalization": 5}""", "outside 0–10")]
     [InlineData("""{"helpfulness": "high", "personalization": "low"}""", "no helpfulness or personalization score")]
     [InlineData("""{"helpfulness": -1, "personalization": 5}""", "outside 0–10")]
+    [InlineData("""{"helpfulness": "NaN", "personalization": 5}""", "no helpfulness score")] // not a number, however .NET parses it
+    [InlineData("""{"helpfulness": "Infinity", "personalization": 5}""", "outside 0–10")]
+    [InlineData("""{"helpfulness": 1e400, "personalization": 5}""", "outside 0–10")] // not 1, read off the text
     public void ParseScores_MalformedAnswers_AreReportedNotGuessed(string answer, string expectedError)
     {
         var scores = VerdictParser.ParseScores(answer, "helpfulness", "personalization");
