@@ -23,6 +23,7 @@ internal sealed class OptimizerPrompt
         - Use "remove" only when the sessions contradict a value, or when the user asked the assistant to forget it.
         - Write each value as a short, factual, third-person description of the user (for example "Prefers concise bullet-point answers").
           Never write instructions, commands or text addressed to an assistant.
+        - Leave out the fields the sessions say nothing about: a placeholder value such as "Unknown" or "N/A" is refused.
         - A value has at most {0} characters; a longer one is refused. When new details would make a value longer, condense
           it, keeping what matters most about the user.
         - Only use fields of the schema. Do not propose edits to fields marked read-only or never-store.

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Text;
 
 namespace AiPersona;
@@ -8,6 +9,15 @@ internal static class PersonaEditValidator
 {
     private const int MaxNewFieldNameLength = 64;
     private const int MaxReasonLength = 500;
+
+    // What a model writes in a field the sessions say nothing about; set over a learned value, it would erase it.
+    private static readonly FrozenSet<string> Placeholders = FrozenSet.Create(
+        StringComparer.OrdinalIgnoreCase,
+        "unknown", "n/a", "na", "n.a", "null", "nil", "undefined", "tbd", "not specified", "unspecified", "not mentioned",
+        "not provided", "not stated", "not known", "not available", "not applicable", "no information", "no data");
+
+    // Framing around a placeholder: "(unknown)", "N/A.", "—", "?".
+    private static readonly char[] PlaceholderFraming = [' ', '.', ',', '!', '?', '(', ')', '[', ']', '"', '\'', '*', '_', '-', '\u2013', '\u2014'];
 
     /// <summary>Splits edits into the accepted ones (with section and field names in the schema's spelling, values with
     /// whitespace normalized) and the rejected ones with their reasons.</summary>
@@ -127,6 +137,11 @@ internal static class PersonaEditValidator
         if (value.Length == 0)
         {
             return (null, "the value is empty");
+        }
+
+        if (value.Trim(PlaceholderFraming) is var bare && (bare.Length == 0 || Placeholders.Contains(bare)))
+        {
+            return (null, "the value is a placeholder that says nothing about the user");
         }
 
         if (value.Length > maxValueLength)

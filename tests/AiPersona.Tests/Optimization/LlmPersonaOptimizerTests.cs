@@ -71,7 +71,7 @@ public sealed class LlmPersonaOptimizerTests
     [Theory]
     [InlineData(300)]
     [InlineData(120)]
-    public async Task TheInstructionsStateWhatTheValidatorRefuses_TheLongestValue_AndASecondEditOfAField(int maxValueLength)
+    public async Task TheInstructionsStateWhatTheValidatorRefuses_TheLongestValue_ASecondEditOfAField_AndPlaceholders(int maxValueLength)
     {
         var client = TestChatClient.Replying(_ => """{"edits":[]}""");
         var optimizer = new LlmPersonaOptimizer(client, TestOptions.Create(o => o.MaxValueLength = maxValueLength));
@@ -82,6 +82,7 @@ public sealed class LlmPersonaOptimizerTests
         Assert.Equal(ChatRole.System, instructions.Role);
         Assert.Contains($"A value has at most {maxValueLength} characters", instructions.Text, StringComparison.Ordinal);
         Assert.Contains("Make at most one edit per field", instructions.Text, StringComparison.Ordinal); // a second one is refused
+        Assert.Contains("a placeholder value such as \"Unknown\" or \"N/A\" is refused", instructions.Text, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -205,6 +205,30 @@ public sealed class PersonaEditValidatorTests
         Assert.Equal(2, rejected.Count);
     }
 
+    [Theory]
+    [InlineData("Unknown")]
+    [InlineData("N/A")]
+    [InlineData("(not specified)")]
+    [InlineData("null")]
+    [InlineData("Not mentioned.")]
+    [InlineData("—")]
+    [InlineData("?")]
+    public void PlaceholderValues_AreRejected_SoTheyNeverOverwriteALearnedValue(string value)
+    {
+        var (accepted, rejected) = Validate(PersonaEdit.Set("demographics", "career", value, "the sessions do not say", "s1"));
+
+        Assert.Empty(accepted);
+        Assert.Contains("placeholder", Assert.Single(rejected).Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("None: no dietary restrictions")]
+    [InlineData("Unknown Pleasures fan (Joy Division)")]
+    [InlineData("NA-based startup founder")]
+    [InlineData("-5 °C winters do not bother them")]
+    public void ValuesThatMerelyContainAPlaceholderWord_AreAccepted(string value)
+        => Assert.Single(Validate(PersonaEdit.Set("preferences", "styles", value, null, "s1")).Accepted);
+
     [Fact]
     public void LineBreaksInValues_BecomeSpaces()
         => Assert.Equal("Likes tea and coffee", Assert.Single(Validate(PersonaEdit.Set("preferences", "styles", "Likes tea\n\nand\tcoffee ", null, "s1")).Accepted).Value);
