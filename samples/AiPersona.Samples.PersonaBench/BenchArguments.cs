@@ -116,7 +116,7 @@ internal sealed class BenchArguments
 
     private static List<BenchmarkSetting> ParseSettings(string value)
     {
-        var settings = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(BenchmarkSetting.Parse).ToList();
+        var settings = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParseSetting).ToList();
         if (settings.Count == 0)
         {
             throw new ArgumentException("--settings names no setting.");
@@ -124,6 +124,19 @@ internal sealed class BenchArguments
 
         var twice = settings.GroupBy(s => s.Key).FirstOrDefault(g => g.Count() > 1);
         return twice is null ? settings : throw new ArgumentException($"--settings lists {twice.Key} twice.");
+    }
+
+    // The library's message names its parameter ("(Parameter 'key')"), which means nothing on a command line.
+    private static BenchmarkSetting ParseSetting(string key)
+    {
+        try
+        {
+            return BenchmarkSetting.Parse(key);
+        }
+        catch (ArgumentException ex) when (ex.ParamName is not null)
+        {
+            throw new ArgumentException(ex.Message.Replace($" (Parameter '{ex.ParamName}')", string.Empty, StringComparison.Ordinal), ex);
+        }
     }
 
     /// <summary>Reads an endpoint given on the command line or in the environment.</summary>
