@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -67,25 +66,13 @@ internal sealed class LlmPersonaOptimizer : IPersonaOptimizer
         return PersonaOptimizationResult.Success(ToEdits(result, prompt.SessionIdsByLabel));
     }
 
-    // Models without native structured output sometimes wrap the JSON in a code fence or a sentence.
+    // Models without native structured output sometimes wrap the JSON in a code fence or a sentence, or stray from the
+    // schema's types ("value": 34).
     private static bool TryParseLenient(string text, out OptimizerResponse result)
     {
-        result = null!;
         var json = JsonText.ExtractObjectOrArray(text);
-        if (json is null)
-        {
-            return false;
-        }
-
-        try
-        {
-            result = JsonSerializer.Deserialize(json, OptimizerJsonContext.Default.OptimizerResponse)!;
-            return result is not null;
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
+        result = json is null ? null! : OptimizerAnswerReader.Read(json)!;
+        return result is not null;
     }
 
     private static List<PersonaEdit> ToEdits(OptimizerResponse response, IReadOnlyDictionary<string, string> sessionIdsByLabel)
@@ -102,7 +89,7 @@ internal sealed class LlmPersonaOptimizer : IPersonaOptimizer
                 ? PersonaEditOperation.Remove
                 : PersonaEditOperation.Set;
             var sources = (edit.Sessions ?? [])
-                .Select(label => sessionIdsByLabel.TryGetValue(label?.Trim() ?? string.Empty, out var id) ? id : null)
+                .Select(label => SessionId(label?.Trim() ?? string.Empty, sessionIdsByLabel))
                 .OfType<string>()
                 .Distinct(StringComparer.Ordinal)
                 .ToArray();
@@ -111,6 +98,12 @@ internal sealed class LlmPersonaOptimizer : IPersonaOptimizer
 
         return edits;
     }
+
+    // "S2", or "2" from a model that dropped the letter.
+    private static string? SessionId(string label, IReadOnlyDictionary<string, string> sessionIdsByLabel)
+        => sessionIdsByLabel.TryGetValue(label, out var id) || (label.Length > 0 && label.All(char.IsAsciiDigit) && sessionIdsByLabel.TryGetValue("S" + label, out id))
+            ? id
+            : null;
 
     private static Func<ValueTask<ChatClientLoan>> Fixed(IChatClient chatClient) => () => ValueTask.FromResult(new ChatClientLoan(chatClient));
 }

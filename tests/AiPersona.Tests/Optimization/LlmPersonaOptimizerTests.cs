@@ -183,6 +183,48 @@ public sealed class LlmPersonaOptimizerTests
     }
 
     [Theory]
+    // A number or a list where text belongs, as models without structured output write an age or languages.
+    [InlineData("""{"edits":[{"section":"demographics","field":"age","value":34,"reason":"r","sessions":["S1"]}]}""", "age", "34")]
+    [InlineData("""{"edits":[{"section":"demographics","field":"languages","value":["English","Urdu"],"reason":"r","sessions":["S1"]}]}""", "languages", "English, Urdu")]
+    // The schema's names in another case: read, not taken for an answer without edits.
+    [InlineData("""{"Edits":[{"Section":"demographics","Field":"name","Action":"set","Value":"Ana","Reason":"r","Sessions":["S1"]}]}""", "name", "Ana")]
+    // The list without the object around it; a session label as text, or without its letter.
+    [InlineData("""[{"section":"demographics","field":"name","value":"Ana","reason":"r","sessions":"S1"}]""", "name", "Ana")]
+    [InlineData("""{"edits":[{"section":"demographics","field":"name","value":"Ana","reason":["r"],"sessions":[1]}]}""", "name", "Ana")]
+    public async Task AnswersThatStrayFromTheSchemasTypes_AreStillRead(string reply, string field, string value)
+    {
+        var client = TestChatClient.Replying(_ => reply);
+
+        var result = await CreateOptimizer(client).OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), Sessions));
+
+        Assert.True(result.Succeeded, result.Error);
+        var edit = Assert.Single(result.Edits);
+        Assert.Equal((field, PersonaEditOperation.Set, value), (edit.Field, edit.Operation, edit.Value!));
+        Assert.Equal(["id-1"], edit.SourceSessionIds);
+    }
+
+    [Fact]
+    public async Task OneEditWrittenAsAnObject_IsLeftForTheValidator_AndTheOthersKept()
+    {
+        var client = TestChatClient.Replying(_ => """
+            {"edits":[
+              {"section":"demographics","field":"name","value":{"first":"Ana"},"reason":"r","sessions":["S1"]},
+              "not an edit",
+              {"section":"demographics","field":"career","value":"Nurse","reason":"r","sessions":"S1, S2"}
+            ]}
+            """);
+
+        var result = await CreateOptimizer(client).OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), Sessions));
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Collection(
+            result.Edits,
+            e => Assert.Equal(("name", null), (e.Field, e.Value)), // no text: the validator refuses it as empty
+            e => Assert.Equal(("career", "Nurse"), (e.Field, e.Value!)));
+        Assert.Equal(["id-1", "id-2"], result.Edits[1].SourceSessionIds);
+    }
+
+    [Theory]
     [InlineData("I cannot help with that.")]
     [InlineData("{\"edits\": [ {\"section\": ")]
     [InlineData("{\"edits\": \"none\"}")]
