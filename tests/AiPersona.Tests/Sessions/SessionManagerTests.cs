@@ -40,6 +40,23 @@ public sealed class SessionManagerTests
         Assert.Equal(["In May", "Lovely"], (await manager.GetSessionsAsync("u"))[^1].Messages.Select(m => m.Text));
     }
 
+    [Fact]
+    public async Task AClientSendingOnlyItsNewMessage_WhatTheUserSaidInAnEarlierSessionOfTheConversation_IsStoredAgain()
+    {
+        // Session 1 of conversation c ended with the user's "hi" (the model gave no reply: a content filter, say); after an
+        // idle timeout session 2 is open. A client that sends only the new message has no history to match against
+        // session 1: "hi" said again is a new message, not session 1's last one resent.
+        await _manager.RecordTurnAsync("u", "c", [User("hi")], []);
+        _time.Advance(TimeSpan.FromHours(1));
+        await _manager.RecordTurnAsync("u", "c", [User("What's the weather?")], [Assistant("Sunny")]);
+
+        await _manager.RecordTurnAsync("u", "c", [User("hi")], [Assistant("hello")]);
+
+        var sessions = await _manager.GetSessionsAsync("u");
+        Assert.Equal(["hi"], sessions[0].Messages.Select(m => m.Text));
+        Assert.Equal(["What's the weather?", "Sunny", "hi", "hello"], sessions[^1].Messages.Select(m => m.Text));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
