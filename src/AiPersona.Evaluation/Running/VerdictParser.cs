@@ -62,31 +62,37 @@ public static partial class VerdictParser
             : new JudgeScores(scores, rationale, null);
     }
 
-    /// <summary>Parses the simulated user's verdict: JSON <c>{"satisfied": bool, "reply": text}</c>; an answer that is not
-    /// that JSON is read as "not satisfied", with the text as the reply.</summary>
+    /// <summary>Parses the simulated user's verdict: JSON <c>{"satisfied": bool, "reply": text}</c> (<c>"yes"</c> and
+    /// <c>"no"</c> are read too). Any other answer is read as "not satisfied": prose is the reply as it stands; JSON that is
+    /// not the verdict gives its <c>reply</c> text, or none (never the JSON itself, which no user would write).</summary>
     /// <param name="text">The simulator's answer.</param>
     /// <returns>The verdict.</returns>
     public static UserVerdict ParseUserVerdict(string? text)
     {
         text = text is null ? null : ReasoningText.After(text);
-        if (TryParseObject(text) is { } json && TryGetProperty(json, "satisfied", out var satisfied))
+        if (TryParseObject(text) is { } json)
         {
-            var isSatisfied = satisfied.ValueKind switch
+            var reply = TryGetProperty(json, "reply", out var r) && r.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(r.GetString())
+                ? r.GetString()
+                : null;
+            var isSatisfied = !TryGetProperty(json, "satisfied", out var satisfied) ? null : satisfied.ValueKind switch
             {
                 JsonValueKind.True => (bool?)true,
                 JsonValueKind.False => false,
-                JsonValueKind.String => bool.TryParse(satisfied.GetString(), out var b) ? b : null,
+                JsonValueKind.String => satisfied.GetString()?.Trim().ToUpperInvariant() switch
+                {
+                    "TRUE" or "YES" => true,
+                    "FALSE" or "NO" => false,
+                    _ => null,
+                },
                 _ => null,
             };
-            var reply = TryGetProperty(json, "reply", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
-            if (isSatisfied is { } ok && (ok || !string.IsNullOrWhiteSpace(reply)))
-            {
-                return new UserVerdict(ok, ok ? null : reply, Malformed: false);
-            }
+            return isSatisfied is { } ok && (ok || reply is not null)
+                ? new UserVerdict(ok, ok ? null : reply, Malformed: false)
+                : new UserVerdict(false, reply, Malformed: true);
         }
 
-        var fallback = string.IsNullOrWhiteSpace(text) ? null : text.Trim();
-        return new UserVerdict(false, fallback, Malformed: true);
+        return new UserVerdict(false, string.IsNullOrWhiteSpace(text) ? null : text.Trim(), Malformed: true);
     }
 
     private static JsonElement? TryParseObject(string? text)

@@ -45,6 +45,19 @@ public sealed class PersonaBenchRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task SessionLoop_AUserVerdictWithoutAReply_FollowsUpWithTheFullNeed_NeverWithTheJson()
+    {
+        var user = new TestChatClient { GetResponseAsyncCallback = (_, _, _) => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, """{"satisfied": false}"""))) };
+        var dataset = BenchmarkDataset.LoadMini().Take(1, 1);
+
+        var report = await new PersonaBenchRunner(With(Scripted().Models, userSimulator: user)).RunAsync(dataset, [BenchmarkSetting.NoPersona]);
+
+        var session = Assert.Single(report.Sessions);
+        Assert.Equal(3, session.MalformedUserVerdicts);
+        Assert.All(session.Turns.Skip(1), t => Assert.Equal(dataset.Personas[0].Scenes[0].PersonalizedQuery, t.User));
+    }
+
+    [Fact]
     public async Task MalformedJudgeReplies_AreRecordedAsFailures_AndLeftOutOfTheMeans()
     {
         var calls = 0;

@@ -86,9 +86,16 @@ public sealed class VerdictParserTests
     [InlineData("```json\n{\"satisfied\": false, \"reply\": \"Vegetarian only.\"}\n```", false, "Vegetarian only.", false)]
     [InlineData("{\"satisfied\": false, \"reply\": \"Cheaper, please.\"}\n(I mean {under 20 euros}.)", false, "Cheaper, please.", false)] // a note after the JSON
     [InlineData("Hmm, not quite. I need something vegetarian.", false, "Hmm, not quite. I need something vegetarian.", true)]
-    [InlineData("""{"satisfied": false}""", false, """{"satisfied": false}""", true)]
-    [InlineData("""{"satisfied": false, "reply": 5}""", false, """{"satisfied": false, "reply": 5}""", true)]
-    [InlineData("""{"satisfied": 1, "reply": "Fine."}""", false, """{"satisfied": 1, "reply": "Fine."}""", true)]
+    [InlineData("""{"satisfied": "Yes"}""", true, null, false)]
+    [InlineData("""{"satisfied": " no ", "reply": "Cheaper, please."}""", false, "Cheaper, please.", false)]
+    // JSON that is not the verdict: the user's next message is its reply, or none (the session then sends the full
+    // need), never the JSON itself.
+    [InlineData("""{"satisfied": false}""", false, null, true)]
+    [InlineData("""{"satisfied": false, "reply": 5}""", false, null, true)]
+    [InlineData("""{"satisfied": false, "reply": " "}""", false, null, true)]
+    [InlineData("""{"satisfied": 1, "reply": "Fine."}""", false, "Fine.", true)]
+    [InlineData("""{"satisfied": "maybe", "reply": "Cheaper?"}""", false, "Cheaper?", true)]
+    [InlineData("""{"reply": "Vegetarian only."}""", false, "Vegetarian only.", true)]
     [InlineData("", false, null, true)]
     public void ParseUserVerdict_HandlesWellFormedAndMalformedAnswers(string answer, bool satisfied, string? reply, bool malformed)
         => Assert.Equal(new UserVerdict(satisfied, reply, malformed), VerdictParser.ParseUserVerdict(answer));
