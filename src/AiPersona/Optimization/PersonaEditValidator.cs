@@ -41,7 +41,7 @@ internal static class PersonaEditValidator
 
         foreach (var edit in edits)
         {
-            var (result, why) = Check(edit, schema, sessionIds, maxValueLength);
+            var (result, why) = Check(edit, schema, sessionIds, maxValueLength, persona);
             if (result is not null && !seen.Add(result.Section + "\n" + result.Field))
             {
                 (result, why) = (null, "another edit of the same field came first");
@@ -73,7 +73,7 @@ internal static class PersonaEditValidator
         return (accepted, rejected);
     }
 
-    private static (PersonaEdit? Edit, string? Why) Check(PersonaEdit edit, PersonaSchema schema, IReadOnlyCollection<string> sessionIds, int maxValueLength)
+    private static (PersonaEdit? Edit, string? Why) Check(PersonaEdit edit, PersonaSchema schema, IReadOnlyCollection<string> sessionIds, int maxValueLength, Persona? persona)
     {
         if (string.IsNullOrWhiteSpace(edit.Section) || string.IsNullOrWhiteSpace(edit.Field))
         {
@@ -82,10 +82,11 @@ internal static class PersonaEditValidator
 
         string section;
         string field;
-        var definition = schema.FindField(edit.Section, edit.Field);
+        var sectionDefinition = FindSection(schema, edit.Section);
+        var definition = FindField(sectionDefinition, edit.Field);
         if (definition is not null)
         {
-            section = schema.FindSection(edit.Section)!.Name;
+            section = sectionDefinition!.Name;
             field = definition.Name;
             if (definition.Policy == FieldPolicy.Locked)
             {
@@ -112,8 +113,9 @@ internal static class PersonaEditValidator
         }
         else
         {
-            section = schema.FindSection(edit.Section)?.Name ?? edit.Section.Trim();
-            field = edit.Field.Trim();
+            // A field the optimizer added earlier keeps its first spelling.
+            (section, field) = FindUnknownField(persona, edit.Section, edit.Field)
+                ?? (sectionDefinition?.Name ?? edit.Section.Trim(), edit.Field.Trim());
         }
 
         string[] sources = [.. (edit.SourceSessionIds ?? []).Where(sessionIds.Contains).Distinct(StringComparer.Ordinal)];
@@ -166,6 +168,60 @@ internal static class PersonaEditValidator
         }
 
         return (edit with { Section = section, Field = field, Value = value, Reason = reason, SourceSessionIds = sources }, null);
+    }
+
+    // Models do not always copy a name as the schema spells it: "Values and interests" or "values-and-interests" is
+    // values_and_interests. Matching names that way also keeps a spelling variant of a locked or never-store field from
+    // being added, in an open schema, as a field of its own.
+    private static PersonaSectionDefinition? FindSection(PersonaSchema schema, string name)
+        => schema.FindSection(name) ?? schema.Sections.FirstOrDefault(s => SameName(s.Name, name));
+
+    private static PersonaFieldDefinition? FindField(PersonaSectionDefinition? section, string name)
+        => section is null ? null : section.FindField(name) ?? section.Fields.FirstOrDefault(f => SameName(f.Name, name));
+
+    private static (string Section, string Field)? FindUnknownField(Persona? persona, string section, string field)
+    {
+        if (persona is null)
+        {
+            return null;
+        }
+
+        foreach (var (sectionName, fields) in persona.Sections)
+        {
+            if (SameName(sectionName, section) && fields.Keys.FirstOrDefault(f => SameName(f, field)) is { } fieldName)
+            {
+                return (sectionName, fieldName);
+            }
+        }
+
+        return null;
+    }
+
+    private static bool SameName(string a, string b) => string.Equals(NameKey(a), NameKey(b), StringComparison.Ordinal);
+
+    // Lower case, with each run of spaces, underscores and hyphens as one underscore.
+    private static string NameKey(string name)
+    {
+        var key = new StringBuilder(name.Length);
+        var gap = false;
+        foreach (var c in name.Trim())
+        {
+            if (c is ' ' or '_' or '-')
+            {
+                gap = key.Length > 0;
+                continue;
+            }
+
+            if (gap)
+            {
+                key.Append('_');
+                gap = false;
+            }
+
+            key.Append(char.ToLowerInvariant(c));
+        }
+
+        return key.ToString();
     }
 
     private static int CountUnknownFields(Persona persona, PersonaSchema schema)

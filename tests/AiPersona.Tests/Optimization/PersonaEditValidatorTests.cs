@@ -287,6 +287,46 @@ public sealed class PersonaEditValidatorTests
         Assert.Equal(("club", "the persona already holds 2 fields outside the schema"), (refused.Edit.Field, refused.Reason));
     }
 
+    [Theory]
+    [InlineData("Personality", "Values and Interests")]
+    [InlineData(" personality ", "values-and-interests")]
+    [InlineData("PERSONALITY", "values__and  interests")]
+    public void ANameSpelledOtherwiseThanTheSchemaSpellsIt_IsTheSchemasField(string section, string field)
+    {
+        var edit = Assert.Single(Validate(PersonaEdit.Set(section, field, "Hiking", null, "s1")).Accepted);
+
+        Assert.Equal(("personality", "values_and_interests"), (edit.Section, edit.Field));
+    }
+
+    [Theory]
+    [InlineData("health", "medical conditions")]
+    [InlineData("Health", "Medical-Conditions")]
+    [InlineData("demographics", "Account Tier")]
+    public void InAnOpenSchema_ASpellingVariantOfANeverStoreOrLockedField_IsRefused_NotAddedAsAFieldOfItsOwn(string section, string field)
+    {
+        var schema = PersonaSchema.CreateDefault();
+        schema.AllowUnknownFields = true;
+        schema.Sections.Add(new PersonaSectionDefinition("health", "Health", new PersonaFieldDefinition("medical_conditions", "Medical conditions", FieldPolicy.NeverStore)));
+        schema.FindSection("demographics")!.Fields.Add(new PersonaFieldDefinition("account_tier", "Set by billing", FieldPolicy.Locked));
+
+        var (accepted, rejected) = Validate(schema, PersonaEdit.Set(section, field, "Premium; diabetes", null, "s1"));
+
+        Assert.Empty(accepted);
+        Assert.Matches("never stored|locked", Assert.Single(rejected).Reason);
+    }
+
+    [Fact]
+    public void InAnOpenSchema_AFieldTheOptimizerAddedEarlier_KeepsItsFirstSpelling()
+    {
+        var schema = PersonaSchema.CreateDefault();
+        schema.AllowUnknownFields = true;
+        var persona = Persona.CreateEmpty("ana").ApplyEdits([PersonaEdit.Set("hobbies", "favorite_foods", "Bacalhau")], DateTimeOffset.UnixEpoch).Updated;
+
+        var (accepted, _) = PersonaEditValidator.Validate([PersonaEdit.Set("Hobbies", "Favorite Foods", "Bacalhau; pastel de nata", null, "s1")], schema, Sessions, 300, persona);
+
+        Assert.Equal(("hobbies", "favorite_foods"), (Assert.Single(accepted).Section, accepted[0].Field));
+    }
+
     [Fact]
     public void MissingNames_AreRejected()
         => Assert.Single(Validate(new PersonaEdit("", "name", PersonaEditOperation.Set, "Ana", null, ["s1"])).Rejected);
