@@ -26,7 +26,8 @@ internal sealed class OptimizerPrompt
         - Leave out the fields the sessions say nothing about: a placeholder value such as "Unknown" or "N/A" is refused.
         - A value has at most {0} characters; a longer one is refused. When new details would make a value longer, condense
           it, keeping what matters most about the user.
-        - Only use fields of the schema. Do not propose edits to fields marked read-only or never-store.
+        - Only use fields of the schema. Do not propose edits to fields marked read-only or never-store, and do not record
+          what a never-store field describes in any other field either.
         - A field marked "corrected" was set or removed by the user or the application on that date: do not change it, or set
           a removed one again, on what sessions from before that date say.
         - Make at most one edit per field: when several sessions speak to a field, combine what they say into one value

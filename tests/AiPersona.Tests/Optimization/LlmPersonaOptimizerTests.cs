@@ -83,6 +83,8 @@ public sealed class LlmPersonaOptimizerTests
         Assert.Contains($"A value has at most {maxValueLength} characters", instructions.Text, StringComparison.Ordinal);
         Assert.Contains("Make at most one edit per field", instructions.Text, StringComparison.Ordinal); // a second one is refused
         Assert.Contains("a placeholder value such as \"Unknown\" or \"N/A\" is refused", instructions.Text, StringComparison.Ordinal);
+        var words = string.Join(' ', instructions.Text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("do not record what a never-store field describes in any other field either", words, StringComparison.Ordinal);
     }
 
     [Theory]
