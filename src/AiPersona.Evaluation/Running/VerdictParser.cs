@@ -42,8 +42,9 @@ public static partial class VerdictParser
 
         foreach (var name in names.Where(n => !scores.ContainsKey(n)))
         {
-            // No nested quantifiers, so no catastrophic backtracking: no match timeout, which a busy machine could trip.
-            var match = Regex.Match(text, $@"\b{Regex.Escape(name)}\b[""']?\s*[:=]\s*[""']?(-?\d+(?:\.\d+)?)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+            // Quotes or Markdown emphasis may wrap the name or the number ("**Helpfulness:** 8"). No nested quantifiers, so
+            // no catastrophic backtracking: no match timeout, which a busy machine could trip.
+            var match = Regex.Match(text, $@"\b{Regex.Escape(name)}\b[*_""'\s]*[:=][*_""'\s]*(-?\d+(?:\.\d+)?)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
             if (match.Success)
             {
                 scores[name] = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);

@@ -11,6 +11,8 @@ public sealed class VerdictParserTests
     [InlineData("""{"helpfulness": 0, "personalization": 10}""", 0, 10)]
     [InlineData("""{"helpfulness": "7.5", "personalization": " 4 "}""", 7.5, 4)]
     [InlineData("{helpfulness: 7, personalization: 8}", 7, 8)] // braces, but not JSON: read as text
+    [InlineData("**Helpfulness:** 8\n**Personalization**: 6", 8, 6)] // Markdown emphasis
+    [InlineData("Helpfulness: **9**, personalization = __3__", 9, 3)]
     public void ParseScores_ReadsJsonFencedJsonOrText(string answer, double helpfulness, double personalization)
     {
         var scores = VerdictParser.ParseScores(answer, "helpfulness", "personalization");
