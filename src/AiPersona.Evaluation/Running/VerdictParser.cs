@@ -28,13 +28,13 @@ public static partial class VerdictParser
         {
             foreach (var name in names)
             {
-                if (TryGetProperty(json, name, out var value) && ReadNumber(value) is { } number)
+                if (JsonText.TryGetProperty(json, name, out var value) && ReadNumber(value) is { } number)
                 {
                     scores[name] = number;
                 }
             }
 
-            if (TryGetProperty(json, "rationale", out var why) && why.ValueKind == JsonValueKind.String)
+            if (JsonText.TryGetProperty(json, "rationale", out var why) && why.ValueKind == JsonValueKind.String)
             {
                 rationale = why.GetString();
             }
@@ -73,10 +73,10 @@ public static partial class VerdictParser
         text = text is null ? null : ReasoningText.After(text);
         if (TryParseObject(text) is { } json)
         {
-            var reply = TryGetProperty(json, "reply", out var r) && r.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(r.GetString())
+            var reply = JsonText.TryGetProperty(json, "reply", out var r) && r.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(r.GetString())
                 ? r.GetString()
                 : null;
-            var isSatisfied = !TryGetProperty(json, "satisfied", out var satisfied) ? null : satisfied.ValueKind switch
+            var isSatisfied = !JsonText.TryGetProperty(json, "satisfied", out var satisfied) ? null : satisfied.ValueKind switch
             {
                 JsonValueKind.True => (bool?)true,
                 JsonValueKind.False => false,
@@ -113,21 +113,6 @@ public static partial class VerdictParser
         {
             return null;
         }
-    }
-
-    private static bool TryGetProperty(JsonElement json, string name, out JsonElement value)
-    {
-        foreach (var property in json.EnumerateObject())
-        {
-            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
-            {
-                value = property.Value;
-                return true;
-            }
-        }
-
-        value = default;
-        return false;
     }
 
     private static double? ReadNumber(JsonElement value) => value.ValueKind switch

@@ -11,6 +11,22 @@ internal static class JsonText
 
     private static readonly JsonDocumentOptions Lenient = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
 
+    /// <summary>Gets an object's property by name, ignoring case: models do not always keep a name's case.</summary>
+    public static bool TryGetProperty(JsonElement json, string name, out JsonElement value)
+    {
+        foreach (var property in json.EnumerateObject())
+        {
+            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                value = property.Value;
+                return true;
+            }
+        }
+
+        value = default;
+        return false;
+    }
+
     /// <summary>The text from the first <c>{</c> or <c>[</c> to the closing bracket that makes it one JSON value: the last
     /// one, or an earlier one when a note after the JSON holds brackets of its own; <see langword="null"/> when no such
     /// text is JSON.</summary>

@@ -37,7 +37,7 @@ internal static class OptimizerAnswerReader
             {
                 return null;
             }
-            else if (!TryGetProperty(root, "edits", out edits) || edits.ValueKind == JsonValueKind.Null)
+            else if (!JsonText.TryGetProperty(root, "edits", out edits) || edits.ValueKind == JsonValueKind.Null)
             {
                 return new OptimizerResponse(); // nothing to change
             }
@@ -65,7 +65,7 @@ internal static class OptimizerAnswerReader
     }
 
     private static string? Text(JsonElement edit, string name)
-        => TryGetProperty(edit, name, out var value) ? Text(value) : null;
+        => JsonText.TryGetProperty(edit, name, out var value) ? Text(value) : null;
 
     // A list of values is one value, its items joined ("English, Urdu"); an object is no text.
     private static string? Text(JsonElement value) => value.ValueKind switch
@@ -81,7 +81,7 @@ internal static class OptimizerAnswerReader
 
     private static List<string> Labels(JsonElement edit)
     {
-        if (!TryGetProperty(edit, "sessions", out var sessions))
+        if (!JsonText.TryGetProperty(edit, "sessions", out var sessions))
         {
             return [];
         }
@@ -90,20 +90,5 @@ internal static class OptimizerAnswerReader
         return sessions.ValueKind == JsonValueKind.Array
             ? [.. sessions.EnumerateArray().Select(Text).OfType<string>()]
             : [.. (Text(sessions) ?? string.Empty).Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
-    }
-
-    private static bool TryGetProperty(JsonElement json, string name, out JsonElement value)
-    {
-        foreach (var property in json.EnumerateObject())
-        {
-            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
-            {
-                value = property.Value;
-                return true;
-            }
-        }
-
-        value = default;
-        return false;
     }
 }
