@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -8,7 +10,7 @@ namespace AiPersona;
 
 /// <summary>The default optimizer: one structured-output call to a chat model, which may be a cheaper model than the
 /// one users chat with.</summary>
-internal sealed class LlmPersonaOptimizer : IPersonaOptimizer
+internal sealed partial class LlmPersonaOptimizer : IPersonaOptimizer
 {
     private readonly Func<ValueTask<ChatClientLoan>> _chatClient;
     private readonly IOptionsMonitor<AiPersonaOptions> _options;
@@ -89,8 +91,7 @@ internal sealed class LlmPersonaOptimizer : IPersonaOptimizer
                 ? PersonaEditOperation.Remove
                 : PersonaEditOperation.Set;
             var sources = (edit.Sessions ?? [])
-                .Select(label => SessionId(label?.Trim() ?? string.Empty, sessionIdsByLabel))
-                .OfType<string>()
+                .SelectMany(label => SessionIds(label?.Trim() ?? string.Empty, sessionIdsByLabel))
                 .Distinct(StringComparer.Ordinal)
                 .ToArray();
             edits.Add(new PersonaEdit(edit.Section ?? string.Empty, edit.Field ?? string.Empty, operation, edit.Value, edit.Reason, sources));
@@ -99,11 +100,24 @@ internal sealed class LlmPersonaOptimizer : IPersonaOptimizer
         return edits;
     }
 
-    // "S2", or "2" from a model that dropped the letter.
-    private static string? SessionId(string label, IReadOnlyDictionary<string, string> sessionIdsByLabel)
-        => sessionIdsByLabel.TryGetValue(label, out var id) || (label.Length > 0 && label.All(char.IsAsciiDigit) && sessionIdsByLabel.TryGetValue("S" + label, out id))
-            ? id
-            : null;
+    // "S2"; or as a model may write it: "2", "Session 2", "[S2]", "S1 and S3", "S2 (2026-03-01)". An edit whose sessions
+    // cannot be read is refused, so a model that always cites so would have the persona learn nothing.
+    private static IEnumerable<string> SessionIds(string label, IReadOnlyDictionary<string, string> sessionIdsByLabel)
+    {
+        if (sessionIdsByLabel.TryGetValue(label, out var id))
+        {
+            return [id];
+        }
+
+        IEnumerable<string> numbers = label.Length > 0 && label.All(char.IsAsciiDigit) ? [label] : SessionLabel().Matches(label).Select(static m => m.Groups[1].Value);
+        return numbers
+            .Select(static n => int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? "S" + i.ToString(CultureInfo.InvariantCulture) : null)
+            .Select(l => l is not null && sessionIdsByLabel.TryGetValue(l, out var found) ? found : null)
+            .OfType<string>();
+    }
+
+    [GeneratedRegex(@"\b(?:S|Session)\s*#?\s*(\d{1,6})\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex SessionLabel();
 
     private static Func<ValueTask<ChatClientLoan>> Fixed(IChatClient chatClient) => () => ValueTask.FromResult(new ChatClientLoan(chatClient));
 }

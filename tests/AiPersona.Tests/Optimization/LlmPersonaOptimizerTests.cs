@@ -205,6 +205,22 @@ public sealed class LlmPersonaOptimizerTests
         Assert.Equal(["id-1"], edit.SourceSessionIds);
     }
 
+    [Theory]
+    [InlineData("\"Session 1\"", "id-1")]
+    [InlineData("\"[S1]\"", "id-1")]
+    [InlineData("\"S1 (2026-03-01)\"", "id-1")] // the date the prompt shows beside the label is no label
+    [InlineData("\"s01\"", "id-1")]
+    [InlineData("\"S1 and S2\"", "id-1,id-2")]
+    [InlineData("\"S1\", \"Session #2\", \"S9\"", "id-1,id-2")] // S9 was never shown
+    public async Task SessionLabelsWrittenOtherwise_AreStillRead(string labels, string expected)
+    {
+        var client = TestChatClient.Replying(_ => $$"""{"edits":[{"section":"demographics","field":"name","value":"Ana","reason":"r","sessions":[{{labels}}]}]}""");
+
+        var result = await CreateOptimizer(client).OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), Sessions));
+
+        Assert.Equal(expected.Split(','), Assert.Single(result.Edits).SourceSessionIds);
+    }
+
     [Fact]
     public async Task OneEditWrittenAsAnObject_IsLeftForTheValidator_AndTheOthersKept()
     {
