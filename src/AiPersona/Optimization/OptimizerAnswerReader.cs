@@ -67,13 +67,11 @@ internal static class OptimizerAnswerReader
     private static string? Text(JsonElement edit, string name)
         => JsonText.TryGetProperty(edit, name, out var value) ? Text(value) : null;
 
-    // A list of values is one value, its items joined ("English, Urdu"); an object is no text.
+    // A list of values is one value, its items joined ("English, Urdu"); an object, or a bare true or false, is no text.
     private static string? Text(JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.String => value.GetString(),
         JsonValueKind.Number => value.GetRawText(),
-        JsonValueKind.True => "true",
-        JsonValueKind.False => "false",
         JsonValueKind.Array when value.EnumerateArray().All(static i => i.ValueKind is not (JsonValueKind.Array or JsonValueKind.Object))
             => string.Join(", ", value.EnumerateArray().Select(Text).Where(static t => !string.IsNullOrWhiteSpace(t))),
         _ => null,

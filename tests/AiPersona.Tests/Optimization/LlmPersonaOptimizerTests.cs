@@ -222,11 +222,12 @@ public sealed class LlmPersonaOptimizerTests
     }
 
     [Fact]
-    public async Task OneEditWrittenAsAnObject_IsLeftForTheValidator_AndTheOthersKept()
+    public async Task OneEditWithAnObjectOrABooleanForItsValue_IsLeftForTheValidator_AndTheOthersKept()
     {
         var client = TestChatClient.Replying(_ => """
             {"edits":[
               {"section":"demographics","field":"name","value":{"first":"Ana"},"reason":"r","sessions":["S1"]},
+              {"section":"preferences","field":"vegetarian","value":true,"reason":"r","sessions":["S1"]},
               "not an edit",
               {"section":"demographics","field":"career","value":"Nurse","reason":"r","sessions":"S1, S2"}
             ]}
@@ -238,6 +239,7 @@ public sealed class LlmPersonaOptimizerTests
         Assert.Collection(
             result.Edits,
             e => Assert.Equal(("name", null), (e.Field, e.Value)), // no text: the validator refuses it as empty
+            e => Assert.Equal(("vegetarian", null), (e.Field, e.Value)), // "true" says nothing readable about the user
             e => Assert.Equal(("career", "Nurse"), (e.Field, e.Value!)));
         Assert.Equal(["id-1", "id-2"], result.Edits[1].SourceSessionIds);
     }
