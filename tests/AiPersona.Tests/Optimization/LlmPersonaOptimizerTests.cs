@@ -241,7 +241,7 @@ public sealed class LlmPersonaOptimizerTests
             e => Assert.Equal(("name", null), (e.Field, e.Value)), // no text: the validator refuses it as empty
             e => Assert.Equal(("vegetarian", null), (e.Field, e.Value)), // "true" says nothing readable about the user
             e => Assert.Equal(("career", "Nurse"), (e.Field, e.Value!)));
-        Assert.Equal(["id-1", "id-2"], result.Edits[1].SourceSessionIds);
+        Assert.Equal(["id-1", "id-2"], result.Edits[2].SourceSessionIds);
     }
 
     [Theory]
