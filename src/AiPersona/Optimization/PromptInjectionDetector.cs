@@ -60,8 +60,8 @@ internal static partial class PromptInjectionDetector
         | \b(ignore|disregard|forget)\s+(everything|all|anything)\s+(you|above|before|previous|prior|earlier)\b
         | \b(system|developer)\s+(prompt|message|instruction|instructions)\b
         | \byou\s+(are|must|should|will|shall)\s+(now|always|never|no\s+longer)\b
-        | (^|[.;:!?]\s)\s*you\s+(must|shall|are\s+to)\b
-        | \b(assistant|ai|model|chatbot|you)\s+(must|should|shall|will|may)\s+((never|always|not)\s+)?(refuse|deny|reject|obey|comply)\b
+        | (^|\n|[.;:!?]\s)\s*you\s+(must|shall|are\s+to)\b
+        | \b(assistant|ai|model|chatbot|you)\s+((must|should|shall)\s+((never|always|not)\s+)?|(will|may)\s+(never|always|not)\s+)(refuse|deny|reject|obey|comply)\b
         | \b(new\s+instructions?|pretend\s+(to\s+be|you\s+are)|jailbreak|do\s+anything\s+now)\b
         | \bfrom\s+now\s+on\b[\s,:]*(you|always|never|only|respond|answer|reply|ignore|act|do|must|pretend|behave|speak|talk|say|treat|call)\b
         | \b(you|now|please|must|will|shall)\s+act\s+as\b
