@@ -190,7 +190,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         var settings = _options.CurrentValue;
         foreach (var edit in list)
         {
-            if (edit is { Operation: PersonaEditOperation.Set } && settings.Schema.FindField(edit.Section, edit.Field)?.Policy == FieldPolicy.NeverStore)
+            if (edit is { Operation: PersonaEditOperation.Set } && settings.Schema.MatchField(edit.Section, edit.Field)?.Policy == FieldPolicy.NeverStore)
             {
                 throw new ArgumentException($"'{edit.Section}.{edit.Field}' is a never-store field: it cannot be set.", nameof(edits));
             }

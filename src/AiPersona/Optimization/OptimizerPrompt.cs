@@ -101,7 +101,7 @@ internal sealed class OptimizerPrompt
         text.AppendLine("## Current persona");
         var shown = persona.Sections
             .SelectMany(static s => s.Value.Select(f => (Section: s.Key, Field: f.Key, f.Value)))
-            .Where(v => schema.FindField(v.Section, v.Field)?.Policy != FieldPolicy.NeverStore)
+            .Where(v => schema.MatchField(v.Section, v.Field)?.Policy != FieldPolicy.NeverStore)
             .OrderBy(static v => v.Section, StringComparer.Ordinal)
             .ThenBy(static v => v.Field, StringComparer.Ordinal)
             .ToList();
@@ -118,7 +118,7 @@ internal sealed class OptimizerPrompt
 
         var removed = persona.CorrectedAt
             .SelectMany(static s => s.Value.Select(f => (Section: s.Key, Field: f.Key, At: f.Value)))
-            .Where(c => persona.GetValue(c.Section, c.Field) is null && schema.FindField(c.Section, c.Field)?.Policy != FieldPolicy.NeverStore)
+            .Where(c => persona.GetValue(c.Section, c.Field) is null && schema.MatchField(c.Section, c.Field)?.Policy != FieldPolicy.NeverStore)
             .OrderBy(static c => c.Section, StringComparer.Ordinal)
             .ThenBy(static c => c.Field, StringComparer.Ordinal)
             .ToList();

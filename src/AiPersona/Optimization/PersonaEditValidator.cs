@@ -82,8 +82,8 @@ internal static class PersonaEditValidator
 
         string section;
         string field;
-        var sectionDefinition = FindSection(schema, edit.Section);
-        var definition = FindField(sectionDefinition, edit.Field);
+        var sectionDefinition = schema.MatchSection(edit.Section);
+        var definition = schema.MatchField(edit.Section, edit.Field);
         if (definition is not null)
         {
             section = sectionDefinition!.Name;
@@ -113,7 +113,8 @@ internal static class PersonaEditValidator
         }
         else
         {
-            // A field the optimizer added earlier keeps its first spelling.
+            // Names are matched as a model may spell them (FieldNames): a field the optimizer added earlier keeps its first
+            // spelling.
             (section, field) = FindUnknownField(persona, edit.Section, edit.Field)
                 ?? (sectionDefinition?.Name ?? edit.Section.Trim(), edit.Field.Trim());
         }
@@ -170,15 +171,6 @@ internal static class PersonaEditValidator
         return (edit with { Section = section, Field = field, Value = value, Reason = reason, SourceSessionIds = sources }, null);
     }
 
-    // Models do not always copy a name as the schema spells it: "Values and interests" or "values-and-interests" is
-    // values_and_interests. Matching names that way also keeps a spelling variant of a locked or never-store field from
-    // being added, in an open schema, as a field of its own.
-    private static PersonaSectionDefinition? FindSection(PersonaSchema schema, string name)
-        => schema.FindSection(name) ?? schema.Sections.FirstOrDefault(s => SameName(s.Name, name));
-
-    private static PersonaFieldDefinition? FindField(PersonaSectionDefinition? section, string name)
-        => section is null ? null : section.FindField(name) ?? section.Fields.FirstOrDefault(f => SameName(f.Name, name));
-
     private static (string Section, string Field)? FindUnknownField(Persona? persona, string section, string field)
     {
         if (persona is null)
@@ -188,40 +180,13 @@ internal static class PersonaEditValidator
 
         foreach (var (sectionName, fields) in persona.Sections)
         {
-            if (SameName(sectionName, section) && fields.Keys.FirstOrDefault(f => SameName(f, field)) is { } fieldName)
+            if (FieldNames.Same(sectionName, section) && fields.Keys.FirstOrDefault(f => FieldNames.Same(f, field)) is { } fieldName)
             {
                 return (sectionName, fieldName);
             }
         }
 
         return null;
-    }
-
-    private static bool SameName(string a, string b) => string.Equals(NameKey(a), NameKey(b), StringComparison.Ordinal);
-
-    // Lower case, with each run of spaces, underscores and hyphens as one underscore.
-    private static string NameKey(string name)
-    {
-        var key = new StringBuilder(name.Length);
-        var gap = false;
-        foreach (var c in name.Trim())
-        {
-            if (c is ' ' or '_' or '-')
-            {
-                gap = key.Length > 0;
-                continue;
-            }
-
-            if (gap)
-            {
-                key.Append('_');
-                gap = false;
-            }
-
-            key.Append(char.ToLowerInvariant(c));
-        }
-
-        return key.ToString();
     }
 
     private static int CountUnknownFields(Persona persona, PersonaSchema schema)

@@ -223,7 +223,7 @@ public sealed class PersonaUpdater : IDisposable
     private static List<PersonaEdit> NeverStoreRemovals(Persona persona, PersonaSchema schema)
         => persona.Sections
             .SelectMany(static s => s.Value.Keys.Select(field => (Section: s.Key, Field: field)))
-            .Where(f => schema.FindField(f.Section, f.Field)?.Policy == FieldPolicy.NeverStore)
+            .Where(f => schema.MatchField(f.Section, f.Field)?.Policy == FieldPolicy.NeverStore)
             .Select(static f => PersonaEdit.Remove(f.Section, f.Field, "the schema marks this field never-store"))
             .ToList();
 

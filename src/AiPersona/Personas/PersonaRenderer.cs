@@ -83,7 +83,9 @@ internal sealed class PersonaRenderer(ITokenCounter? tokenCounter = null) : IPer
         {
             foreach (var (field, value) in fields.OrderBy(static f => f.Key, StringComparer.Ordinal))
             {
-                if (!listed.Contains((section.ToUpperInvariant(), field.ToUpperInvariant())) && schema.FindField(section, field) is null)
+                // A spelling variant of a never-store field ("medical conditions", saved by an earlier version) is that field.
+                if (!listed.Contains((section.ToUpperInvariant(), field.ToUpperInvariant())) && schema.FindField(section, field) is null
+                    && schema.MatchField(section, field)?.Policy != FieldPolicy.NeverStore)
                 {
                     lines.Add(new Line(Format(section, field, value.Value), UnknownFieldImportance, lines.Count));
                 }

@@ -1241,13 +1241,15 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         store.Verify(s => s.SaveAsync(It.IsAny<PersonaChange>(), It.IsAny<CancellationToken>()), Times.Exactly(2));
     }
 
-    [Fact]
-    public async Task EditPersona_RefusesToSetANeverStoreField()
+    [Theory]
+    [InlineData("health_notes")]
+    [InlineData("Health Notes")] // a spelling variant is the field
+    public async Task EditPersona_RefusesToSetANeverStoreField(string field)
     {
-        var client = Build(PersonaUpdateMode.Inline, o => o.Schema.Sections[0].Fields.Add(new PersonaFieldDefinition("health", "Never stored.", FieldPolicy.NeverStore)));
+        var client = Build(PersonaUpdateMode.Inline, o => o.Schema.Sections[0].Fields.Add(new PersonaFieldDefinition("health_notes", "Never stored.", FieldPolicy.NeverStore)));
         var personalized = client.GetService<PersonalizedChatClient>()!;
 
-        var ex = await Assert.ThrowsAsync<ArgumentException>(() => personalized.EditPersonaAsync("ana", [PersonaEdit.Set(PersonaSchema.CreateDefault().Sections[0].Name, "health", "asthma")]));
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => personalized.EditPersonaAsync("ana", [PersonaEdit.Set(PersonaSchema.CreateDefault().Sections[0].Name, field, "asthma")]));
 
         Assert.Equal("edits", ex.ParamName);
         Assert.Equal(0, (await _services!.GetRequiredService<IPersonaStore>().GetAsync("ana")).Version);

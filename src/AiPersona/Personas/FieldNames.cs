@@ -1,0 +1,36 @@
+using System.Text;
+
+namespace AiPersona;
+
+/// <summary>Compares section and field names as a model may write them: "Values and interests" and
+/// "values-and-interests" are <c>values_and_interests</c>.</summary>
+internal static class FieldNames
+{
+    /// <summary>Whether two names are one, ignoring case and runs of spaces, hyphens and underscores.</summary>
+    public static bool Same(string a, string b) => string.Equals(Key(a), Key(b), StringComparison.Ordinal);
+
+    // Lower case, with each run of spaces, underscores and hyphens inside the name as one underscore.
+    private static string Key(string name)
+    {
+        var key = new StringBuilder(name.Length);
+        var gap = false;
+        foreach (var c in name.Trim())
+        {
+            if (c is ' ' or '_' or '-')
+            {
+                gap = key.Length > 0;
+                continue;
+            }
+
+            if (gap)
+            {
+                key.Append('_');
+                gap = false;
+            }
+
+            key.Append(char.ToLowerInvariant(c));
+        }
+
+        return key.ToString();
+    }
+}
