@@ -64,6 +64,8 @@ internal sealed class AiPersonaOptionsValidator : IValidateOptions<AiPersonaOpti
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
+    private const string OneName = " (names that differ only in case, spaces, hyphens or underscores are one name)";
+
     private static void ValidateSchema(PersonaSchema schema, List<string> failures)
     {
         if (schema.MaxUnknownFields is < 0 or > 1_000)
@@ -76,7 +78,9 @@ internal sealed class AiPersonaOptionsValidator : IValidateOptions<AiPersonaOpti
             failures.Add("AiPersonaOptions.Schema has no section.");
         }
 
-        var sections = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        // Names that differ only in case, spaces, hyphens or underscores are one name (FieldNames): the optimizer's edits
+        // are matched to the schema that way.
+        var sections = new HashSet<string>(StringComparer.Ordinal);
         foreach (var section in schema.Sections)
         {
             if (string.IsNullOrWhiteSpace(section?.Name))
@@ -85,12 +89,12 @@ internal sealed class AiPersonaOptionsValidator : IValidateOptions<AiPersonaOpti
                 continue;
             }
 
-            if (!sections.Add(section.Name))
+            if (!sections.Add(FieldNames.Key(section.Name)))
             {
-                failures.Add($"AiPersonaOptions.Schema defines section '{section.Name}' twice.");
+                failures.Add($"AiPersonaOptions.Schema defines section '{section.Name}' twice{OneName}.");
             }
 
-            var fields = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var fields = new HashSet<string>(StringComparer.Ordinal);
             foreach (var field in section.Fields)
             {
                 if (string.IsNullOrWhiteSpace(field?.Name))
@@ -99,9 +103,9 @@ internal sealed class AiPersonaOptionsValidator : IValidateOptions<AiPersonaOpti
                     continue;
                 }
 
-                if (!fields.Add(field.Name))
+                if (!fields.Add(FieldNames.Key(field.Name)))
                 {
-                    failures.Add($"AiPersonaOptions.Schema section '{section.Name}' defines field '{field.Name}' twice.");
+                    failures.Add($"AiPersonaOptions.Schema section '{section.Name}' defines field '{field.Name}' twice{OneName}.");
                 }
 
                 if (!Enum.IsDefined(field.Policy))

@@ -9,8 +9,8 @@ internal static class FieldNames
     /// <summary>Whether two names are one, ignoring case and runs of spaces, hyphens and underscores.</summary>
     public static bool Same(string a, string b) => string.Equals(Key(a), Key(b), StringComparison.Ordinal);
 
-    // Lower case, with each run of spaces, underscores and hyphens inside the name as one underscore.
-    private static string Key(string name)
+    /// <summary>The name in lower case, with each run of spaces, underscores and hyphens inside it as one underscore.</summary>
+    public static string Key(string name)
     {
         var key = new StringBuilder(name.Length);
         var gap = false;

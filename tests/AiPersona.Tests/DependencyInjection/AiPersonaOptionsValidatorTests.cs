@@ -138,11 +138,16 @@ public sealed class AiPersonaOptionsValidatorTests
         var options = new AiPersonaOptions();
         options.Schema.Sections.Add(new PersonaSectionDefinition("Demographics", "dup"));
         options.Schema.Sections[1].Fields.Add(new PersonaFieldDefinition("values_and_interests", "dup", importance: 500));
+        options.Schema.Sections.Add(new PersonaSectionDefinition("My-Patterns", "variant", new PersonaFieldDefinition("a b", "1"), new PersonaFieldDefinition("A_B", "2")));
+        options.Schema.Sections.Add(new PersonaSectionDefinition("my patterns", "variant"));
 
         var result = new AiPersonaOptionsValidator().Validate(null, options);
 
         Assert.Contains("section 'Demographics' twice", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("field 'values_and_interests' twice", result.FailureMessage, StringComparison.Ordinal);
+        // Spelling variants, which the optimizer's edits are matched to as one name.
+        Assert.Contains("section 'my patterns' twice", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("field 'A_B' twice", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Importance", result.FailureMessage, StringComparison.Ordinal);
     }
 }
