@@ -62,7 +62,8 @@ internal static partial class PromptInjectionDetector
         | \byou\s+(are|must|should|will|shall)\s+(now|always|never|no\s+longer)\b
         | (^|\n|[.;:!?]\s)\s*you\s+(must|shall|are\s+to)\b
         | \b(assistant|ai|model|chatbot|you)\s+((must|should|shall)\s+((never|always|not)\s+)?|(will|may)\s+(never|always|not)\s+)(refuse|deny|reject|obey|comply)\b
-        | \b(new\s+instructions?|pretend\s+(to\s+be|you\s+are)|jailbreak|do\s+anything\s+now)\b
+        | \b((your|the\s+following|these)\s+new\s+instructions?|pretend\s+(to\s+be|you\s+are)|jailbreak|do\s+anything\s+now)\b
+        | \bnew\s+instructions?\s*[:\-]
         | \bfrom\s+now\s+on\b[\s,:]*(you|always|never|only|respond|answer|reply|ignore|act|do|must|pretend|behave|speak|talk|say|treat|call)\b
         | \b(you|now|please|must|will|shall)\s+act\s+as\b
         | \bact\s+as\s+(if\s+)?(an?\s+|the\s+)?(unrestricted|unfiltered|uncensored|jailbroken|evil|dan|ai|assistant|chatbot|language\s+model|system|developer|admin|administrator|root)\b
