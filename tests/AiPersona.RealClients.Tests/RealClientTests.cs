@@ -148,20 +148,37 @@ public sealed class RealClientTests
         Assert.Equal("Nurse", learned);
     }
 
+    [Theory]
+    [InlineData(FakeProtocol.OpenAI)]
+    [InlineData(FakeProtocol.Ollama)]
+    public async Task AnOptimizerModelThatStraysFromTheSchemasTypes_StillLearns(FakeProtocol protocol)
+    {
+        // As small local models without native structured output answer: names in another case, a list where one value
+        // belongs, the session cited in words.
+        var (_, learned) = await LearnFromOneSessionAsync(
+            onlyDefaultTemperature: false,
+            configure: _ => { },
+            protocol: protocol,
+            optimizerJson: """{"Edits":[{"Section":"Demographics","Field":"Career","Action":"set","Value":["Nurse","night shifts"],"Reason":"said so","Sessions":"Session 1"}]}""");
+
+        Assert.Equal("Nurse, night shifts", learned);
+    }
+
     // One session with the user (k = 1, inline), ended: the optimizer, answering from the fake server (OpenAI unless
-    // given), learns the user's career, its JSON after optimizerThinking. Returns every request the server received and
-    // the career the persona holds afterwards.
+    // given), learns the user's career, its JSON (optimizerJson, by default the schema's shape) after optimizerThinking.
+    // Returns every request the server received and the career the persona holds afterwards.
     private static async Task<(List<(string Path, JsonObject Body)> Requests, string? Career)> LearnFromOneSessionAsync(
         bool onlyDefaultTemperature,
         Action<AiPersonaOptions> configure,
         Action<ServiceCollection, FakeLlmServer>? register = null,
         FakeProtocol protocol = FakeProtocol.OpenAI,
-        string optimizerThinking = "")
+        string optimizerThinking = "",
+        string optimizerJson = """{"edits":[{"section":"demographics","field":"career","action":"set","value":"Nurse","reason":"said so","sessions":["S1"]}]}""")
     {
         await using var server = await FakeLlmServer.StartAsync(
             protocol,
             body => FakeLlmServer.IsStructuredOutputRequest(body)
-                ? optimizerThinking + """{"edits":[{"section":"demographics","field":"career","action":"set","value":"Nurse","reason":"said so","sessions":["S1"]}]}"""
+                ? optimizerThinking + optimizerJson
                 : "Sure, here you go.",
             onlyDefaultTemperature: onlyDefaultTemperature);
         var services = new ServiceCollection();
