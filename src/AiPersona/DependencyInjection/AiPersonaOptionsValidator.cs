@@ -5,6 +5,8 @@ namespace AiPersona;
 /// <summary>Validates <see cref="AiPersonaOptions"/>, including the persona schema.</summary>
 internal sealed class AiPersonaOptionsValidator : IValidateOptions<AiPersonaOptions>
 {
+    private const string OneName = " (names that differ only in case, spaces, hyphens or underscores are one name)";
+
     public ValidateOptionsResult Validate(string? name, AiPersonaOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -63,8 +65,6 @@ internal sealed class AiPersonaOptionsValidator : IValidateOptions<AiPersonaOpti
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
-
-    private const string OneName = " (names that differ only in case, spaces, hyphens or underscores are one name)";
 
     private static void ValidateSchema(PersonaSchema schema, List<string> failures)
     {
