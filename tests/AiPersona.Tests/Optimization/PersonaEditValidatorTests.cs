@@ -316,6 +316,18 @@ public sealed class PersonaEditValidatorTests
     }
 
     [Theory]
+    [InlineData("values_andinterests")] // separators are read past, not letters
+    [InlineData("values and interest")]
+    [InlineData("values")]
+    public void ANameThatDiffersInMoreThanItsSeparators_IsNotTheSchemasField(string field)
+    {
+        var (accepted, rejected) = Validate(PersonaEdit.Set("personality", field, "Hiking", null, "s1"));
+
+        Assert.Empty(accepted);
+        Assert.Equal("the schema does not define the field", Assert.Single(rejected).Reason);
+    }
+
+    [Theory]
     [InlineData("health", "medical conditions")]
     [InlineData("Health", "Medical-Conditions")]
     [InlineData("demographics", "Account Tier")]
