@@ -109,7 +109,7 @@ internal sealed partial class LlmPersonaOptimizer : IPersonaOptimizer
             return [id];
         }
 
-        IEnumerable<string> numbers = label.Length > 0 && label.All(char.IsAsciiDigit) ? [label] : SessionLabel().Matches(label).Select(static m => m.Groups[1].Value);
+        IEnumerable<string> numbers = label.All(char.IsAsciiDigit) ? [label] : SessionLabel().Matches(label).Select(static m => m.Groups[1].Value);
         return numbers
             .Select(static n => int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? "S" + i.ToString(CultureInfo.InvariantCulture) : null)
             .Select(l => l is not null && sessionIdsByLabel.TryGetValue(l, out var found) ? found : null)
