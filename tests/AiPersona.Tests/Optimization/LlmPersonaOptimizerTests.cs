@@ -189,6 +189,7 @@ public sealed class LlmPersonaOptimizerTests
     [Theory]
     // A number or a list where text belongs, as models without structured output write an age or languages.
     [InlineData("""{"edits":[{"section":"demographics","field":"age","value":34,"reason":"r","sessions":["S1"]}]}""", "age", "34")]
+    [InlineData("""{"edits":[{"section":"demographics","field":"age","value":34,"reason":"r","sessions":["S1"],},], /* trailing commas */}""", "age", "34")]
     [InlineData("""{"edits":[{"section":"demographics","field":"languages","value":["English","Urdu"],"reason":"r","sessions":["S1"]}]}""", "languages", "English, Urdu")]
     // The schema's names in another case: read, not taken for an answer without edits.
     [InlineData("""{"Edits":[{"Section":"demographics","Field":"name","Action":"set","Value":"Ana","Reason":"r","Sessions":["S1"]}]}""", "name", "Ana")]
