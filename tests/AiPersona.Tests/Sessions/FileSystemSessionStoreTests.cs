@@ -102,11 +102,12 @@ public sealed class FileSystemSessionStoreTests : SessionStoreConformanceTests, 
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)] // a folder still under the name releases up to 0.1 used
-    public async Task ADamagedUserFile_DoesNotHideTheUser_WhoIsToldByTheirSessionFiles(bool legacyFolder)
+    [InlineData(false, false)]
+    [InlineData(true, false)] // a folder still under the name releases up to 0.1 used
+    [InlineData(false, true)] // the longest id there may be is still an id
+    public async Task ADamagedUserFile_DoesNotHideTheUser_WhoIsToldByTheirSessionFiles(bool legacyFolder, bool longestId)
     {
-        var ((user, _), (other, _)) = (await CompletedSessionAsync(), await CompletedSessionAsync());
+        var ((user, _), (other, _)) = (await CompletedSessionAsync(longestId ? new string('u', UserIds.MaxLength) : null), await CompletedSessionAsync());
         var sessions = Path.Combine(_root.Path, "store", "sessions");
         var folder = Path.Combine(sessions, StoragePaths.GetUserKey(user));
         if (legacyFolder)
@@ -200,9 +201,9 @@ public sealed class FileSystemSessionStoreTests : SessionStoreConformanceTests, 
 
     public void Dispose() => _root.Dispose();
 
-    private async Task<(string UserId, string SessionId)> CompletedSessionAsync()
+    private async Task<(string UserId, string SessionId)> CompletedSessionAsync(string? userId = null)
     {
-        var (user, id) = (NewUser(), NewSessionId());
+        var (user, id) = (userId ?? NewUser(), NewSessionId());
         await Store.CreateAsync(Open(id, user, T0, "hello"));
         await Store.CompleteAsync(user, id, T0);
         return (user, id);
