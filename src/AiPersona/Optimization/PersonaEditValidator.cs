@@ -36,15 +36,27 @@ internal static class PersonaEditValidator
     {
         var accepted = new List<PersonaEdit>();
         var rejected = new List<RejectedPersonaEdit>();
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var sectionSpellings = new Dictionary<string, string>(StringComparer.Ordinal); // first spelling of a section in this answer
         var unknownFields = persona is null ? 0 : CountUnknownFields(persona, schema);
 
         foreach (var edit in edits)
         {
             var (result, why) = Check(edit, schema, sessionIds, maxValueLength, persona);
-            if (result is not null && !seen.Add(result.Section + "\n" + result.Field))
+            if (result is not null)
             {
-                (result, why) = (null, "another edit of the same field came first");
+                // Names are matched as a model may spell them (FieldNames), within one answer as against the persona: two
+                // spellings of one field are one field, and a new section's fields all go to its first spelling.
+                var sectionKey = FieldNames.Key(result.Section);
+                if (!sectionSpellings.TryAdd(sectionKey, result.Section))
+                {
+                    result = result with { Section = sectionSpellings[sectionKey] };
+                }
+
+                if (!seen.Add(sectionKey + "\n" + FieldNames.Key(result.Field)))
+                {
+                    (result, why) = (null, "another edit of the same field came first");
+                }
             }
 
             if (result is { Operation: PersonaEditOperation.Set } && schema.FindField(result.Section, result.Field) is null
@@ -115,8 +127,7 @@ internal static class PersonaEditValidator
         {
             // Names are matched as a model may spell them (FieldNames): a field the optimizer added earlier keeps its first
             // spelling.
-            (section, field) = FindUnknownField(persona, edit.Section, edit.Field)
-                ?? (sectionDefinition?.Name ?? edit.Section.Trim(), edit.Field.Trim());
+            (section, field) = UnknownFieldNames(persona, sectionDefinition, edit.Section, edit.Field);
         }
 
         string[] sources = [.. (edit.SourceSessionIds ?? []).Where(sessionIds.Contains).Distinct(StringComparer.Ordinal)];
@@ -171,14 +182,11 @@ internal static class PersonaEditValidator
         return (edit with { Section = section, Field = field, Value = value, Reason = reason, SourceSessionIds = sources }, null);
     }
 
-    private static (string Section, string Field)? FindUnknownField(Persona? persona, string section, string field)
+    // The spelling the persona already has for a field outside the schema, or else for its section.
+    private static (string Section, string Field) UnknownFieldNames(Persona? persona, PersonaSectionDefinition? sectionDefinition, string section, string field)
     {
-        if (persona is null)
-        {
-            return null;
-        }
-
-        foreach (var (sectionName, fields) in persona.Sections)
+        var sections = persona?.Sections ?? new Dictionary<string, IReadOnlyDictionary<string, PersonaValue>>();
+        foreach (var (sectionName, fields) in sections)
         {
             if (FieldNames.Same(sectionName, section) && fields.Keys.FirstOrDefault(f => FieldNames.Same(f, field)) is { } fieldName)
             {
@@ -186,7 +194,7 @@ internal static class PersonaEditValidator
             }
         }
 
-        return null;
+        return (sectionDefinition?.Name ?? sections.Keys.FirstOrDefault(s => FieldNames.Same(s, section)) ?? section.Trim(), field.Trim());
     }
 
     private static int CountUnknownFields(Persona persona, PersonaSchema schema)

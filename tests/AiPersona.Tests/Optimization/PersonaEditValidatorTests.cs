@@ -357,6 +357,35 @@ public sealed class PersonaEditValidatorTests
     }
 
     [Fact]
+    public void InAnOpenSchema_ANewFieldOfASectionTheOptimizerAddedEarlier_GoesToThatSection()
+    {
+        var schema = PersonaSchema.CreateDefault();
+        schema.AllowUnknownFields = true;
+        var persona = Persona.CreateEmpty("ana").ApplyEdits([PersonaEdit.Set("travel_plans", "destination", "Azores")], DateTimeOffset.UnixEpoch).Updated;
+
+        var (accepted, _) = PersonaEditValidator.Validate([PersonaEdit.Set("Travel Plans", "Budget", "About 2,000 euros", null, "s1")], schema, Sessions, 300, persona);
+
+        Assert.Equal(("travel_plans", "Budget"), (Assert.Single(accepted).Section, accepted[0].Field));
+    }
+
+    [Fact]
+    public void InAnOpenSchema_TwoSpellingsOfOneNewFieldInOneAnswer_AreOneField_AndANewSectionKeepsItsFirstSpelling()
+    {
+        var schema = PersonaSchema.CreateDefault();
+        schema.AllowUnknownFields = true;
+
+        var (accepted, rejected) = Validate(
+            schema,
+            PersonaEdit.Set("Travel Plans", "Destination", "Azores", null, "s1"),
+            PersonaEdit.Set("travel_plans", "destination", "Madeira", null, "s2"),
+            PersonaEdit.Set("travel-plans", "budget", "About 2,000 euros", null, "s2"));
+
+        Assert.Equal([("Travel Plans", "Destination", "Azores"), ("Travel Plans", "budget", "About 2,000 euros")], accepted.Select(e => (e.Section, e.Field, e.Value)));
+        Assert.Equal("another edit of the same field came first", Assert.Single(rejected).Reason);
+        Assert.Single(Persona.CreateEmpty("ana").ApplyEdits(accepted, DateTimeOffset.UnixEpoch).Updated.Sections);
+    }
+
+    [Fact]
     public void MissingNames_AreRejected()
         => Assert.Single(Validate(new PersonaEdit("", "name", PersonaEditOperation.Set, "Ana", null, ["s1"])).Rejected);
 
