@@ -9,7 +9,8 @@ internal static class JsonText
     // How many closing brackets, from the last one back, are tried as the end of the JSON.
     private const int MaxEnds = 8;
 
-    private static readonly JsonDocumentOptions Lenient = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
+    /// <summary>How a model's JSON is parsed: trailing commas and comments, which models write, are allowed.</summary>
+    public static readonly JsonDocumentOptions Lenient = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
 
     /// <summary>Gets an object's property by name, ignoring case: models do not always keep a name's case.</summary>
     public static bool TryGetProperty(JsonElement json, string name, out JsonElement value)
@@ -29,7 +30,8 @@ internal static class JsonText
 
     /// <summary>The text from the first <c>{</c> or <c>[</c> to the closing bracket that makes it one JSON value: the last
     /// one, or an earlier one when a note after the JSON holds brackets of its own; <see langword="null"/> when no such
-    /// text is JSON.</summary>
+    /// text is JSON. Half a surrogate pair in it is U+FFFD, which is what a UTF-8 answer would have held: parsing it as it
+    /// is would throw.</summary>
     public static string? ExtractObjectOrArray(string? text)
     {
         if (string.IsNullOrWhiteSpace(text))
@@ -37,7 +39,7 @@ internal static class JsonText
             return null;
         }
 
-        text = ReasoningText.After(text);
+        text = UnicodeText.WithoutLoneSurrogates(ReasoningText.After(text));
         var start = text.IndexOfAny(['{', '[']);
         if (start < 0)
         {

@@ -8,8 +8,6 @@ namespace AiPersona;
 /// object around it. One edit written so does not void the others, nor the whole answer.</summary>
 internal static class OptimizerAnswerReader
 {
-    private static readonly JsonDocumentOptions Options = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
-
     /// <summary>Reads the answer.</summary>
     /// <param name="json">One JSON value.</param>
     /// <returns>The edits; <see langword="null"/> when the text holds no list of edits (<c>{"edits": "none"}</c>).</returns>
@@ -18,7 +16,7 @@ internal static class OptimizerAnswerReader
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json, Options);
+            document = JsonDocument.Parse(json, JsonText.Lenient);
         }
         catch (JsonException)
         {

@@ -16,22 +16,12 @@ internal static class UnicodeText
     /// PostgreSQL text cannot hold) become U+FFFD, so that what is stored and what is later compared with it are the same
     /// text. Returns the same instance when there is nothing to replace.</summary>
     [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
-    public static string? ToStorable(string? text)
-    {
-        var index = text is null ? -1 : IndexOfUnstorable(text, 0, nulToo: true);
-        if (index < 0)
-        {
-            return text;
-        }
+    public static string? ToStorable(string? text) => Replace(text, nulToo: true);
 
-        var chars = text!.ToCharArray();
-        for (; index >= 0; index = IndexOfUnstorable(text, index + 1, nulToo: true))
-        {
-            chars[index] = '\uFFFD';
-        }
-
-        return new string(chars);
-    }
+    /// <summary>Returns the text with unpaired surrogates as U+FFFD, as UTF-8 encoders write them: System.Text.Json throws
+    /// on such text where it must transcode it, as when parsing it. Returns the same instance when there is nothing to
+    /// replace.</summary>
+    public static string WithoutLoneSurrogates(string text) => Replace(text, nulToo: false);
 
     /// <summary>Returns the first <paramref name="maxLength"/> characters of the text, one fewer when the cut would fall
     /// between the halves of a surrogate pair (an emoji), so the cut never leaves half a character behind.</summary>
@@ -93,6 +83,24 @@ internal static class UnicodeText
         }
 
         return -1;
+    }
+
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
+    private static string? Replace(string? text, bool nulToo)
+    {
+        var index = text is null ? -1 : IndexOfUnstorable(text, 0, nulToo);
+        if (index < 0)
+        {
+            return text;
+        }
+
+        var chars = text!.ToCharArray();
+        for (; index >= 0; index = IndexOfUnstorable(text, index + 1, nulToo))
+        {
+            chars[index] = '\uFFFD';
+        }
+
+        return new string(chars);
     }
 
     private static string SurrogateRange() => string.Create(0xE000 - 0xD800, 0, static (chars, _) =>

@@ -96,7 +96,7 @@ public sealed class SimulatedToolExecutor : IToolExecutor
         {
             try
             {
-                using var document = JsonDocument.Parse(json);
+                using var document = JsonDocument.Parse(json, JsonText.Lenient);
                 return document.RootElement.Clone();
             }
             catch (JsonException)

@@ -101,4 +101,69 @@ public sealed class VerdictParserTests
     [InlineData("", false, null, true)]
     public void ParseUserVerdict_HandlesWellFormedAndMalformedAnswers(string answer, bool satisfied, string? reply, bool malformed)
         => Assert.Equal(new UserVerdict(satisfied, reply, malformed), VerdictParser.ParseUserVerdict(answer));
+    [Theory]
+    [InlineData("""{"helpfulness": 1e999, "personalization": 5}""")] // a number no double holds
+    [InlineData("""{"helpfulness": "1e999", "personalization": 5}""")]
+    public void ParseScores_AScoreBeyondAnyDouble_IsOutOfRange_NotAnException(string answer)
+        => Assert.Contains("outside 0–10", VerdictParser.ParseScores(answer, "helpfulness", "personalization").Error, StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("""{"satisfied": false, "reply": "Cheaper, please.",}""")] // a trailing comma
+    [InlineData("{\"satisfied\": false, // not yet\n\"reply\": \"Cheaper, please.\"}")] // a comment
+    public void ParseUserVerdict_ReadsJsonWithATrailingCommaOrAComment_AsTheOptimizerAnswerIsRead(string answer)
+        => Assert.Equal(new UserVerdict(false, "Cheaper, please.", false), VerdictParser.ParseUserVerdict(answer));
+
+    [Fact]
+    public void ParseScores_WithTrailingCommas_ReadsTheRationaleToo()
+        => Assert.Equal("Fits.", VerdictParser.ParseScores("""{"helpfulness": 7, "personalization": 8, "rationale": "Fits.",}""", "helpfulness", "personalization").Rationale);
+
+    /// <summary>Judge and simulated-user answers broken at random (seeded), half of a surrogate pair and U+0000 among the
+    /// characters inserted: the parsers never throw, and a score they read is a number from 0 to 10 or the answer is
+    /// reported as unusable.</summary>
+    [Fact]
+    public void AnswersBrokenAtRandom_NeverThrow()
+    {
+        string[] answers =
+        [
+            """{"helpfulness": 7, "personalization": 8.5, "rationale": "ok"}""",
+            "<think>{maybe 3}</think>**Helpfulness:** 8\nPersonalization = \"6\"",
+            """{"satisfied": false, "reply": "Cheaper, please."}""",
+            "Sure:\n```json\n{\"satisfied\": \"yes\", \"reply\": \"\"}\n```",
+        ];
+        const string Inserted = "{}[]\",:\\ 0123456789e.-\n\u0000\ud83d\ude00";
+        var random = new Random(2642);
+        var (scored, unusable) = (0, 0);
+        for (var i = 0; i < 3000; i++)
+        {
+            var answer = new System.Text.StringBuilder(answers[random.Next(answers.Length)]);
+            for (var change = random.Next(1, 6); change > 0 && answer.Length > 0; change--)
+            {
+                var at = random.Next(answer.Length);
+                var length = Math.Min(random.Next(1, 8), answer.Length - at);
+                switch (random.Next(3))
+                {
+                    case 0: answer.Remove(at, length); break;
+                    case 1: answer.Insert(at, answer.ToString(at, length)); break;
+                    default: answer.Insert(at, Inserted[random.Next(Inserted.Length)]); break;
+                }
+            }
+
+            var text = answer.ToString();
+            var scores = VerdictParser.ParseScores(text, "helpfulness", "personalization");
+            if (scores.Error is null)
+            {
+                scored++;
+                Assert.All(scores.Scores.Values, v => Assert.InRange(v, 0, 10));
+            }
+            else
+            {
+                unusable++;
+            }
+
+            var verdict = VerdictParser.ParseUserVerdict(text);
+            Assert.True(verdict.Satisfied ? verdict.Reply is null : verdict.Reply is null || verdict.Reply.Trim().Length > 0, text);
+        }
+
+        Assert.True(scored > 200 && unusable > 200, $"{scored} scored, {unusable} unusable");
+    }
 }

@@ -472,6 +472,58 @@ public sealed class LlmPersonaOptimizerTests
         Assert.All(mentions, r => Assert.Equal((LogLevel.Trace, true), (r.Level, r.Message.Contains("ana-raw-id", StringComparison.Ordinal))));
     }
 
+    /// <summary>Answers broken at random (seeded): characters dropped, repeated or inserted, JSON's own among them, half
+    /// of a surrogate pair and U+0000 too. Whatever the model writes, the optimizer returns a success or a failure and
+    /// never throws; what it reads cites only the sessions it was given, and the validator and the persona take it.</summary>
+    [Fact]
+    public async Task AnswersBrokenAtRandom_NeverThrow_AndWhatIsReadCitesOnlyTheGivenSessions()
+    {
+        string[] answers =
+        [
+            """{"edits":[{"section":"demographics","field":"name","action":"set","value":"Ana","reason":"said so","sessions":["S1"]},{"section":"preferences","field":"formats","action":"remove","value":null,"reason":"changed","sessions":["S2"]}]}""",
+            "Here you go:\n```json\n[{\"section\":\"Travel Plans\",\"field\":\"budget\",\"value\":[\"low\", 2],\"sessions\":\"Session 1 and S2\"}]\n```\nHope it helps {:}",
+            "<think>{\"edits\": []} is wrong</think>{\"Edits\":[{\"Section\":\"demographics\",\"Field\":\"age\",\"Value\":34,\"Sessions\":[\"[S2]\"]},],/*note*/}",
+        ];
+        const string Inserted = "{}[]\",:\\ 0123456789aeSn\n\u0000\ud83d\ude00\u00e9";
+        var random = new Random(2642);
+        var schema = PersonaSchema.CreateDefault();
+        schema.AllowUnknownFields = true;
+        var (succeeded, failed) = (0, 0);
+        for (var i = 0; i < 3000; i++)
+        {
+            var answer = new System.Text.StringBuilder(answers[random.Next(answers.Length)]);
+            for (var change = random.Next(1, 6); change > 0 && answer.Length > 0; change--)
+            {
+                var at = random.Next(answer.Length);
+                var length = Math.Min(random.Next(1, 8), answer.Length - at);
+                switch (random.Next(3))
+                {
+                    case 0: answer.Remove(at, length); break;
+                    case 1: answer.Insert(at, answer.ToString(at, length)); break;
+                    default: answer.Insert(at, Inserted[random.Next(Inserted.Length)]); break;
+                }
+            }
+
+            var text = answer.ToString();
+            var result = await CreateOptimizer(TestChatClient.Replying(_ => text)).OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), schema, Sessions));
+
+            if (!result.Succeeded)
+            {
+                failed++;
+                Assert.False(string.IsNullOrWhiteSpace(result.Error), text);
+                continue;
+            }
+
+            succeeded++;
+            Assert.All(result.Edits, e => Assert.Subset(new HashSet<string> { "id-1", "id-2" }, e.SourceSessionIds.ToHashSet()));
+            var (accepted, _) = PersonaEditValidator.Validate(result.Edits, schema, ["id-1", "id-2"], 300, Persona.CreateEmpty("u"));
+            Persona.CreateEmpty("u").ApplyEdits(accepted, DateTimeOffset.UnixEpoch);
+        }
+
+        // Both ways out were taken, many times over.
+        Assert.True(succeeded > 300 && failed > 300, $"{succeeded} read, {failed} refused");
+    }
+
     // The prompt the optimizer sends for these sessions (and an empty persona) under a transcript budget.
     private static async Task<string> PromptSentAsync(int maxTranscript, params ConversationSession[] sessions)
     {

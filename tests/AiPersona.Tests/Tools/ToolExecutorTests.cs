@@ -89,6 +89,30 @@ public sealed class ToolExecutorTests
     }
 
     [Fact]
+    public async Task SimulatedExecutor_ReadsTheJsonOfAnAnswerAsTheOptimizersIsRead()
+    {
+        // A trailing comma and a comment; half of a surrogate pair, which a UTF-8 answer would hold as U+FFFD (built here:
+        // test data in attributes does not keep it).
+        (string Reply, string Forecast)[] answers =
+        [
+            ("```json\n{\"forecast\": \"rain\", /* a guess */}\n```", "rain"),
+            ("{\"forecast\": \"rain " + '\ud83d' + "\"}", "rain \ufffd"),
+        ];
+        foreach (var (reply, forecast) in answers)
+        {
+            var executor = new SimulatedToolExecutor(TestChatClient.Replying(_ => reply));
+            var context = new FunctionInvocationContext { Function = SimulatedToolExecutor.CreateFunction("book", "Books.", WeatherSchema) };
+
+            var result = Assert.IsType<JsonElement>(await executor.InvokeAsync(context, CancellationToken.None));
+
+            Assert.Equal(forecast, result.GetProperty("forecast").GetString());
+            var sent = JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions); // what the model is sent
+            Assert.Equal(forecast, JsonDocument.Parse(sent).RootElement.GetProperty("forecast").GetString());
+            Assert.DoesNotContain("guess", sent, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task SimulatedFunction_CannotBeInvokedDirectly()
     {
         var function = SimulatedToolExecutor.CreateFunction("book", "Books.", WeatherSchema);
