@@ -47,16 +47,24 @@ public sealed class Persona
     }
 
     /// <summary>Gets the user the persona belongs to.</summary>
-    public string UserId { get; }
+    [JsonRequired]
+    [JsonInclude]
+    public string UserId { get; internal init; }
 
     /// <summary>Gets the version, incremented by every saved change; 0 when the persona was never saved.</summary>
-    public long Version { get; }
+    [JsonRequired]
+    [JsonInclude]
+    public long Version { get; internal init; }
 
     /// <summary>Gets when the persona last changed.</summary>
-    public DateTimeOffset UpdatedAt { get; }
+    [JsonRequired]
+    [JsonInclude]
+    public DateTimeOffset UpdatedAt { get; internal init; }
 
     /// <summary>Gets the sections → fields → values.</summary>
-    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, PersonaValue>> Sections { get; }
+    [JsonRequired]
+    [JsonInclude]
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, PersonaValue>> Sections { get; internal init; }
 
     /// <summary>Gets the sessions the latest persona update learned from, whether an edit cites them or not. They are saved
     /// with the persona, so sessions that update could not mark learned afterwards (the process stopped, the session store

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace AiPersona;
 
 /// <summary>One recorded change of one persona field.</summary>
@@ -10,11 +12,11 @@ namespace AiPersona;
 /// <param name="SourceSessionIds">The sessions that supported the change.</param>
 /// <param name="ChangedAt">When the change was made.</param>
 public sealed record PersonaRevision(
-    long Version,
-    string Section,
-    string Field,
+    [property: JsonRequired] long Version,
+    [property: JsonRequired] string Section,
+    [property: JsonRequired] string Field,
     string? OldValue,
     string? NewValue,
     string? Reason,
-    IReadOnlyList<string> SourceSessionIds,
-    DateTimeOffset ChangedAt);
+    [property: JsonRequired] IReadOnlyList<string> SourceSessionIds,
+    [property: JsonRequired] DateTimeOffset ChangedAt);

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace AiPersona;
 
 /// <summary>One stored conversation session of one user.</summary>
@@ -11,12 +13,12 @@ namespace AiPersona;
 /// <param name="LearnedAt">When the persona learned from the session; <see langword="null"/> until then.</param>
 /// <param name="Messages">The messages, oldest first, each stored once.</param>
 public sealed record ConversationSession(
-    string Id,
-    string UserId,
+    [property: JsonRequired] string Id,
+    [property: JsonRequired] string UserId,
     string? ConversationId,
-    SessionState State,
-    DateTimeOffset StartedAt,
-    DateTimeOffset LastActivityAt,
+    [property: JsonRequired] SessionState State,
+    [property: JsonRequired] DateTimeOffset StartedAt,
+    [property: JsonRequired] DateTimeOffset LastActivityAt,
     DateTimeOffset? EndedAt,
     DateTimeOffset? LearnedAt,
-    IReadOnlyList<SessionMessage> Messages);
+    [property: JsonRequired] IReadOnlyList<SessionMessage> Messages);

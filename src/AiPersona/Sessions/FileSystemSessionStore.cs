@@ -299,7 +299,7 @@ public sealed class FileSystemSessionStore : ISessionStore
         var session = await ReadJsonAsync(file, AiPersonaJsonContext.Default.ConversationSession, cancellationToken).ConfigureAwait(false);
         if (session is not null && !string.Equals(session.UserId, userId, StringComparison.Ordinal))
         {
-            throw new InvalidDataException($"The session file '{Path.GetFileName(file)}' belongs to another user id.");
+            throw new InvalidDataException($"The session file '{file}' belongs to another user id, and was left as it is.");
         }
 
         return session?.Messages.Any(static m => m is null) == true

@@ -135,7 +135,7 @@ public sealed class FileSystemPersonaStore : IPersonaStore
         var document = await ReadDocumentAsync(path, cancellationToken).ConfigureAwait(false);
         if (document is not null && !string.Equals(document.UserId, userId, StringComparison.Ordinal))
         {
-            throw new InvalidDataException($"The persona file '{Path.GetFileName(path)}' belongs to another user id.");
+            throw new InvalidDataException($"The persona file '{path}' belongs to another user id, and was left as it is.");
         }
 
         return document;

@@ -50,6 +50,10 @@ public sealed class FileSystemSessionStoreTests : SessionStoreConformanceTests, 
     [InlineData("message")]
     [InlineData("text")]
     [InlineData("id")]
+    [InlineData("state left out")]
+    [InlineData("messages left out")]
+    [InlineData("role left out")]
+    [InlineData("startedAt left out")]
     public async Task ADamagedSessionFile_FailsWithTheFileNamed_AndIsNeverOverwritten(string damage)
     {
         var (user, id) = (NewUser(), NewSessionId());
@@ -62,6 +66,10 @@ public sealed class FileSystemSessionStoreTests : SessionStoreConformanceTests, 
             case "message": json["messages"]!.AsArray()[0] = null; break;
             case "text": json["messages"]![0]!["text"] = null; break;
             case "id": json["id"] = null; break;
+            case "state left out": json.AsObject().Remove("state"); break; // would read as Open, the default
+            case "messages left out": json.AsObject().Remove("messages"); break;
+            case "role left out": json["messages"]![0]!.AsObject().Remove("role"); break;
+            case "startedAt left out": json.AsObject().Remove("startedAt"); break;
         }
 
         var damaged = damage switch { "torn" => (await File.ReadAllTextAsync(file))[..30], "null" => "null", _ => json.ToJsonString() };
@@ -71,6 +79,56 @@ public sealed class FileSystemSessionStoreTests : SessionStoreConformanceTests, 
         Assert.Contains(file, ex.Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<InvalidDataException>(() => Store.AppendMessagesAsync(user, id, [new SessionMessage("assistant", "hi", T0)], T0));
         Assert.Equal(damaged, await File.ReadAllTextAsync(file));
+    }
+
+    /// <summary>A session file damaged at random (seeded: characters dropped, repeated or replaced, JSON's own among them)
+    /// is read whole, or refused as damaged with the file named: no other exception, no session with a part missing, and
+    /// a damaged file is never written over.</summary>
+    [Fact]
+    public async Task SessionFilesDamagedAtRandom_AreReadWholeOrRefusedAsDamaged_AndNeverOverwritten()
+    {
+        var (user, id) = (NewUser(), NewSessionId());
+        await Store.CreateAsync(Open(id, user, T0, "hello 🙂") with { ConversationId = "trip" });
+        await Store.AppendMessagesAsync(user, id, [new SessionMessage("assistant", "Hi! Where to?", T0.AddSeconds(5))], T0.AddSeconds(5));
+        var file = Assert.Single(_root.AllFiles(), f => Path.GetFileName(f) == id + ".json");
+        var original = await File.ReadAllTextAsync(file);
+        const string Inserted = "{}[]\",:\\ 0123456789-TZnul\u0000";
+        var random = new Random(2643);
+        var (read, refused) = (0, 0);
+        for (var i = 0; i < 1500; i++)
+        {
+            var damaged = new System.Text.StringBuilder(original);
+            for (var change = random.Next(1, 4); change > 0 && damaged.Length > 0; change--)
+            {
+                var at = random.Next(damaged.Length);
+                var length = Math.Min(random.Next(1, 6), damaged.Length - at);
+                switch (random.Next(3))
+                {
+                    case 0: damaged.Remove(at, length); break;
+                    case 1: damaged.Insert(at, damaged.ToString(at, length)); break;
+                    default: damaged[at] = Inserted[random.Next(Inserted.Length)]; break;
+                }
+            }
+
+            var text = damaged.ToString();
+            await File.WriteAllTextAsync(file, text);
+            try
+            {
+                var session = Assert.Single(await Store.GetSessionsAsync(user));
+                Assert.True(session.Id is not null && session.UserId == user && session.Messages is not null, text);
+                Assert.All(session.Messages, m => Assert.True(m?.Role is not null && m.Text is not null, text));
+                read++;
+            }
+            catch (InvalidDataException ex)
+            {
+                refused++;
+                Assert.Contains(file, ex.Message, StringComparison.Ordinal);
+                await Assert.ThrowsAsync<InvalidDataException>(() => Store.AppendMessagesAsync(user, id, [new SessionMessage("user", "more", T0.AddMinutes(1))], T0.AddMinutes(1)));
+                Assert.Equal(text, await File.ReadAllTextAsync(file));
+            }
+        }
+
+        Assert.True(read > 50 && refused > 500, $"{read} read, {refused} refused");
     }
 
     [Fact]

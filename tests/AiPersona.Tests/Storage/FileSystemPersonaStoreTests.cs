@@ -139,6 +139,84 @@ public sealed class FileSystemPersonaStoreTests : PersonaStoreConformanceTests, 
         Assert.Equal(damaged, await File.ReadAllTextAsync(document));
     }
 
+    // A property left out binds its constructor parameter to its default: a version 0 or a persona with no sections would
+    // be read as if stored, and the next save would write over what the file held.
+    [Theory]
+    [InlineData("userId")]
+    [InlineData("persona.version")]
+    [InlineData("persona.updatedAt")]
+    [InlineData("persona.sections")]
+    [InlineData("persona.sections.demographics.name.value")]
+    [InlineData("persona.sections.demographics.name.setAt")]
+    [InlineData("history")]
+    [InlineData("history.0.version")]
+    [InlineData("history.0.field")]
+    [InlineData("history.0.changedAt")]
+    public async Task ADocumentWithAPropertyLeftOut_FailsAsDamaged_AndIsNeverOverwritten(string path)
+    {
+        var user = NewUser();
+        var persona = await Store.SaveAsync(Persona.CreateEmpty(user).ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana", "said so", "s1")], Now));
+        var document = Assert.Single(_root.AllFiles(), f => f.EndsWith(".json", StringComparison.Ordinal));
+        var json = JsonNode.Parse(await File.ReadAllTextAsync(document))!;
+        var parts = path.Split('.');
+        var parent = parts[..^1].Aggregate(json, (node, part) => int.TryParse(part, out var i) ? node[i]! : node[part]!).AsObject();
+        Assert.True(parent.Remove(parts[^1]), path);
+
+        var damaged = json.ToJsonString();
+        await File.WriteAllTextAsync(document, damaged);
+
+        Assert.Contains(document, (await Assert.ThrowsAsync<InvalidDataException>(() => Store.GetAsync(user))).Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidDataException>(() => Store.SaveAsync(persona.ApplyEdits([PersonaEdit.Set("demographics", "age", "30")], Now)));
+        Assert.Equal(damaged, await File.ReadAllTextAsync(document));
+    }
+
+    /// <summary>A document damaged at random (seeded: characters dropped, repeated or replaced, JSON's own among them) is
+    /// read, or refused as damaged, with the file named: no other exception, and a damaged file is never written over.</summary>
+    [Fact]
+    public async Task DocumentsDamagedAtRandom_AreReadOrRefusedAsDamaged_AndNeverOverwritten()
+    {
+        var user = NewUser();
+        var persona = await Store.SaveAsync(Persona.CreateEmpty(user).ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana", "said so", "s1"), PersonaEdit.Set("preferences", "formats", "Short 🙂", null, "s1", "s2")], Now));
+        var document = Assert.Single(_root.AllFiles(), f => f.EndsWith(".json", StringComparison.Ordinal));
+        var original = await File.ReadAllTextAsync(document);
+        const string Inserted = "{}[]\",:\\ 0123456789-TZnul\u0000";
+        var random = new Random(2643);
+        var (read, refused) = (0, 0);
+        for (var i = 0; i < 1500; i++)
+        {
+            var damaged = new System.Text.StringBuilder(original);
+            for (var change = random.Next(1, 4); change > 0 && damaged.Length > 0; change--)
+            {
+                var at = random.Next(damaged.Length);
+                var length = Math.Min(random.Next(1, 6), damaged.Length - at);
+                switch (random.Next(3))
+                {
+                    case 0: damaged.Remove(at, length); break;
+                    case 1: damaged.Insert(at, damaged.ToString(at, length)); break;
+                    default: damaged[at] = Inserted[random.Next(Inserted.Length)]; break;
+                }
+            }
+
+            var text = damaged.ToString();
+            await File.WriteAllTextAsync(document, text);
+            try
+            {
+                await Store.GetAsync(user);
+                await Store.GetHistoryAsync(user);
+                read++;
+            }
+            catch (InvalidDataException ex)
+            {
+                refused++;
+                Assert.Contains(document, ex.Message, StringComparison.Ordinal);
+                await Assert.ThrowsAsync<InvalidDataException>(() => Store.SaveAsync(persona.ApplyEdits([PersonaEdit.Set("demographics", "age", "30")], Now)));
+                Assert.Equal(text, await File.ReadAllTextAsync(document));
+            }
+        }
+
+        Assert.True(read > 50 && refused > 500, $"{read} read, {refused} refused");
+    }
+
     [Fact]
     public async Task ALeftoverTemporaryFileFromACrash_IsIgnored()
     {
