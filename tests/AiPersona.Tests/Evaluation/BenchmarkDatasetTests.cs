@@ -158,6 +158,52 @@ public sealed class BenchmarkDatasetTests
         Assert.Contains(named, ex.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>A dataset file of one's own damaged at random (seeded): loading it fails with one of the two documented
+    /// exceptions, or it loads and the validator lists its problems; nothing else is thrown (the sample reports both ways
+    /// and exits with 2).</summary>
+    [Fact]
+    public void DatasetsDamagedAtRandom_FailToLoadAsDocumented_OrLoadAndAreValidated()
+    {
+        var original = JsonSerializer.Serialize(BenchmarkDataset.LoadMini().Take(2, 2), EvaluationJsonContext.Default.BenchmarkDataset);
+        const string Inserted = "{}[]\",:\\ 0123456789nul";
+        var random = new Random(2643);
+        var (refused, loaded, invalid) = (0, 0, 0);
+        for (var i = 0; i < 1500; i++)
+        {
+            var damaged = new System.Text.StringBuilder(original);
+            for (var change = random.Next(1, 4); change > 0 && damaged.Length > 0; change--)
+            {
+                var at = random.Next(damaged.Length);
+                var length = Math.Min(random.Next(1, 12), damaged.Length - at);
+                switch (random.Next(3))
+                {
+                    case 0: damaged.Remove(at, length); break;
+                    case 1: damaged.Insert(at, damaged.ToString(at, length)); break;
+                    default: damaged[at] = Inserted[random.Next(Inserted.Length)]; break;
+                }
+            }
+
+            BenchmarkDataset dataset;
+            try
+            {
+                dataset = BenchmarkDataset.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(damaged.ToString())));
+            }
+            catch (Exception ex) when (ex is JsonException or InvalidDataException)
+            {
+                refused++;
+                continue;
+            }
+
+            loaded++;
+            if (BenchmarkDatasetValidator.Validate(dataset).Count > 0)
+            {
+                invalid++;
+            }
+        }
+
+        Assert.True(refused > 300 && loaded > 100 && invalid > 10, $"{refused} refused, {loaded} loaded ({invalid} invalid)");
+    }
+
     [Fact]
     public void PersonaIds_DifferingOnlyInCase_AreDuplicates()
     {
