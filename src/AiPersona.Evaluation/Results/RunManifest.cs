@@ -17,8 +17,9 @@ namespace AiPersona.Evaluation;
 /// that a run over more scenes, fewer personas or an edited scene does not resume another's results: a persona learned
 /// and judged after two scenes must not be reported beside sessions of three. <see langword="null"/> in a <c>run.json</c>
 /// written before it existed, which is then not compared.</param>
-/// <param name="Prompts">The simulated user's and the judges' prompts, hashed (<see cref="BenchmarkPrompts.Fingerprint"/>):
-/// a package version that words them otherwise does not resume results judged with the earlier wording.
+/// <param name="Prompts">The simulated user's and the judges' prompts and the text AiPersona sends a model (the rendered
+/// persona, the optimizer's prompt, Conversation RAG's context), hashed (<see cref="BenchmarkPrompts.Fingerprint"/>): a
+/// package version that words them otherwise does not resume results produced or judged with the earlier wording.
 /// <see langword="null"/> in a <c>run.json</c> written before it existed, which is then not compared.</param>
 internal sealed record RunManifest(
     string Models,

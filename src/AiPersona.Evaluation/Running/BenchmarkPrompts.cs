@@ -50,11 +50,14 @@ internal static class BenchmarkPrompts
         Answer only with JSON: {"{"}"consistency": number, "detail": number, "rationale": "one sentence"{"}"}.
         """;
 
-    /// <summary>Gets a hash of the prompts above, filled with placeholders, which <c>run.json</c> records: results judged
-    /// with other prompts (those of another version of this package) are not resumed into.</summary>
-    public static string Fingerprint { get; } = ComputeFingerprint();
+    /// <summary>Gets a hash of the prompts above, filled with placeholders, and of the text AiPersona itself sends a model
+    /// (the persona as rendered into a request, the persona optimizer's prompt, Conversation RAG's past conversations), for
+    /// a fixed example, which <c>run.json</c> records: results produced or judged with other wording (that of another
+    /// version of these packages) are not resumed into.</summary>
+    public static string Fingerprint { get; } = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(FingerprintedText())))[..16];
 
-    private static string ComputeFingerprint()
+    /// <summary>The text <see cref="Fingerprint"/> hashes.</summary>
+    internal static string FingerprintedText()
     {
         var persona = new BenchmarkPersona { GoldenPersona = new() { ["section"] = new() { ["field"] = "value" } } };
         var scene = new BenchmarkScene
@@ -65,7 +68,19 @@ internal static class BenchmarkPrompts
             PersonalizedQuery = "personalized",
             ExpectedResponse = "expected",
         };
-        var prompts = string.Join('\0', AssistantInstructions, UserSimulator(persona, scene), UserTurn("reply"), ResponseJudge(persona, scene, "reply"), PersonaJudge(persona, "learned"));
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(prompts)))[..16];
+        return string.Join('\0', AssistantInstructions, UserSimulator(persona, scene), UserTurn("reply"), ResponseJudge(persona, scene, "reply"), PersonaJudge(persona, "learned"), LibraryText());
+    }
+
+    private static string LibraryText()
+    {
+        var at = DateTimeOffset.UnixEpoch;
+        var learned = Persona.CreateEmpty("user").ApplyEdits([PersonaEdit.Set("section", "field", "value", "reason", "session")], at).Updated;
+        var session = new ConversationSession("session", "user", null, SessionState.Completed, at, at, at, null, [new SessionMessage("user", "message", at), new SessionMessage("assistant", "reply", at)]);
+        var optimizer = OptimizerPrompt.Create(new PersonaOptimizationRequest(learned, PersonaSchema.CreateDefault(), [session]), 24_000, 300);
+        return string.Join(
+            '\0',
+            new PersonaRenderer().Render(learned, PersonaSchema.CreateDefault(), int.MaxValue),
+            string.Join('\0', optimizer.Messages.Select(static m => m.Role.Value + ": " + m.Text)),
+            ConversationRagChatClient.Context([(at, "user: message")]));
     }
 }

@@ -572,6 +572,20 @@ public sealed class PersonaBenchRunnerTests : IDisposable
     }
 
     [Fact]
+    public void ThePromptFingerprint_CoversTheTextAiPersonaSendsAModel_NotOnlyTheHarnesss()
+    {
+        var text = BenchmarkPrompts.FingerprintedText();
+        var at = DateTimeOffset.UnixEpoch;
+        var persona = Persona.CreateEmpty("u").ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana", null, "s")], at).Updated;
+        var session = new ConversationSession("s", "u", null, SessionState.Completed, at, at, at, null, [new SessionMessage("user", "hi", at)]);
+
+        Assert.Contains(BenchmarkPrompts.ResponseJudge(new BenchmarkPersona(), new BenchmarkScene(), "reply").Split('\n')[0], text, StringComparison.Ordinal);
+        Assert.Contains(PersonaRenderer.Header, text, StringComparison.Ordinal); // the persona as rendered into a request
+        Assert.Contains(OptimizerPrompt.Create(new PersonaOptimizationRequest(persona, PersonaSchema.CreateDefault(), [session]), 24_000, 300).Messages[0].Text, text, StringComparison.Ordinal);
+        Assert.Contains(ConversationRagChatClient.Context([]), text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ResultsFromBeforeRunJsonExisted_AreResumed_WithoutARunJsonClaimingWhatMadeThem()
     {
         var dataset = BenchmarkDataset.LoadMini().Take(1, 2);
