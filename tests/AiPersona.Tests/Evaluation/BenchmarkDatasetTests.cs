@@ -170,23 +170,12 @@ public sealed class BenchmarkDatasetTests
         var (refused, loaded, invalid) = (0, 0, 0);
         for (var i = 0; i < 1500; i++)
         {
-            var damaged = new System.Text.StringBuilder(original);
-            for (var change = random.Next(1, 4); change > 0 && damaged.Length > 0; change--)
-            {
-                var at = random.Next(damaged.Length);
-                var length = Math.Min(random.Next(1, 12), damaged.Length - at);
-                switch (random.Next(3))
-                {
-                    case 0: damaged.Remove(at, length); break;
-                    case 1: damaged.Insert(at, damaged.ToString(at, length)); break;
-                    default: damaged[at] = Inserted[random.Next(Inserted.Length)]; break;
-                }
-            }
+            var damaged = RandomDamage.Apply(original, random, Inserted, maxChanges: 3, maxRun: 11);
 
             BenchmarkDataset dataset;
             try
             {
-                dataset = BenchmarkDataset.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(damaged.ToString())));
+                dataset = BenchmarkDataset.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(damaged)));
             }
             catch (Exception ex) when (ex is JsonException or InvalidDataException)
             {

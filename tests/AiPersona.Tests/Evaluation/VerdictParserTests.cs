@@ -135,20 +135,7 @@ public sealed class VerdictParserTests
         var (scored, unusable) = (0, 0);
         for (var i = 0; i < 3000; i++)
         {
-            var answer = new System.Text.StringBuilder(answers[random.Next(answers.Length)]);
-            for (var change = random.Next(1, 6); change > 0 && answer.Length > 0; change--)
-            {
-                var at = random.Next(answer.Length);
-                var length = Math.Min(random.Next(1, 8), answer.Length - at);
-                switch (random.Next(3))
-                {
-                    case 0: answer.Remove(at, length); break;
-                    case 1: answer.Insert(at, answer.ToString(at, length)); break;
-                    default: answer.Insert(at, Inserted[random.Next(Inserted.Length)]); break;
-                }
-            }
-
-            var text = answer.ToString();
+            var text = RandomDamage.Apply(answers[random.Next(answers.Length)], random, Inserted, maxChanges: 5, maxRun: 7);
             var scores = VerdictParser.ParseScores(text, "helpfulness", "personalization");
             if (scores.Error is null)
             {

@@ -472,9 +472,10 @@ public sealed class LlmPersonaOptimizerTests
         Assert.All(mentions, r => Assert.Equal((LogLevel.Trace, true), (r.Level, r.Message.Contains("ana-raw-id", StringComparison.Ordinal))));
     }
 
-    /// <summary>Answers broken at random (seeded): characters dropped, repeated or inserted, JSON's own among them, half
-    /// of a surrogate pair and U+0000 too. Whatever the model writes, the optimizer returns a success or a failure and
-    /// never throws; what it reads cites only the sessions it was given, and the validator and the persona take it.</summary>
+    /// <summary>Answers broken at random (seeded): characters dropped, repeated, inserted or written over, JSON's own
+    /// among them, half of a surrogate pair and U+0000 too. Whatever the model writes, the optimizer returns a success
+    /// or a failure and never throws; what it reads cites only the sessions it was given, and the validator and the
+    /// persona take it.</summary>
     [Fact]
     public async Task AnswersBrokenAtRandom_NeverThrow_AndWhatIsReadCitesOnlyTheGivenSessions()
     {
@@ -491,20 +492,7 @@ public sealed class LlmPersonaOptimizerTests
         var (succeeded, failed) = (0, 0);
         for (var i = 0; i < 3000; i++)
         {
-            var answer = new System.Text.StringBuilder(answers[random.Next(answers.Length)]);
-            for (var change = random.Next(1, 6); change > 0 && answer.Length > 0; change--)
-            {
-                var at = random.Next(answer.Length);
-                var length = Math.Min(random.Next(1, 8), answer.Length - at);
-                switch (random.Next(3))
-                {
-                    case 0: answer.Remove(at, length); break;
-                    case 1: answer.Insert(at, answer.ToString(at, length)); break;
-                    default: answer.Insert(at, Inserted[random.Next(Inserted.Length)]); break;
-                }
-            }
-
-            var text = answer.ToString();
+            var text = RandomDamage.Apply(answers[random.Next(answers.Length)], random, Inserted, maxChanges: 5, maxRun: 7);
             var result = await CreateOptimizer(TestChatClient.Replying(_ => text)).OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), schema, Sessions));
 
             if (!result.Succeeded)

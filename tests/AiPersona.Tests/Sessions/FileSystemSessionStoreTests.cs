@@ -81,9 +81,9 @@ public sealed class FileSystemSessionStoreTests : SessionStoreConformanceTests, 
         Assert.Equal(damaged, await File.ReadAllTextAsync(file));
     }
 
-    /// <summary>A session file damaged at random (seeded: characters dropped, repeated or replaced, JSON's own among them)
-    /// is read whole, or refused as damaged with the file named: no other exception, no session with a part missing, and
-    /// a damaged file is never written over.</summary>
+    /// <summary>A session file damaged at random (seeded: characters dropped, repeated, inserted or written over,
+    /// JSON's own among them) is read whole, or refused as damaged with the file named: no other exception, no session
+    /// with a part missing, and a damaged file is never written over.</summary>
     [Fact]
     public async Task SessionFilesDamagedAtRandom_AreReadWholeOrRefusedAsDamaged_AndNeverOverwritten()
     {
@@ -97,20 +97,7 @@ public sealed class FileSystemSessionStoreTests : SessionStoreConformanceTests, 
         var (read, refused) = (0, 0);
         for (var i = 0; i < 1500; i++)
         {
-            var damaged = new System.Text.StringBuilder(original);
-            for (var change = random.Next(1, 4); change > 0 && damaged.Length > 0; change--)
-            {
-                var at = random.Next(damaged.Length);
-                var length = Math.Min(random.Next(1, 6), damaged.Length - at);
-                switch (random.Next(3))
-                {
-                    case 0: damaged.Remove(at, length); break;
-                    case 1: damaged.Insert(at, damaged.ToString(at, length)); break;
-                    default: damaged[at] = Inserted[random.Next(Inserted.Length)]; break;
-                }
-            }
-
-            var text = damaged.ToString();
+            var text = RandomDamage.Apply(original, random, Inserted, maxChanges: 3, maxRun: 5);
             await File.WriteAllTextAsync(file, text);
             try
             {
