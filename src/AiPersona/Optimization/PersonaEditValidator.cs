@@ -125,8 +125,8 @@ internal static class PersonaEditValidator
         }
         else
         {
-            // Names are matched as a model may spell them (FieldNames): a field the optimizer added earlier keeps its first
-            // spelling.
+            // Names are matched as a model may spell them (FieldNames): a section or field the optimizer added earlier keeps
+            // its first spelling.
             (section, field) = UnknownFieldNames(persona, sectionDefinition, edit.Section, edit.Field);
         }
 
