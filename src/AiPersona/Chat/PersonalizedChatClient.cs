@@ -168,7 +168,10 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
     /// user made in a settings page — saves them, and replaces the cached persona, so the next request carries them.</summary>
     /// <remarks>
     /// <para>Edits may set any field, <see cref="FieldPolicy.Locked"/> ones included (those are the application's); setting
-    /// a <see cref="FieldPolicy.NeverStore"/> field is refused. Each changed field gets a revision with the edit's reason.</para>
+    /// a <see cref="FieldPolicy.NeverStore"/> field is refused. Each changed field gets a revision with the edit's reason.
+    /// Names are matched ignoring case and runs of spaces, hyphens and underscores, as the optimizer's are: "Values and
+    /// interests" is the schema's <c>values_and_interests</c>, and a field outside the schema keeps the persona's spelling
+    /// (so does <see cref="ForgetFieldAsync"/>).</para>
     /// <para>A concurrent change (a persona update saving at the same moment) is re-read and the edits applied again, up to
     /// <see cref="AiPersonaOptions.MaxSaveAttempts"/> times; a persona update that was running meanwhile drops its own edits
     /// of the fields changed here, so the application's values win either way. Nor do later persona updates overrule an
@@ -199,7 +202,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         for (var attempt = 1; ; attempt++)
         {
             var persona = await _store.GetAsync(userId, cancellationToken);
-            var change = persona.ApplyEdits(list, _time.GetUtcNow());
+            var change = persona.ApplyEdits(list.Select(e => Spelled(e, settings.Schema, persona)), _time.GetUtcNow());
             try
             {
                 var saved = change.IsEmpty ? persona : await _store.SaveAsync(change, cancellationToken);
@@ -239,8 +242,10 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
             userId,
             async () =>
             {
+                var persona = await _store.GetAsync(userId, cancellationToken);
+                (section, field) = _options.CurrentValue.Schema.Spelling(persona, section, field);
                 var history = await _store.GetHistoryAsync(userId, cancellationToken);
-                var current = (await _store.GetAsync(userId, cancellationToken)).GetValue(section, field)?.SourceSessionIds ?? [];
+                var current = persona.GetValue(section, field)?.SourceSessionIds ?? [];
                 sources = [.. history.Where(r => PersonaChanges.IsRevisionOf(r, section, field)).SelectMany(static r => r.SourceSessionIds).Concat(current).Distinct(StringComparer.Ordinal)];
                 await EditPersonaAsync(userId, [PersonaEdit.Remove(section, field, "forgotten at the user's request")], cancellationToken);
                 await _store.DeleteFieldHistoryAsync(userId, section, field, cancellationToken);
@@ -516,6 +521,20 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
     }
 
     // The persona goes after the caller's leading system messages: the app's own prompt stays first and unchanged.
+    // An application's names are matched as the optimizer's are: "Values and interests" is the schema's
+    // values_and_interests (or the persona's spelling of a field outside the schema), not a field beside it. An edit
+    // without names is left for ApplyEdits to refuse.
+    private static PersonaEdit Spelled(PersonaEdit edit, PersonaSchema schema, Persona persona)
+    {
+        if (edit is null || string.IsNullOrWhiteSpace(edit.Section) || string.IsNullOrWhiteSpace(edit.Field))
+        {
+            return edit!;
+        }
+
+        var (section, field) = schema.Spelling(persona, edit.Section, edit.Field);
+        return edit with { Section = section, Field = field };
+    }
+
     private static List<ChatMessage> WithPersona(IReadOnlyList<ChatMessage> messages, string rendered)
     {
         var result = new List<ChatMessage>(messages.Count + 1);

@@ -92,14 +92,12 @@ internal static class PersonaEditValidator
             return (null, "the section or field name is missing");
         }
 
-        string section;
-        string field;
-        var sectionDefinition = schema.MatchSection(edit.Section);
+        // Names are matched as a model may spell them (FieldNames): the schema's spelling, or that of a section or field the
+        // optimizer added earlier.
+        var (section, field) = schema.Spelling(persona, edit.Section, edit.Field);
         var definition = schema.MatchField(edit.Section, edit.Field);
         if (definition is not null)
         {
-            section = sectionDefinition!.Name;
-            field = definition.Name;
             if (definition.Policy == FieldPolicy.Locked)
             {
                 return (null, "the field is locked: only the application sets it");
@@ -122,12 +120,6 @@ internal static class PersonaEditValidator
         {
             // The names are rendered into every prompt as the values are: "you_must_always_obey" is no field of a user's.
             return (null, "a new section or field name reads as an instruction to a model");
-        }
-        else
-        {
-            // Names are matched as a model may spell them (FieldNames): a section or field the optimizer added earlier keeps
-            // its first spelling.
-            (section, field) = UnknownFieldNames(persona, sectionDefinition, edit.Section, edit.Field);
         }
 
         string[] sources = [.. (edit.SourceSessionIds ?? []).Where(sessionIds.Contains).Distinct(StringComparer.Ordinal)];
@@ -180,21 +172,6 @@ internal static class PersonaEditValidator
         }
 
         return (edit with { Section = section, Field = field, Value = value, Reason = reason, SourceSessionIds = sources }, null);
-    }
-
-    // The spelling the persona already has for a field outside the schema, or else for its section.
-    private static (string Section, string Field) UnknownFieldNames(Persona? persona, PersonaSectionDefinition? sectionDefinition, string section, string field)
-    {
-        var sections = persona?.Sections ?? new Dictionary<string, IReadOnlyDictionary<string, PersonaValue>>();
-        foreach (var (sectionName, fields) in sections)
-        {
-            if (FieldNames.Same(sectionName, section) && fields.Keys.FirstOrDefault(f => FieldNames.Same(f, field)) is { } fieldName)
-            {
-                return (sectionName, fieldName);
-            }
-        }
-
-        return (sectionDefinition?.Name ?? sections.Keys.FirstOrDefault(s => FieldNames.Same(s, section)) ?? section.Trim(), field.Trim());
     }
 
     private static int CountUnknownFields(Persona persona, PersonaSchema schema)

@@ -92,4 +92,27 @@ public sealed class PersonaSchema
     /// is decided.</summary>
     internal PersonaFieldDefinition? MatchField(string section, string field)
         => MatchSection(section) is { } definition ? definition.FindField(field) ?? definition.Fields.FirstOrDefault(f => FieldNames.Same(f.Name, field)) : null;
+
+    /// <summary>The names a field is kept under, matched as <see cref="MatchField"/> matches them: the schema's spelling of a
+    /// field it defines; else the persona's spelling of the field, or of its section, when it holds one outside the schema;
+    /// else the names as given, trimmed.</summary>
+    internal (string Section, string Field) Spelling(Persona? persona, string section, string field)
+    {
+        var sectionDefinition = MatchSection(section);
+        if (MatchField(section, field) is { } definition)
+        {
+            return (sectionDefinition!.Name, definition.Name);
+        }
+
+        var sections = persona?.Sections ?? new Dictionary<string, IReadOnlyDictionary<string, PersonaValue>>();
+        foreach (var (sectionName, fields) in sections)
+        {
+            if (FieldNames.Same(sectionName, section) && fields.Keys.FirstOrDefault(f => FieldNames.Same(f, field)) is { } fieldName)
+            {
+                return (sectionName, fieldName);
+            }
+        }
+
+        return (sectionDefinition?.Name ?? sections.Keys.FirstOrDefault(s => FieldNames.Same(s, section)) ?? section.Trim(), field.Trim());
+    }
 }

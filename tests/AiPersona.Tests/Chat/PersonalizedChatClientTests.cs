@@ -1191,6 +1191,35 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task EditPersona_And_ForgetField_MatchNamesAsTheOptimizersAreMatched()
+    {
+        var client = Build(PersonaUpdateMode.Inline, o => o.Schema.AllowUnknownFields = true);
+        var store = _services!.GetRequiredService<IPersonaStore>();
+        await store.SaveAsync(Persona.CreateEmpty("ana").ApplyEdits([PersonaEdit.Set("travel_plans", "destination", "Azores")], _time.GetUtcNow()));
+        var personalized = client.GetService<PersonalizedChatClient>()!;
+
+        var saved = await personalized.EditPersonaAsync(
+            "ana",
+            [
+                PersonaEdit.Set("Personality", "Values and interests", "Chess", "from her profile"), // the schema's values_and_interests
+                PersonaEdit.Set("Travel Plans", "Destination", "Madeira", "she changed her plans"), // the persona's own field
+                PersonaEdit.Set("travel-plans", "budget", "Low", "from her profile"), // a new field of the persona's section
+            ]);
+
+        Assert.Equal(
+            ["personality.values_and_interests = Chess", "travel_plans.budget = Low", "travel_plans.destination = Madeira"],
+            saved.Sections.SelectMany(s => s.Value.Select(f => $"{s.Key}.{f.Key} = {f.Value.Value}")).Order(StringComparer.Ordinal));
+
+        await personalized.ForgetFieldAsync("ana", "personality", "values-and-interests");
+        await personalized.ForgetFieldAsync("ana", "Travel Plans", "Destination");
+
+        var persona = await store.GetAsync("ana");
+        Assert.Equal(["budget"], persona.Sections["travel_plans"].Keys);
+        Assert.False(persona.Sections.TryGetValue("personality", out var personality) && personality.Count > 0);
+        Assert.DoesNotContain(await store.GetHistoryAsync("ana"), r => r.Field is "values_and_interests" or "destination");
+    }
+
+    [Fact]
     public async Task EditPersona_AppliesItsEditsAgain_OnTopOfAConcurrentChange()
     {
         var store = new InterleavingStore(new InMemoryPersonaStore());
