@@ -25,6 +25,68 @@ public sealed class PersonaRendererTests
         Assert.Equal(["demographics.name: \"Ana\"", "personality.values_and_interests: \"Jazz\"", "preferences.formats: \"Tables\""], body);
     }
 
+    /// <summary>Random personas (seeded) whose names and values hold quotes, backslashes, angle brackets, line breaks of every
+    /// kind, tabs and emoji, under random budgets: the text fits the budget (or is empty), is one fenced block with one
+    /// line per field kept, each value whole and unescapable, renders the same twice, and drops fields least important
+    /// first.</summary>
+    [Fact]
+    public void RandomPersonasAndBudgets_RenderOneLinePerKeptField_WithinTheBudget_LeastImportantDroppedFirst()
+    {
+        const string Alphabet = "ab Z9.\"\\<>\n\r\t\u2028\u2029\u0085:_-🙂用";
+        var random = new Random(2644);
+        var schema = PersonaSchema.CreateDefault();
+        schema.AllowUnknownFields = true;
+        string Text(int max) => new([.. Enumerable.Range(0, random.Next(1, max)).Select(_ => Alphabet[random.Next(Alphabet.Length)])]);
+        var (empty, whole, cut) = (0, 0, 0);
+        for (var i = 0; i < 500; i++)
+        {
+            var edits = new List<PersonaEdit>();
+            for (var f = random.Next(1, 8); f > 0; f--)
+            {
+                var known = schema.Sections[random.Next(schema.Sections.Count)];
+                var (section, field) = random.Next(3) == 0
+                    ? ("x" + Text(6), "y" + Text(6)) // a field outside the schema, with awkward characters in its names
+                    : (known.Name, known.Fields[random.Next(known.Fields.Count)].Name);
+                edits.Add(PersonaEdit.Set(section, field, "v" + Text(40)));
+            }
+
+            var persona = Persona.CreateEmpty("u").ApplyEdits(edits, Now).Updated;
+            var fields = persona.Sections.Sum(s => s.Value.Count);
+            var budget = random.Next(0, 400);
+
+            var text = _renderer.Render(persona, schema, budget);
+
+            Assert.Equal(text, _renderer.Render(persona, schema, budget));
+            if (text.Length == 0)
+            {
+                empty++;
+                continue;
+            }
+
+            Assert.True(CharacterTokenCounter.Instance.CountTokens(text) <= budget, text);
+            Assert.StartsWith(PersonaRenderer.Header + "\n", text, StringComparison.Ordinal);
+            Assert.EndsWith("\n" + PersonaRenderer.Footer, text, StringComparison.Ordinal);
+            var body = text[(PersonaRenderer.Header.Length + 1)..^(PersonaRenderer.Footer.Length + 1)].Split('\n');
+            Assert.InRange(body.Length, 1, fields);
+            (whole, cut) = body.Length == fields ? (whole + 1, cut) : (whole, cut + 1);
+            Assert.All(body, line =>
+            {
+                Assert.Matches("^[^\"]+: \"(?:[^\"\\\\]|\\\\[\"\\\\])*\"$", line); // one quoted value, every quote inside it escaped
+                Assert.DoesNotMatch("[<>\r\u2028\u2029\u0085]", line);
+            });
+
+            // Every field kept is at least as important as every field dropped.
+            var kept = body.Select(l => l[..l.IndexOf(": \"", StringComparison.Ordinal)]).ToHashSet();
+            var importance = persona.Sections.SelectMany(s => s.Value.Keys.Select(f => (Name: Clean(s.Key) + "." + Clean(f), Importance: schema.FindField(s.Key, f)?.Importance ?? 25))).ToList();
+            var lowestKept = importance.Where(x => kept.Contains(x.Name)).Min(x => x.Importance);
+            Assert.All(importance.Where(x => !kept.Contains(x.Name)), x => Assert.True(x.Importance <= lowestKept, $"{x.Name} dropped, {lowestKept} kept"));
+        }
+
+        Assert.True(empty > 30 && whole > 30 && cut > 30, $"{empty} empty, {whole} whole, {cut} cut");
+
+        static string Clean(string name) => new([.. name.Select(c => char.IsControl(c) || c is '<' or '>' or '"' or '\u2028' or '\u2029' ? '_' : c)]);
+    }
+
     [Fact]
     public void SamePersona_GivesTheSameText_WhateverTheInsertionOrder()
     {
