@@ -193,7 +193,12 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         var settings = _options.CurrentValue;
         foreach (var edit in list)
         {
-            if (edit is { Operation: PersonaEditOperation.Set } && settings.Schema.MatchField(edit.Section, edit.Field)?.Policy == FieldPolicy.NeverStore)
+            if (edit is null || string.IsNullOrWhiteSpace(edit.Section) || string.IsNullOrWhiteSpace(edit.Field))
+            {
+                throw new ArgumentException("Every edit needs a section and a field name.", nameof(edits));
+            }
+
+            if (edit.Operation == PersonaEditOperation.Set && settings.Schema.MatchField(edit.Section, edit.Field)?.Policy == FieldPolicy.NeverStore)
             {
                 throw new ArgumentException($"'{edit.Section}.{edit.Field}' is a never-store field: it cannot be set.", nameof(edits));
             }
@@ -522,15 +527,9 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
 
     // The persona goes after the caller's leading system messages: the app's own prompt stays first and unchanged.
     // An application's names are matched as the optimizer's are: "Values and interests" is the schema's
-    // values_and_interests (or the persona's spelling of a field outside the schema), not a field beside it. An edit
-    // without names is left for ApplyEdits to refuse.
+    // values_and_interests (or the persona's spelling of a field outside the schema), not a field beside it.
     private static PersonaEdit Spelled(PersonaEdit edit, PersonaSchema schema, Persona persona)
     {
-        if (edit is null || string.IsNullOrWhiteSpace(edit.Section) || string.IsNullOrWhiteSpace(edit.Field))
-        {
-            return edit!;
-        }
-
         var (section, field) = schema.Spelling(persona, edit.Section, edit.Field);
         return edit with { Section = section, Field = field };
     }

@@ -1284,6 +1284,23 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         Assert.Equal(0, (await _services!.GetRequiredService<IPersonaStore>().GetAsync("ana")).Version);
     }
 
+    [Theory]
+    [InlineData(null, "name")]
+    [InlineData(" ", "name")]
+    [InlineData("demographics", null)]
+    public async Task EditPersona_WithAnEditThatNamesNoSectionOrField_FailsAsAnArgument_AndSavesNothing(string? section, string? field)
+    {
+        var client = Build(PersonaUpdateMode.Inline);
+        var personalized = client.GetService<PersonalizedChatClient>()!;
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => personalized.EditPersonaAsync(
+            "ana",
+            [PersonaEdit.Set("demographics", "age", "30"), new PersonaEdit(section!, field!, PersonaEditOperation.Set, "Ana", null, [])]));
+
+        Assert.Equal("edits", ex.ParamName);
+        Assert.Equal(0, (await _services!.GetRequiredService<IPersonaStore>().GetAsync("ana")).Version);
+    }
+
     [Fact]
     public async Task PersonaSavedElsewhere_ShowsAfterTheCacheDuration()
     {
