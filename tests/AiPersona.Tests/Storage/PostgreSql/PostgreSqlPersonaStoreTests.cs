@@ -18,6 +18,7 @@ public sealed class PostgreSqlPersonaStoreTests : PersonaStoreConformanceTests, 
     [InlineData("{\"userId\": \"torn")]
     [InlineData("null")] // readable JSON, but no document
     [InlineData("{\"userId\": \"u\", \"sections\": {\"demographics\": {\"name\": null}}, \"section\": null}")] // a null where a persona value or a revision's section belongs
+    [InlineData("{\"userId\": \"u\", \"version\": 1, \"sections\": {}, \"sourceSessionIds\": []}")] // a persona's updatedAt, a revision's section, field and time left out
     public async Task DocumentsDamagedByHand_FailEveryReadOfTheirUser_AndAreLeftAsTheyAre(string damaged)
     {
         _ = Store; // creates the test's schema
