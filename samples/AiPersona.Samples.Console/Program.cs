@@ -107,6 +107,13 @@ catch (DbException ex)
     Console.Error.WriteLine("It is left as it is. Move it away, or choose another --data directory, to start over.");
     return 1;
 }
+catch (InvalidDataException ex)
+{
+    // A document in it damaged by hand (or a file an earlier version left): the store reads it strictly and writes nothing.
+    Console.Error.WriteLine($"The sample's data in '{dataDirectory}' is damaged: {ex.Message}");
+    Console.Error.WriteLine("Move the folder away, or choose another --data directory, to start over.");
+    return 1;
+}
 
 static (IChatClient Model, string Provider) CreateModel()
 {

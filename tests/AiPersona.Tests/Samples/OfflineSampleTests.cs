@@ -92,6 +92,37 @@ public sealed class OfflineSampleTests : IDisposable
     }
 
     [Fact]
+    public async Task APersonaDamagedInTheDatabase_StopsTheNextRunWithAMessage_AndIsLeftAsItWas()
+    {
+        await RunAsync();
+        var database = Path.Combine(_data.Path, "aipersona.db");
+        const string Damaged = "{\"userId\": \"demo-user\", \"version\": 1}"; // its sections and time left out by a hand edit
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Pooling=False"))
+        {
+            await connection.OpenAsync(TestContext.Current.CancellationToken);
+            using var update = connection.CreateCommand();
+            update.CommandText = "UPDATE personas SET document = $damaged;";
+            update.Parameters.AddWithValue("$damaged", Damaged);
+            Assert.Equal(1, await update.ExecuteNonQueryAsync(TestContext.Current.CancellationToken));
+        }
+
+        var (exitCode, output) = await RunRawAsync(["--data", _data.Path]);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"The sample's data in '{_data.Path}' is damaged:", output, StringComparison.Ordinal);
+        Assert.Contains("was left as it is", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+        Assert.Empty(Sessions(output));
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Pooling=False"))
+        {
+            await connection.OpenAsync(TestContext.Current.CancellationToken);
+            using var read = connection.CreateCommand();
+            read.CommandText = "SELECT document FROM personas;";
+            Assert.Equal(Damaged, await read.ExecuteScalarAsync(TestContext.Current.CancellationToken));
+        }
+    }
+
+    [Fact]
     public async Task ADataPathThatIsAFile_StopsTheSampleWithAMessage()
     {
         var file = Path.Combine(_data.Path, "a-file");
