@@ -177,11 +177,11 @@ internal static class PersonaEditValidator
     private static int CountUnknownFields(Persona persona, PersonaSchema schema)
         => persona.Sections.Sum(section => section.Value.Keys.Count(field => schema.FindField(section.Key, field) is null));
 
+    // Blank names never get here: Check refuses them first.
     private static bool IsSafeName(string name)
     {
         var trimmed = name.Trim();
-        return trimmed.Length is > 0 and <= MaxNewFieldNameLength
-            && trimmed.All(static c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or ' ');
+        return trimmed.Length <= MaxNewFieldNameLength && trimmed.All(static c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or ' ');
     }
 
     // A model reads "ignore_previous_instructions" as words; the pattern must too.
