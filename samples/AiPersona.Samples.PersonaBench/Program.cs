@@ -109,8 +109,9 @@ catch (PersonaBenchOutputConflictException ex)
     Console.Error.WriteLine(ex.Message);
     return 1;
 }
-catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
 {
+    // InvalidDataException: a file under state/ damaged by hand, named in the message and left as it is.
     return OutputFailed(ex);
 }
 catch (Exception ex) when (ex is HttpRequestException or System.ClientModel.ClientResultException)

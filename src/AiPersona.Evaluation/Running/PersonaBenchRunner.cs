@@ -149,6 +149,12 @@ public sealed class PersonaBenchRunner
         var (services, optimizer) = BuildServices(setting, persona);
         await using var disposeServices = services;
         var store = services.GetRequiredService<IPersonaStore>();
+
+        // The state a resumed run goes on from is read whole first: a file under state/ damaged by hand stops the run
+        // before a scene is played. (The chat client would carry on without the persona, as it must not fail a user's
+        // call, and the sessions played so would measure the damage.)
+        await store.GetAsync(persona.Id, cancellationToken).ConfigureAwait(false);
+        await services.GetRequiredService<ISessionManager>().GetSessionsAsync(persona.Id, cancellationToken).ConfigureAwait(false);
         if (setting.Kind == BenchmarkSettingKind.GoldenPersona && (await store.GetAsync(persona.Id, cancellationToken).ConfigureAwait(false)).Version == 0)
         {
             var golden = persona.GoldenPersona.SelectMany(s => s.Value.Select(f => PersonaEdit.Set(s.Key, f.Key, f.Value, "golden persona")));

@@ -279,6 +279,33 @@ public sealed class PersonaBenchRunnerTests : IDisposable
         Assert.NotEqual(string.Empty, learned.LearnedPersona);
     }
 
+    [Theory]
+    [InlineData("personas")]
+    [InlineData("learned")] // a session file
+    public async Task AStateFileDamagedByHand_StopsTheResumedRun_BeforeAnySceneIsPlayed_NamingTheFile(string folder)
+    {
+        var dataset = BenchmarkDataset.LoadMini().Take(1, 4);
+        var settings = new[] { BenchmarkSetting.Learning(1) };
+        var options = new PersonaBenchOptions { OutputDirectory = _output.Path };
+        using var cancel = new CancellationTokenSource();
+        var progress = new SynchronousProgress(p =>
+        {
+            if (p.CompletedSessions == 2)
+            {
+                cancel.Cancel();
+            }
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new PersonaBenchRunner(Scripted().Models, options).RunAsync(dataset, settings, progress, cancel.Token));
+        var file = Directory.GetFiles(Path.Combine(_output.Path, "state"), "*.json", SearchOption.AllDirectories).First(f => Path.GetFileName(Path.GetDirectoryName(f)) == folder);
+        await File.WriteAllTextAsync(file, "{\"torn", TestContext.Current.CancellationToken);
+
+        var ex = await Assert.ThrowsAsync<InvalidDataException>(() => new PersonaBenchRunner(Scripted().Models, options).RunAsync(dataset, settings));
+
+        Assert.Contains(file, ex.Message, StringComparison.Ordinal);
+        Assert.Equal("{\"torn", await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken));
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(_output.Path, "sessions.jsonl")).Length); // what finished is kept, nothing more played
+    }
+
     [Fact]
     public async Task ARunStoppedAfterTheLastSession_ButBeforeThePersonaWasJudged_JudgesItOnResume()
     {
