@@ -50,14 +50,18 @@ public sealed class PersonaBenchSampleTests : IDisposable
             requests = [.. server.Requests];
         }
 
-        // One embeddings call per session after the first: the query, then every earlier session.
+        // One embeddings call per session after the first: its query, then the one earlier session not embedded before.
         var embeddingCalls = requests.Where(r => FakeLlmServer.IsEmbeddingsPath(r.Path)).ToList();
         Assert.Equal(Scenes - 1, embeddingCalls.Count);
         Assert.All(embeddingCalls, r => Assert.Equal("embed-test", r.Body["model"]?.GetValue<string>()));
-        var lastInputs = FakeLlmServer.EmbeddingInputsOf(embeddingCalls[^1].Body);
         var scenes = BenchmarkDataset.LoadMini().Personas[0].Scenes;
-        Assert.Equal(scenes[Scenes - 1].NeutralizedQuery, lastInputs[0]);
-        Assert.Equal(Scenes, lastInputs.Count);
+        for (var call = 0; call < embeddingCalls.Count; call++)
+        {
+            var inputs = FakeLlmServer.EmbeddingInputsOf(embeddingCalls[call].Body);
+            Assert.Equal(2, inputs.Count);
+            Assert.Equal(scenes[call + 1].NeutralizedQuery, inputs[0]);
+            Assert.Contains($"[reply {call + 1}]", inputs[1], StringComparison.Ordinal);
+        }
 
         // The last scene's request carries three past sessions: the first (the embeddings' choice), then the newest two.
         var lastAssistantRequest = requests.Last(r => !FakeLlmServer.IsEmbeddingsPath(r.Path) && PersonaBenchRoles.Of(r.Body) == "assistant").Body;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Numerics.Tensors;
 using System.Text;
 using Microsoft.Extensions.AI;
@@ -5,7 +6,9 @@ using Microsoft.Extensions.AI;
 namespace AiPersona.Evaluation;
 
 /// <summary>The Conversation RAG baseline: instead of a persona, the user's most similar past sessions are added to the
-/// request. Similarity comes from an embedding model when one is given, word overlap otherwise.</summary>
+/// request. Similarity comes from an embedding model when one is given, word overlap otherwise. A finished session's
+/// transcript does not change, so its embedding is asked for once and kept for this client's life (one persona's run
+/// in PersonaBench); each turn then embeds only its query and the sessions it has not seen.</summary>
 internal sealed class ConversationRagChatClient(
     IChatClient inner,
     ISessionManager sessions,
@@ -13,6 +16,7 @@ internal sealed class ConversationRagChatClient(
     int topSessions) : DelegatingChatClient(inner)
 {
     private const int MaxCharactersPerSession = 1500;
+    private readonly ConcurrentDictionary<string, ReadOnlyMemory<float>> _embedded = new(StringComparer.Ordinal);
 
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
         => await base.GetResponseAsync(await WithPastConversationsAsync(messages, options, cancellationToken).ConfigureAwait(false), options, cancellationToken).ConfigureAwait(false);
@@ -93,8 +97,26 @@ internal sealed class ConversationRagChatClient(
             return [.. documents.Select(d => LexicalSimilarity.Cosine(queryText, d))];
         }
 
-        var vectors = await embeddings.GenerateAsync([queryText, .. documents], cancellationToken: cancellationToken).ConfigureAwait(false);
+        var unseen = documents.Where(d => !_embedded.ContainsKey(d)).Distinct(StringComparer.Ordinal).ToList();
+        var vectors = await embeddings.GenerateAsync([queryText, .. unseen], cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (vectors.Count != unseen.Count + 1)
+        {
+            throw new InvalidOperationException(
+                $"The embedding generator returned {vectors.Count} embeddings for {unseen.Count + 1} inputs; Conversation RAG needs one per input.");
+        }
+
+        for (var i = 0; i < unseen.Count; i++)
+        {
+            _embedded[unseen[i]] = vectors[i + 1].Vector;
+        }
+
         var query = vectors[0].Vector;
-        return [.. Enumerable.Range(1, documents.Count).Select(i => (double)TensorPrimitives.CosineSimilarity(query.Span, vectors[i].Vector.Span))];
+        return [.. documents.Select(d => (double)Similarity(query, _embedded[d]))];
     }
+
+    private static float Similarity(ReadOnlyMemory<float> query, ReadOnlyMemory<float> document)
+        => query.Length == document.Length
+            ? TensorPrimitives.CosineSimilarity(query.Span, document.Span)
+            : throw new InvalidOperationException(
+                $"The embedding generator returned vectors of {query.Length} and {document.Length} dimensions; Conversation RAG compares vectors of one model only.");
 }

@@ -1,6 +1,7 @@
 using AiPersona.Evaluation;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Time.Testing;
+using Moq;
 using static AiPersona.Tests.TestData;
 
 namespace AiPersona.Tests.Evaluation;
@@ -66,6 +67,63 @@ public sealed class ConversationRagChatClientTests
         var context = sent![0].Text;
         Assert.Contains("user: " + new string('a', 1_499 - "user: ".Length) + "…", context, StringComparison.Ordinal); // the emoji left out whole
         Assert.Equal(-1, UnicodeText.IndexOfLoneSurrogate(context));
+    }
+
+    [Fact]
+    public async Task WithAnEmbeddingModel_ItsVectorsRank_AndEachFinishedSessionIsEmbeddedOnce()
+    {
+        var sessions = new SessionManager(new InMemorySessionStore(), TestOptions.Create());
+        await sessions.RecordTurnAsync("ana", "c1", [User("Tell me about the weather")], [Assistant("Sunny, [first].")]);
+        await sessions.RecordTurnAsync("ana", "c2", [User("Any dinner ideas tonight?")], [Assistant("Pasta, [second].")]);
+        await sessions.EndSessionAsync("ana");
+        List<List<string>> embedded = [];
+        var embeddings = new Mock<IEmbeddingGenerator<string, Embedding<float>>>();
+        embeddings
+            .Setup(e => e.GenerateAsync(It.IsAny<IEnumerable<string>>(), It.IsAny<EmbeddingGenerationOptions?>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((IEnumerable<string> inputs, EmbeddingGenerationOptions? _, CancellationToken _) =>
+            {
+                embedded.Add([.. inputs]);
+                // The query and the weather session point one way, everything else the other: word overlap would pick dinner.
+                return new GeneratedEmbeddings<Embedding<float>>(embedded[^1].Select((text, i) =>
+                    new Embedding<float>(i == 0 || text.Contains("[first]", StringComparison.Ordinal) ? new[] { 1f, 0f } : [0f, 1f])));
+            });
+        List<IList<ChatMessage>> sent = [];
+        var model = new TestChatClient { GetResponseAsyncCallback = (m, _, _) => { sent.Add(m); return Task.FromResult(new ChatResponse(Assistant("ok"))); } };
+        using var rag = new ConversationRagChatClient(model, sessions, embeddings.Object, topSessions: 1);
+        var options = new ChatOptions().WithPersonaUser("ana");
+
+        await rag.GetResponseAsync([User("Any dinner ideas tonight?")], options);
+        await sessions.RecordTurnAsync("ana", "c3", [User("And for lunch?")], [Assistant("A salad, [third].")]);
+        await sessions.EndSessionAsync("ana");
+        await rag.GetResponseAsync([User("dinner ideas again")], options);
+
+        Assert.Contains("[first]", sent[0][0].Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("[second]", sent[0][0].Text, StringComparison.Ordinal);
+        Assert.Equal(2, embedded.Count);
+        Assert.Equal(["Any dinner ideas tonight?", "user: Tell me about the weather\nassistant: Sunny, [first].", "user: Any dinner ideas tonight?\nassistant: Pasta, [second]."], embedded[0]);
+        Assert.Equal(["dinner ideas again", "user: And for lunch?\nassistant: A salad, [third]."], embedded[1]); // only the new session
+        Assert.Contains("[first]", sent[1][0].Text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1, 2)] // one embedding short
+    [InlineData(2, 3)] // the session's vector has another dimension than the query's
+    public async Task AnEmbeddingModelThatAnswersOutOfShape_FailsTheCallWithAMessage(int returned, int sessionDimensions)
+    {
+        var sessions = new SessionManager(new InMemorySessionStore(), TestOptions.Create());
+        await sessions.RecordTurnAsync("ana", "c1", [User("weather?")], [Assistant("Sunny.")]);
+        await sessions.EndSessionAsync("ana");
+        var embeddings = new Mock<IEmbeddingGenerator<string, Embedding<float>>>();
+        embeddings
+            .Setup(e => e.GenerateAsync(It.IsAny<IEnumerable<string>>(), It.IsAny<EmbeddingGenerationOptions?>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new GeneratedEmbeddings<Embedding<float>>(
+                Enumerable.Range(0, returned).Select(i => new Embedding<float>(new float[i == 0 ? 2 : sessionDimensions]))));
+        var model = new TestChatClient { GetResponseAsyncCallback = (_, _, _) => Task.FromResult(new ChatResponse(Assistant("ok"))) };
+        using var rag = new ConversationRagChatClient(model, sessions, embeddings.Object, topSessions: 1);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => rag.GetResponseAsync([User("weather today?")], new ChatOptions().WithPersonaUser("ana")));
+
+        Assert.Contains(returned == 1 ? "returned 1 embeddings for 2 inputs" : "vectors of 2 and 3 dimensions", error.Message, StringComparison.Ordinal);
     }
 
     private static async IAsyncEnumerable<ChatResponseUpdate> Updates(params string[] parts)
