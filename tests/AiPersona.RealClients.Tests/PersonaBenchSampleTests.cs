@@ -169,6 +169,28 @@ public sealed class PersonaBenchSampleTests : IDisposable
     }
 
     [Fact]
+    public async Task AStateFileDamagedByHand_StopsTheResumedRun_WithAMessageNamingIt_AndLeavesItAsItIs()
+    {
+        string[] run = ["--out", _output, "--settings", "learning-k1", "--personas", "1", "--scenes", "2"];
+        var (exitCode, output) = await SampleProcess.RunAsync(SampleProcess.PersonaBenchSample, run, new Dictionary<string, string?>(), cancellationToken: TestContext.Current.CancellationToken);
+        Assert.True(exitCode == 0, output);
+        // The persona not yet judged, so a resumed run has work to do, and the persona's stored file damaged.
+        File.Delete(Path.Combine(_output, "personas.jsonl"));
+        var file = Directory.GetFiles(Path.Combine(_output, "state"), "*.json", SearchOption.AllDirectories)
+            .First(f => Path.GetFileName(Path.GetDirectoryName(f)) == "personas");
+        await File.WriteAllTextAsync(file, "{\"torn", TestContext.Current.CancellationToken);
+
+        (exitCode, output) = await SampleProcess.RunAsync(SampleProcess.PersonaBenchSample, run, new Dictionary<string, string?>(), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"The output directory '{_output}' cannot be used:", output, StringComparison.Ordinal);
+        Assert.Contains(file, output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+        Assert.Equal("{\"torn", await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken));
+        Assert.False(File.Exists(Path.Combine(_output, "personas.jsonl"))); // nothing judged from the damaged state
+    }
+
+    [Fact]
     public async Task ADatasetOfOnesOwn_RunsFromItsFile()
     {
         var dataset = BenchmarkDataset.LoadMini().Take(2, 2);
