@@ -41,6 +41,24 @@ public sealed class SessionManagerTests
     }
 
     [Fact]
+    public async Task ATurnThatAddsNothing_WritesNothing_SoTheIdleTimeoutCountsFromTheLastMessage()
+    {
+        // The conversation resent as it was, and the model returned no message (a content filter, say): nothing new, so
+        // no write, and the session's last activity stays at its last real message.
+        var (store, counter) = CallCountingProxy<ISessionStore>.Wrap(_store);
+        var manager = new SessionManager(store, TestOptions.Create(o => o.SessionIdleTimeout = TimeSpan.FromMinutes(30)), _time);
+        await manager.RecordTurnAsync("u", "c", [User("Plan a trip to Porto")], [Assistant("When do you travel?")]);
+        var lastActivity = Assert.Single(await manager.GetSessionsAsync("u")).LastActivityAt;
+        _time.Advance(TimeSpan.FromMinutes(20));
+
+        var turn = await manager.RecordTurnAsync("u", "c", [User("Plan a trip to Porto"), Assistant("When do you travel?")], []);
+
+        Assert.Equal(0, turn.AddedMessageCount);
+        Assert.Equal(0, counter.Count(nameof(ISessionStore.AppendMessagesAsync)));
+        Assert.Equal(lastActivity, Assert.Single(await manager.GetSessionsAsync("u")).LastActivityAt);
+    }
+
+    [Fact]
     public async Task AClientSendingOnlyItsNewMessage_WhatTheUserSaidInAnEarlierSessionOfTheConversation_IsStoredAgain()
     {
         // Session 1 of conversation c ended with the user's "hi" (the model gave no reply: a content filter, say); after an
