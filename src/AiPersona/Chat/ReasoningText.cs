@@ -17,8 +17,21 @@ internal static class ReasoningText
         return end < 0 ? text : text[(end + End.Length)..];
     }
 
-    /// <summary>A reply without the thinking it starts with, as the user is shown it; a reply that does not start with
-    /// <c>&lt;think&gt;</c> (a user may well write the tag further on) is returned as it is.</summary>
+    /// <summary>A reply without the thinking it starts with, as the user is shown it. The thinking starts the reply with
+    /// <c>&lt;think&gt;</c>, or with no tag at all when the chat template opened it in the prompt (Qwen3's Thinking-2507
+    /// models, for one, answer "…&lt;/think&gt;answer"): then it is what comes before the first <c>&lt;/think&gt;</c>,
+    /// if no <c>&lt;think&gt;</c> stands before that. A reply with a <c>&lt;think&gt;</c> further on, or none of the
+    /// tags (a user may well write them, and a reply explaining them names both), is returned as it is.</summary>
     public static string WithoutLeading(string text)
-        => text.AsSpan().TrimStart().StartsWith(Start, StringComparison.OrdinalIgnoreCase) ? After(text).TrimStart() : text;
+    {
+        if (text.AsSpan().TrimStart().StartsWith(Start, StringComparison.OrdinalIgnoreCase))
+        {
+            return After(text).TrimStart();
+        }
+
+        var end = text.IndexOf(End, StringComparison.OrdinalIgnoreCase);
+        return end >= 0 && !text.AsSpan(0, end).Contains(Start, StringComparison.OrdinalIgnoreCase)
+            ? text[(end + End.Length)..].TrimStart()
+            : text;
+    }
 }

@@ -76,13 +76,15 @@ public sealed class SessionManagerTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task TheThinkingAReasoningModelWritesBeforeItsReply_IsNotStored_WhetherTheAppResendsItOrNot(bool resentWithThinking)
+    [InlineData(true, "<think>\n")]
+    [InlineData(false, "<think>\n")]
+    [InlineData(true, "")] // the chat template opened the thinking in the prompt (Qwen3 Thinking-2507): no <think> in the reply
+    [InlineData(false, "")]
+    public async Task TheThinkingAReasoningModelWritesBeforeItsReply_IsNotStored_WhetherTheAppResendsItOrNot(bool resentWithThinking, string opening)
     {
         // DeepSeek-R1 or Qwen3 through a server without a reasoning channel: the user never sees the thinking, and the
         // optimizer must not read the assistant's guesses about the user as what the user said.
-        const string reply = "<think>\nShe may be vegan, given the salad talk.\n</think>\n\nHere are three places near you.";
+        var reply = opening + "She may be vegan, given the salad talk.\n</think>\n\nHere are three places near you.";
         await _manager.RecordTurnAsync("u", "c", [User("Where can I eat tonight?")], [Assistant(reply)]);
 
         await _manager.RecordTurnAsync("u", "c", [User("Where can I eat tonight?"), Assistant(resentWithThinking ? reply : "Here are three places near you."), User("<think> is a tag I use, and I am not vegan.")], [Assistant("Noted.")]);
