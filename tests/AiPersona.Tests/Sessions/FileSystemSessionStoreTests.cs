@@ -171,6 +171,28 @@ public sealed class FileSystemSessionStoreTests : SessionStoreConformanceTests, 
     }
 
     [Fact]
+    public async Task ADamagedUserFile_AndDamagedSessionFiles_DoNotHideTheUser_WhileOneSessionFileTellsThem()
+    {
+        var user = NewUser();
+        for (var i = 0; i < 4; i++)
+        {
+            await CompletedSessionAsync(user);
+        }
+
+        var folder = Path.Combine(_root.Path, "store", "sessions", StoragePaths.GetUserKey(user));
+        await File.WriteAllTextAsync(Path.Combine(folder, "user.json"), "{\"torn");
+        // Every session file but the one the store reads last is damaged: each damaged one is passed over, not the rest.
+        var files = Directory.GetFiles(Path.Combine(folder, "completed"), "*.json");
+        foreach (var file in files[..^1])
+        {
+            await File.WriteAllTextAsync(file, "{\"torn");
+        }
+
+        Assert.Equal([user], await Store.GetUsersWithUnlearnedSessionsAsync());
+        Assert.Equal([user], await Store.GetUserIdsAsync().ToListAsync());
+    }
+
+    [Fact]
     public async Task AFolderWhoseUserCannotBeTold_IsPassedOverWhenLookingForWork_ButReportedWhenListingEveryUser()
     {
         var ((user, id), (other, othersId)) = (await CompletedSessionAsync(), await CompletedSessionAsync());
