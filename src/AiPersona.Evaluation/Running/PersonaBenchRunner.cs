@@ -153,9 +153,9 @@ public sealed class PersonaBenchRunner
         // The state a resumed run goes on from is read whole first: a file under state/ damaged by hand stops the run
         // before a scene is played. (The chat client would carry on without the persona, as it must not fail a user's
         // call, and the sessions played so would measure the damage.)
-        await store.GetAsync(persona.Id, cancellationToken).ConfigureAwait(false);
+        var stored = await store.GetAsync(persona.Id, cancellationToken).ConfigureAwait(false);
         await services.GetRequiredService<ISessionManager>().GetSessionsAsync(persona.Id, cancellationToken).ConfigureAwait(false);
-        if (setting.Kind == BenchmarkSettingKind.GoldenPersona && (await store.GetAsync(persona.Id, cancellationToken).ConfigureAwait(false)).Version == 0)
+        if (setting.Kind == BenchmarkSettingKind.GoldenPersona && stored.Version == 0)
         {
             var golden = persona.GoldenPersona.SelectMany(s => s.Value.Select(f => PersonaEdit.Set(s.Key, f.Key, f.Value, "golden persona")));
             await store.SaveAsync(Persona.CreateEmpty(persona.Id).ApplyEdits(golden, services.GetRequiredService<TimeProvider>().GetUtcNow()), cancellationToken).ConfigureAwait(false);
