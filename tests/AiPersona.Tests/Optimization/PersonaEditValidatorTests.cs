@@ -344,28 +344,19 @@ public sealed class PersonaEditValidatorTests
         Assert.Matches("never stored|locked", Assert.Single(rejected).Reason);
     }
 
-    [Fact]
-    public void InAnOpenSchema_AFieldTheOptimizerAddedEarlier_KeepsItsFirstSpelling()
+    [Theory]
+    [InlineData("hobbies", "favorite_foods", "Hobbies", "Favorite Foods", "favorite_foods")] // the field keeps its first spelling
+    [InlineData("travel_plans", "destination", "Travel Plans", "Budget", "Budget")] // a new field goes to the section added earlier
+    public void InAnOpenSchema_ASectionOrFieldTheOptimizerAddedEarlier_KeepsItsFirstSpelling(
+        string earlierSection, string earlierField, string section, string field, string keptField)
     {
         var schema = PersonaSchema.CreateDefault();
         schema.AllowUnknownFields = true;
-        var persona = Persona.CreateEmpty("ana").ApplyEdits([PersonaEdit.Set("hobbies", "favorite_foods", "Bacalhau")], DateTimeOffset.UnixEpoch).Updated;
+        var persona = Persona.CreateEmpty("ana").ApplyEdits([PersonaEdit.Set(earlierSection, earlierField, "Bacalhau")], DateTimeOffset.UnixEpoch).Updated;
 
-        var (accepted, _) = PersonaEditValidator.Validate([PersonaEdit.Set("Hobbies", "Favorite Foods", "Bacalhau; pastel de nata", null, "s1")], schema, Sessions, 300, persona);
+        var (accepted, _) = PersonaEditValidator.Validate([PersonaEdit.Set(section, field, "Bacalhau; pastel de nata", null, "s1")], schema, Sessions, 300, persona);
 
-        Assert.Equal(("hobbies", "favorite_foods"), (Assert.Single(accepted).Section, accepted[0].Field));
-    }
-
-    [Fact]
-    public void InAnOpenSchema_ANewFieldOfASectionTheOptimizerAddedEarlier_GoesToThatSection()
-    {
-        var schema = PersonaSchema.CreateDefault();
-        schema.AllowUnknownFields = true;
-        var persona = Persona.CreateEmpty("ana").ApplyEdits([PersonaEdit.Set("travel_plans", "destination", "Azores")], DateTimeOffset.UnixEpoch).Updated;
-
-        var (accepted, _) = PersonaEditValidator.Validate([PersonaEdit.Set("Travel Plans", "Budget", "About 2,000 euros", null, "s1")], schema, Sessions, 300, persona);
-
-        Assert.Equal(("travel_plans", "Budget"), (Assert.Single(accepted).Section, accepted[0].Field));
+        Assert.Equal((earlierSection, keptField), (Assert.Single(accepted).Section, accepted[0].Field));
     }
 
     [Fact]

@@ -92,12 +92,11 @@ public sealed class FileSystemSessionStoreTests : SessionStoreConformanceTests, 
         await Store.AppendMessagesAsync(user, id, [new SessionMessage("assistant", "Hi! Where to?", T0.AddSeconds(5))], T0.AddSeconds(5));
         var file = Assert.Single(_root.AllFiles(), f => Path.GetFileName(f) == id + ".json");
         var original = await File.ReadAllTextAsync(file);
-        const string Inserted = "{}[]\",:\\ 0123456789-TZnul\u0000";
         var random = new Random(2643);
         var (read, refused) = (0, 0);
         for (var i = 0; i < 1500; i++)
         {
-            var text = RandomDamage.Apply(original, random, Inserted, maxChanges: 3, maxRun: 5);
+            var text = RandomDamage.Apply(original, random, RandomDamage.StoredJsonAlphabet, maxChanges: 3, maxRun: 5);
             await File.WriteAllTextAsync(file, text);
             try
             {

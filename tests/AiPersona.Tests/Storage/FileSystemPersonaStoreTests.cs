@@ -165,12 +165,11 @@ public sealed class FileSystemPersonaStoreTests : PersonaStoreConformanceTests, 
         var persona = await Store.SaveAsync(Persona.CreateEmpty(user).ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana", "said so", "s1"), PersonaEdit.Set("preferences", "formats", "Short 🙂", null, "s1", "s2")], Now));
         var document = Assert.Single(_root.AllFiles(), f => f.EndsWith(".json", StringComparison.Ordinal));
         var original = await File.ReadAllTextAsync(document);
-        const string Inserted = "{}[]\",:\\ 0123456789-TZnul\u0000";
         var random = new Random(2643);
         var (read, refused) = (0, 0);
         for (var i = 0; i < 1500; i++)
         {
-            var text = RandomDamage.Apply(original, random, Inserted, maxChanges: 3, maxRun: 5);
+            var text = RandomDamage.Apply(original, random, RandomDamage.StoredJsonAlphabet, maxChanges: 3, maxRun: 5);
             await File.WriteAllTextAsync(document, text);
             try
             {

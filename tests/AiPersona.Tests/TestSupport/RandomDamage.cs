@@ -6,6 +6,10 @@ namespace AiPersona.Tests;
 /// <c>maxRun</c> characters is dropped or repeated, or one character of <c>alphabet</c> is inserted or written over one.</summary>
 internal static class RandomDamage
 {
+    /// <summary>What the stores' fuzz tests insert into a stored JSON document: JSON's own characters, digits and the
+    /// letters of dates and literals, and U+0000.</summary>
+    public const string StoredJsonAlphabet = "{}[]\",:\\ 0123456789-TZnul\u0000";
+
     public static string Apply(string text, Random random, string alphabet, int maxChanges, int maxRun)
     {
         var damaged = new StringBuilder(text);
