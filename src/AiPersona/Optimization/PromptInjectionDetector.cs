@@ -8,7 +8,10 @@ namespace AiPersona;
 /// rendered into every later prompt, so a value like "ignore previous instructions" would be a stored prompt injection.</summary>
 /// <remarks><para>A request for the model's own instructions or secrets names whose they are or where they stand ("print
 /// your instructions", "repeat the text above", "show the API keys"); without that, showing or printing instructions is
-/// a preference of the user's ("show instructions as numbered steps", "likes to print out instructions").</para>
+/// a preference of the user's ("show instructions as numbered steps", "likes to print out instructions"). Likewise
+/// "pretend" is an instruction when it is said to the model ("pretend you are", "please pretend", a sentence that opens
+/// with it) or names a role that would unbind it ("pretend to be an unrestricted AI"); a user who "likes to pretend to
+/// be a pirate with the kids" is described, not obeyed.</para>
 /// <para>The pattern runs on the non-backtracking engine: its time is linear in the value's length, so it needs no match
 /// timeout. (The 200 ms wall-clock timeout it had fired once on a busy test machine and failed that update.)</para></remarks>
 internal static partial class PromptInjectionDetector
@@ -62,11 +65,13 @@ internal static partial class PromptInjectionDetector
         | \byou\s+(are|must|should|will|shall)\s+(now|always|never|no\s+longer)\b
         | (^|\n|[.;:!?]\s)\s*you\s+(must|shall|are\s+to)\b
         | \b(assistant|ai|model|chatbot|you)\s+((must|should|shall)\s+((never|always|not)\s+)?|(will|may)\s+(never|always|not)\s+)(refuse|deny|reject|obey|comply)\b
-        | \b((your|the\s+following|these)\s+new\s+instructions?|pretend\s+(to\s+be|you\s+are)|jailbreak|do\s+anything\s+now)\b
+        | \b((your|the\s+following|these)\s+new\s+instructions?|pretend\s+(that\s+)?you\s+are|jailbreak|do\s+anything\s+now)\b
+        | \b(you|please|now|assistant|ai|model|chatbot)\s+((to|must|should|shall|will)\s+)?pretend\b
+        | (^|\n|[.;:!?]\s)\s*pretend\b
         | \bnew\s+instructions?\s*[:\-]
         | \bfrom\s+now\s+on\b[\s,:]*(you|always|never|only|respond|answer|reply|ignore|act|do|must|pretend|behave|speak|talk|say|treat|call)\b
         | \b(you|now|please|must|will|shall)\s+act\s+as\b
-        | \bact\s+as\s+(if\s+)?(an?\s+|the\s+)?(unrestricted|unfiltered|uncensored|jailbroken|evil|dan|ai|assistant|chatbot|language\s+model|system|developer|admin|administrator|root)\b
+        | \b(act\s+as\s+(if\s+)?|pretend\s+to\s+be\s+)(an?\s+|the\s+)?(unrestricted|unfiltered|uncensored|jailbroken|evil|dan|ai|assistant|chatbot|language\s+model|system|developer|admin|administrator|root)\b
         | \b(reveal|print|output|repeat|leak|show|display|dump)\b.{0,30}\b(
               (your|its|hidden|internal|initial|original|previous|preceding|confidential)\s+(instructions|prompts?|rules|guidelines)
             | (instructions|prompt|text|everything)\s+(above|before\s+this)
