@@ -67,7 +67,7 @@ internal static partial class PromptInjectionDetector
         | \b(assistant|ai|model|chatbot|you)\s+((must|should|shall)\s+((never|always|not)\s+)?|(will|may)\s+(never|always|not)\s+)(refuse|deny|reject|obey|comply)\b
         | \b((your|the\s+following|these)\s+new\s+instructions?|pretend\s+(that\s+)?you\s+are|jailbreak|do\s+anything\s+now)\b
         | \b(you|please|now|assistant|ai|model|chatbot)\s+((to|must|should|shall|will)\s+)?pretend\b
-        | (^|\n|[.;:!?]\s)\s*pretend\b
+        | (^|\n|[.;:!?]\s)\s*pretend\s+(to|that|you|i|we|it|this|there)\b
         | \bnew\s+instructions?\s*[:\-]
         | \bfrom\s+now\s+on\b[\s,:]*(you|always|never|only|respond|answer|reply|ignore|act|do|must|pretend|behave|speak|talk|say|treat|call)\b
         | \b(you|now|please|must|will|shall)\s+act\s+as\b
