@@ -10,8 +10,8 @@ namespace AiPersona;
 /// your instructions", "repeat the text above", "show the API keys"); without that, showing or printing instructions is
 /// a preference of the user's ("show instructions as numbered steps", "likes to print out instructions"). Likewise
 /// "pretend" is an instruction when it is said to the model ("pretend you are", "please pretend", a sentence that opens
-/// with it) or names a role that would unbind it ("pretend to be an unrestricted AI"); a user who "likes to pretend to
-/// be a pirate with the kids" is described, not obeyed.</para>
+/// "Pretend to…" or "Pretend I…") or names a role that would unbind it ("pretend to be an unrestricted AI"); a user who
+/// "likes to pretend to be a pirate with the kids", or enjoys "pretend play", is described, not obeyed.</para>
 /// <para>The pattern runs on the non-backtracking engine: its time is linear in the value's length, so it needs no match
 /// timeout. (The 200 ms wall-clock timeout it had fired once on a busy test machine and failed that update.)</para></remarks>
 internal static partial class PromptInjectionDetector
