@@ -33,6 +33,7 @@ public sealed class InteractiveSampleTests : IDisposable
             "/forget formats",
             "/why",
             "/bogus",
+            "/set demographics.name",
             "/forget preferences.formats",
             "And tomorrow?",
             "/forget",
@@ -84,6 +85,8 @@ public sealed class InteractiveSampleTests : IDisposable
         {
             Assert.Contains($"'{mistyped}' is not a command this chat knows, or lacks its argument (section.field).", output, StringComparison.Ordinal);
         }
+
+        Assert.Contains("Usage: /set section.field value   or   /unset section.field", output, StringComparison.Ordinal); // "/set" with no value
 
         // "/forget preferences.formats": the value leaves the requests at once; the user's own name stays.
         Assert.Contains("preferences.formats and its history are deleted. It was learned from 3 session(s)", output, StringComparison.Ordinal);

@@ -22,6 +22,9 @@ public sealed class OfflineSampleTests : IDisposable
         var learned = Section(first, "After: persona of 'demo-user', version 1");
         Assert.Contains("demographics.name = \"Marta\"", learned, StringComparison.Ordinal);
         Assert.Contains("demographics.location = \"Porto\"", learned, StringComparison.Ordinal);
+        Assert.Contains("demographics.career = \"Hospital nurse\"", learned, StringComparison.Ordinal);
+        Assert.Contains("personality.values_and_interests = \"Hiking in the mountains\"", learned, StringComparison.Ordinal);
+        Assert.Contains("preferences.formats = \"Prefers short, concise answers; Prefers bullet points\"", learned, StringComparison.Ordinal);
         Assert.Contains("v1 + demographics.name = \"Marta\"\n        why: The user introduced themselves. (from session #1)", first, StringComparison.Ordinal);
 
         var second = await RunAsync();
