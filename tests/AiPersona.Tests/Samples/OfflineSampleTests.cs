@@ -35,6 +35,9 @@ public sealed class OfflineSampleTests : IDisposable
         var afterInjection = Section(second, "After: persona of 'demo-user', version 2");
         Assert.Contains("Reading crime novels", afterInjection, StringComparison.Ordinal);
         Assert.DoesNotContain("expensive", afterInjection, StringComparison.OrdinalIgnoreCase);
+        var revisions = Lines(Section(second, "Revisions made in this run")).Where(l => l.StartsWith("   v", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(revisions);
+        Assert.All(revisions, r => Assert.StartsWith("   v2 ", r, StringComparison.Ordinal)); // this run's revisions only, not the first run's
 
         var third = await RunAsync();
         Assert.Equal([7, 8, 9], Sessions(third));
