@@ -52,21 +52,7 @@ public sealed class OfflineSampleTests : IDisposable
     [Fact]
     public async Task DataAnEarlierVersionKeptAsFiles_IsCopiedIntoTheDatabase_AndTheStoryGoesOn()
     {
-        // Run 1 as the sample is now, then turn its data into what versions before the SQLite package left behind: the
-        // file-system store's folders and no database.
-        Assert.Equal([1, 2, 3], Sessions(await RunAsync()));
-        var database = Path.Combine(_data.Path, "aipersona.db");
-        await using (var sqlite = new ServiceCollection().AddAiPersona().UseSqlite($"Data Source={database}").Services.BuildServiceProvider())
-        await using (var files = new ServiceCollection().AddAiPersona().UseFileSystemStorage(_data.Path).Services.BuildServiceProvider())
-        {
-            Assert.True((await AiPersonaStorageCopy.CopyAsync(sqlite, files, cancellationToken: TestContext.Current.CancellationToken)).IsComplete);
-        }
-
-        SqliteConnection.ClearAllPools();
-        foreach (var file in Directory.GetFiles(_data.Path, "aipersona.db*"))
-        {
-            File.Delete(file);
-        }
+        await LeaveFirstRunAsEarlierVersionsDidAsync();
 
         var second = await RunAsync();
 
@@ -79,6 +65,21 @@ public sealed class OfflineSampleTests : IDisposable
         var third = await RunAsync();
         Assert.DoesNotContain("earlier version", third, StringComparison.Ordinal);
         Assert.Equal([7, 8, 9], Sessions(third));
+    }
+
+    [Fact]
+    public async Task SessionsAnEarlierVersionKeptAsFiles_BeforeAnyPersonaWasSaved_AreCopiedToo()
+    {
+        // An earlier version stopped before its first update saved a persona: its store has a sessions folder and no
+        // personas folder. The sessions are copied all the same, and the story goes on after them.
+        await LeaveFirstRunAsEarlierVersionsDidAsync();
+        Directory.Delete(Path.Combine(_data.Path, "personas"), recursive: true);
+
+        var second = await RunAsync();
+
+        Assert.Contains("Copied 0 persona(s) and 3 session(s) that an earlier version of this sample kept as files into the SQLite database", second, StringComparison.Ordinal);
+        Assert.Equal([4, 5, 6], Sessions(second));
+        Assert.True(Directory.Exists(Path.Combine(_data.Path, "files-copied-to-sqlite", "sessions")));
     }
 
     [Fact]
@@ -143,6 +144,25 @@ public sealed class OfflineSampleTests : IDisposable
     }
 
     public void Dispose() => _data.Dispose();
+
+    // Run 1 as the sample is now, then turn its data into what versions before the SQLite package left behind: the
+    // file-system store's folders and no database.
+    private async Task LeaveFirstRunAsEarlierVersionsDidAsync()
+    {
+        Assert.Equal([1, 2, 3], Sessions(await RunAsync()));
+        var database = Path.Combine(_data.Path, "aipersona.db");
+        await using (var sqlite = new ServiceCollection().AddAiPersona().UseSqlite($"Data Source={database}").Services.BuildServiceProvider())
+        await using (var files = new ServiceCollection().AddAiPersona().UseFileSystemStorage(_data.Path).Services.BuildServiceProvider())
+        {
+            Assert.True((await AiPersonaStorageCopy.CopyAsync(sqlite, files, cancellationToken: TestContext.Current.CancellationToken)).IsComplete);
+        }
+
+        SqliteConnection.ClearAllPools();
+        foreach (var file in Directory.GetFiles(_data.Path, "aipersona.db*"))
+        {
+            File.Delete(file);
+        }
+    }
 
     private static List<int> Sessions(string output)
         => [.. Lines(output).Where(l => l.StartsWith("── Session ", StringComparison.Ordinal)).Select(l => int.Parse(l.Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture))];
