@@ -148,6 +148,19 @@ public sealed class PersonaBenchSampleTests : IDisposable
     }
 
     [Fact]
+    public async Task Progress_PrintedToAFileOrPipe_IsALineEveryTenthOfTheRun()
+    {
+        var (exitCode, output) = await SampleProcess.RunAsync(
+            SampleProcess.PersonaBenchSample, ["--out", _output, "--settings", "nopersona", "--personas", "2"], new Dictionary<string, string?>(), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(exitCode == 0, output);
+        var progress = output.Split('\n').Where(l => l.StartsWith('[') && l.Contains(" sessions  ", StringComparison.Ordinal)).ToList();
+        Assert.InRange(progress.Count, 2, 11); // not one per session (20 here), nor only the end
+        Assert.DoesNotContain("[" + new string('#', 30) + "]", progress[0], StringComparison.Ordinal);
+        Assert.Contains("] 20/20 sessions", progress[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Fresh_StartsOver_WithoutDeletingWhatElseTheOutputDirectoryHolds()
     {
         Directory.CreateDirectory(_output);
