@@ -70,8 +70,9 @@ public sealed class OfflineSampleTests : IDisposable
     [Fact]
     public async Task SessionsAnEarlierVersionKeptAsFiles_BeforeAnyPersonaWasSaved_AreCopiedToo()
     {
-        // An earlier version stopped before its first update saved a persona: its store has a sessions folder and no
-        // personas folder. The sessions are copied all the same, and the story goes on after them.
+        // An earlier version that stopped before its first update saved a persona left a sessions folder and no personas
+        // folder; run 1's files without their personas folder have that shape. The sessions are copied all the same, and
+        // the story goes on after them.
         await LeaveFirstRunAsEarlierVersionsDidAsync();
         Directory.Delete(Path.Combine(_data.Path, "personas"), recursive: true);
 
