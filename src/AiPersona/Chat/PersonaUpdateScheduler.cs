@@ -12,7 +12,8 @@ namespace AiPersona;
 /// Disposing the scheduler stops new work, lets running updates finish for up to
 /// <see cref="AiPersonaOptions.ShutdownTimeout"/> (asynchronous disposal) and then cancels them. A cancelled or failed
 /// update changes nothing: its sessions stay pending and are retried after <see cref="AiPersonaOptions.UpdateRetryDelay"/>,
-/// doubled for each further consecutive failure of the same user, up to 64 times that delay.
+/// doubled for each further consecutive failure of the same user, up to 64 times that delay. A user's failures are
+/// forgotten on a success, or once 64 times the delay has passed since their retry fell due.
 /// </remarks>
 public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
 {
@@ -29,6 +30,7 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _slots;
     private int _waitingForSlot;
+    private DateTimeOffset _nextRetryPrune;
     private Task? _recovery;
     private bool _disposed;
 
@@ -56,6 +58,18 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
 
     /// <summary>Gets how many background updates are queued behind <see cref="AiPersonaOptions.MaxConcurrentUpdates"/>.</summary>
     internal int UpdatesWaitingForSlot => Volatile.Read(ref _waitingForSlot);
+
+    /// <summary>Gets how many users' failed updates are remembered for their retry delay.</summary>
+    internal int UsersWithRetryDelay
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _retryAfter.Count;
+            }
+        }
+    }
 
     /// <summary>Runs the user's due updates: in the background (returns at once) or, in inline mode, before returning.</summary>
     /// <param name="userId">The user.</param>
@@ -395,10 +409,34 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
     {
         lock (_lock)
         {
+            var now = _time.GetUtcNow();
+            PruneRetries(now);
             var failures = _retryAfter.TryGetValue(userId, out var previous) ? previous.Failures + 1 : 1;
             var delay = _options.CurrentValue.UpdateRetryDelay * (1 << Math.Min(failures - 1, MaxRetryDoublings));
-            _retryAfter[userId] = (_time.GetUtcNow() + delay, failures);
+            _retryAfter[userId] = (now + delay, failures);
         }
+    }
+
+    // A user whose update failed and who never came back must not hold memory for as long as the process runs: once the
+    // longest retry delay has passed since their retry fell due, the failures are stale and forgotten (a later failure
+    // waits one delay again). Looked at no more than once per longest delay, under _lock.
+    private void PruneRetries(DateTimeOffset now)
+    {
+        if (now < _nextRetryPrune)
+        {
+            return;
+        }
+
+        var longest = _options.CurrentValue.UpdateRetryDelay * (1 << MaxRetryDoublings);
+        foreach (var (userId, retry) in _retryAfter)
+        {
+            if (retry.After + longest <= now)
+            {
+                _retryAfter.Remove(userId);
+            }
+        }
+
+        _nextRetryPrune = now + longest;
     }
 
     /// <summary>Forgets the user's failed updates, so the retry delay they earned does not hold back a fresh start.</summary>
@@ -407,6 +445,7 @@ public sealed class PersonaUpdateScheduler : IAsyncDisposable, IDisposable
         lock (_lock)
         {
             _retryAfter.Remove(userId);
+            PruneRetries(_time.GetUtcNow());
         }
     }
 

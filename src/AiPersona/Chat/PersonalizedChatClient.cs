@@ -525,7 +525,6 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         activity.SetTag(AiPersonaTelemetry.PersonaSentTag, turn.PersonaSent);
     }
 
-    // The persona goes after the caller's leading system messages: the app's own prompt stays first and unchanged.
     // An application's names are matched as the optimizer's are: "Values and interests" is the schema's
     // values_and_interests (or the persona's spelling of a field outside the schema), not a field beside it.
     private static PersonaEdit Spelled(PersonaEdit edit, PersonaSchema schema, Persona persona)
@@ -534,6 +533,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         return edit with { Section = section, Field = field };
     }
 
+    // The persona goes after the caller's leading system messages: the app's own prompt stays first and unchanged.
     private static List<ChatMessage> WithPersona(IReadOnlyList<ChatMessage> messages, string rendered)
     {
         var result = new List<ChatMessage>(messages.Count + 1);

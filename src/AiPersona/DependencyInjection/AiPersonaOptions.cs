@@ -66,7 +66,8 @@ public sealed class AiPersonaOptions
     /// <summary>Gets or sets how long to wait after a failed update before the same user's update is tried again. Each
     /// further consecutive failure of that user doubles the wait, up to 64 times this value (about an hour by default), so
     /// a long outage of the optimizer model, or sessions it keeps failing on, cost one call an hour rather than one a
-    /// minute; a success resets it.</summary>
+    /// minute; a success resets it, and so does a silence as long again (no attempt for 64 times this value after the
+    /// retry fell due: a user who left is not remembered for ever).</summary>
     /// <value>Defaults to 1 minute. Must be between zero and one day.</value>
     public TimeSpan UpdateRetryDelay { get; set; } = TimeSpan.FromMinutes(1);
 

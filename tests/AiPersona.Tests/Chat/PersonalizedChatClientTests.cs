@@ -826,6 +826,41 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task FailuresOfAUserWhoStaysAway_AreForgottenAfterTheLongestRetryDelay()
+    {
+        _optimizerModel.GetResponseAsyncCallback = (_, _, _) => throw new HttpRequestException("optimizer down");
+        var client = Build(PersonaUpdateMode.Inline, o => o.UpdateRetryDelay = TimeSpan.FromMinutes(1));
+        var scheduler = _services!.GetRequiredService<PersonaUpdateScheduler>();
+        for (var s = 1; s <= 4; s++)
+        {
+            await ChatAsync(client, false, "ana", $"c{s}", $"I like thing{s}");
+        }
+
+        Assert.Single(_optimizerModel.Calls);
+        Assert.Equal(1, scheduler.UsersWithRetryDelay);
+
+        // Ana's retry fell due a minute later and she never came back. Bo fails 64 minutes after that: Ana's failure is
+        // stale and forgotten, Bo's is remembered.
+        _time.Advance(TimeSpan.FromMinutes(1 + 64));
+        for (var s = 1; s <= 4; s++)
+        {
+            await ChatAsync(client, false, "bo", $"c{s}", $"I like thing{s}");
+        }
+
+        Assert.Equal(2, _optimizerModel.Calls.Count);
+        Assert.Equal(1, scheduler.UsersWithRetryDelay);
+
+        // Ana returns: her update runs at once, and its failure waits one delay again (a second failure in a row would
+        // wait two): a minute later it is tried again.
+        await ChatAsync(client, false, "ana", "c4", "back again");
+        Assert.Equal(3, _optimizerModel.Calls.Count);
+        Assert.Equal(2, scheduler.UsersWithRetryDelay);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await ChatAsync(client, false, "ana", "c4", "a minute later");
+        Assert.Equal(4, _optimizerModel.Calls.Count);
+    }
+
+    [Fact]
     public async Task WithoutAUser_TheRequestPassesThroughUntouched_AndADebugLineSaysWhy()
     {
         var logs = new FakeLogCollector();
