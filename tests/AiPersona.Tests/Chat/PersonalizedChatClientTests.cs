@@ -706,6 +706,41 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         Assert.Contains("late3", (await _services!.GetRequiredService<IPersonaStore>().GetAsync("ana")).GetValue("personality", "values_and_interests")!.Value, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task TheKthSessionCompletingAsTheNextUpdateFindsTooFew_IsLearnedByThatWorkerRightAfter()
+    {
+        // As another instance ending a session while this one holds the user's update lock: that instance finds the user
+        // busy and leaves the update to the worker holding the lock, which must look again once it lets go.
+        ISessionManager? inner = null;
+        _ = Build(PersonaUpdateMode.Inline, configureServices: s => s.AddSingleton<ISessionManager>(sp => new HookedSessions(
+            inner = new SessionManager(sp.GetRequiredService<ISessionStore>(), sp.GetRequiredService<IOptionsMonitor<AiPersonaOptions>>(), _time))
+        {
+            // Read 1 is the first update's; read 2, the next update's, finds two sessions pending: the third completes then.
+            AfterPendingRead = async read =>
+            {
+                if (read == 2)
+                {
+                    await inner!.EndSessionAsync("ana");
+                }
+            },
+        }));
+        for (var s = 1; s <= 6; s++)
+        {
+            await inner!.RecordTurnAsync("ana", $"c{s}", [User($"I like thing{s}")], [Assistant("ok")]);
+        }
+
+        Assert.Equal(5, await inner!.CountPendingSessionsAsync("ana"));
+
+        await _services!.GetRequiredService<PersonaUpdateScheduler>().RequestUpdateAsync("ana");
+
+        // Sessions 1–3, then 4–6: exactly k were pending when the worker looked again.
+        Assert.Equal(2, _optimizerModel.Calls.Count);
+        Assert.Equal(0, await inner.CountPendingSessionsAsync("ana"));
+        var persona = await _services!.GetRequiredService<IPersonaStore>().GetAsync("ana");
+        Assert.Equal(2, persona.Version);
+        Assert.Equal("thing1, thing2, thing3, thing4, thing5, thing6", persona.GetValue("personality", "values_and_interests")!.Value);
+    }
+
     [Fact(Timeout = 60_000)] // the failure this guards against is an endless loop
     public async Task ASessionStoreThatNeverMarksSessionsLearned_StopsTheUpdateLoop_WithAnError()
     {
@@ -1429,6 +1464,7 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     private sealed class HookedSessions(ISessionManager inner) : ISessionManager
     {
         private int _hookRan;
+        private int _pendingReads;
         private Exception? _pendingReadFailure;
 
         public ISessionManager Inner => inner;
@@ -1460,10 +1496,24 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
             init => _pendingReadFailure = value;
         }
 
-        public Task<IReadOnlyList<ConversationSession>> GetPendingSessionsAsync(string userId, CancellationToken cancellationToken = default)
-            => Interlocked.Exchange(ref _pendingReadFailure, null) is { } failure
-                ? Task.FromException<IReadOnlyList<ConversationSession>>(failure)
-                : inner.GetPendingSessionsAsync(userId, cancellationToken);
+        // Runs after each read of the pending sessions, with how many reads there have been, before the read returns.
+        public Func<int, Task>? AfterPendingRead { get; init; }
+
+        public async Task<IReadOnlyList<ConversationSession>> GetPendingSessionsAsync(string userId, CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Exchange(ref _pendingReadFailure, null) is { } failure)
+            {
+                throw failure;
+            }
+
+            var pending = await inner.GetPendingSessionsAsync(userId, cancellationToken);
+            if (AfterPendingRead is { } hook)
+            {
+                await hook(Interlocked.Increment(ref _pendingReads));
+            }
+
+            return pending;
+        }
 
         public bool IgnoreMarkLearned { get; init; }
 
