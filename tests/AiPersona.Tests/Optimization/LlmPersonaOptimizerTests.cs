@@ -363,6 +363,22 @@ public sealed class LlmPersonaOptimizerTests
         Assert.Contains("[… 2 message(s) cut to fit the transcript budget]", lines);
     }
 
+    [Fact]
+    public async Task ALastMessageThatFillsTheRestOfTheBudgetExactly_IsKeptWhole()
+    {
+        // Lines of 400, 300 and 600 characters in a budget of 1,000: the start takes 400, and the end (the last message,
+        // where a user often says what changed) fits the 600 left exactly; the second message is the one cut.
+        var session = TestData.CompletedSession("s", "u", new string('a', 394), new string('b', 294), new string('c', 594));
+
+        var prompt = await PromptSentAsync(1_000, session);
+
+        var lines = prompt[prompt.IndexOf("### S1", StringComparison.Ordinal)..].Split('\n');
+        Assert.Contains("user: " + new string('a', 394), lines);
+        Assert.Contains("user: " + new string('c', 594), lines);
+        Assert.DoesNotContain(lines, l => l.StartsWith("user: b", StringComparison.Ordinal));
+        Assert.Contains("[… 1 message(s) cut to fit the transcript budget]", lines);
+    }
+
     [Theory]
     [InlineData(474, false)] // 40 characters of room: too few to show part of a message
     [InlineData(473, true)]  // 41
