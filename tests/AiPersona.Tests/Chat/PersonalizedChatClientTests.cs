@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
@@ -819,11 +820,7 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     [Fact]
     public async Task ConsecutiveFailures_DoubleTheRetryDelay_AndASuccessResetsIt()
     {
-        var learning = _optimizerModel.GetResponseAsyncCallback!;
-        var failing = true;
-        _optimizerModel.GetResponseAsyncCallback = (m, o, ct) => Volatile.Read(ref failing)
-            ? throw new HttpRequestException("optimizer down")
-            : learning(m, o, ct);
+        var optimizerDown = FailOptimizerWhileDown();
         var client = Build(PersonaUpdateMode.Inline, o => o.UpdateRetryDelay = TimeSpan.FromMinutes(1));
         for (var s = 1; s <= 4; s++)
         {
@@ -841,14 +838,14 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         }
 
         // Failure 4 would wait 8 minutes; the model is back by then and the success clears the backoff.
-        Volatile.Write(ref failing, false);
+        Volatile.Write(ref optimizerDown.Value, false);
         _time.Advance(TimeSpan.FromMinutes(8));
         await ChatAsync(client, false, "ana", "c4", "model is back");
         Assert.Equal(5, _optimizerModel.Calls.Count);
         Assert.Equal(1, (await _services!.GetRequiredService<IPersonaStore>().GetAsync("ana")).Version);
 
         // The next batch fails once more: back to a one-minute wait.
-        Volatile.Write(ref failing, true);
+        Volatile.Write(ref optimizerDown.Value, true);
         for (var s = 5; s <= 8; s++)
         {
             await ChatAsync(client, false, "ana", $"c{s}", $"I like thing{s}");
@@ -865,11 +862,7 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     [InlineData(false)]
     public async Task FailuresOfAUserWhoStaysAway_AreForgottenAfterTheLongestRetryDelay(bool otherUserFails)
     {
-        var learning = _optimizerModel.GetResponseAsyncCallback!;
-        var failing = true;
-        _optimizerModel.GetResponseAsyncCallback = (m, o, ct) => Volatile.Read(ref failing)
-            ? throw new HttpRequestException("optimizer down")
-            : learning(m, o, ct);
+        var optimizerDown = FailOptimizerWhileDown();
         var client = Build(PersonaUpdateMode.Inline, o => o.UpdateRetryDelay = TimeSpan.FromMinutes(1));
         var scheduler = _services!.GetRequiredService<PersonaUpdateScheduler>();
         for (var s = 1; s <= 4; s++)
@@ -883,7 +876,7 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         // Ana's retry fell due a minute later and she never came back. Bo's update fails (or succeeds) 64 minutes after
         // that: Ana's failure is stale and forgotten either way; Bo's failure is remembered.
         _time.Advance(TimeSpan.FromMinutes(1 + 64));
-        Volatile.Write(ref failing, otherUserFails);
+        Volatile.Write(ref optimizerDown.Value, otherUserFails);
         for (var s = 1; s <= 4; s++)
         {
             await ChatAsync(client, false, "bo", $"c{s}", $"I like thing{s}");
@@ -894,7 +887,7 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
 
         // Ana returns: her update runs at once, and its failure waits one delay again (a second failure in a row would
         // wait two): a minute later it is tried again.
-        Volatile.Write(ref failing, true);
+        Volatile.Write(ref optimizerDown.Value, true);
         await ChatAsync(client, false, "ana", "c4", "back again");
         Assert.Equal(3, _optimizerModel.Calls.Count);
         _time.Advance(TimeSpan.FromMinutes(1));
@@ -1422,6 +1415,17 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         var store = _services!.GetRequiredService<IPersonaStore>();
         var persona = await store.GetAsync(userId);
         await store.SaveAsync(persona.ApplyEdits([PersonaEdit.Set("preferences", "styles", value)], _time.GetUtcNow()));
+    }
+
+    // The optimizer model fails while the returned switch is on (it starts on) and learns as usual when it is off.
+    private StrongBox<bool> FailOptimizerWhileDown()
+    {
+        var learning = _optimizerModel.GetResponseAsyncCallback!;
+        var down = new StrongBox<bool>(true);
+        _optimizerModel.GetResponseAsyncCallback = (m, o, ct) => Volatile.Read(ref down.Value)
+            ? throw new HttpRequestException("optimizer down")
+            : learning(m, o, ct);
+        return down;
     }
 
     // Moves the fake clock in steps until the task completes (or a minute of real time has passed), then awaits it.
