@@ -362,6 +362,12 @@ public sealed class PersonaBenchRunnerTests : IDisposable
             Assert.Single(stored.SelectMany(s => s.Messages), m => m.Role == "user" && m.Text == scene.NeutralizedQuery);
         }
 
+        // Nor did its first answer stay in the replayed scene's session: each user message has one answer (tool calls,
+        // stored as "[call name(...)]", are not answers).
+        Assert.All(stored, s => Assert.Equal(
+            s.Messages.Count(m => m.Role == "user"),
+            s.Messages.Count(m => m.Role == "assistant" && !m.Text.StartsWith("[call ", StringComparison.Ordinal))));
+
         Assert.Single(optimizer.Requests); // the update of scenes 4 to 6
     }
 
