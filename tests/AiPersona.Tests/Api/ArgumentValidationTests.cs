@@ -48,6 +48,7 @@ public sealed class ArgumentValidationTests
 
         // Options set in configure are checked too, before anything is registered.
         AssertInvalid("options", () => builder.UseSqlite("Data Source=x.db", o => o.UpdateLeaseDuration = TimeSpan.Zero));
+        AssertInvalid("options", () => builder.UsePostgreSql("Host=db", o => o.UpdateLeaseDuration = TimeSpan.Zero));
         AssertInvalid("options", () => builder.UsePostgreSql("Host=db", o => o.ConnectionString = "oops"));
     }
 
