@@ -4,8 +4,9 @@
 For each source file given, it makes one-line mutants (== and !=, < and <=, > and >=, && and ||, a dropped !, a dropped
 + 1 or - 1, true and false, continue and break, Math.Min and Math.Max), takes a seeded random sample of those that
 compile, runs tests/AiPersona.Tests (or the projects --tests names) for each, and prints whether a test failed
-("killed"), the run hung ("TIMEOUT"), or every test still passed ("SURVIVED"). A survivor is a place to look, not a verdict: many are equivalent mutants (a bound
-no input reaches, a check made twice, an early exit that only saves work, a log line).
+("killed"), the run outlived --timeout ("TIMEOUT": a hang, or many tests each failing only after their one-minute hang
+guard), or every test still passed ("SURVIVED"). A survivor is a place to look, not a verdict: many are equivalent
+mutants (a bound no input reaches, a check made twice, an early exit that only saves work, a log line).
 
 It edits files in place and restores each one, so run it in a separate clone, never in a working tree with changes:
 
@@ -60,7 +61,8 @@ def main():
     parser.add_argument("--root", required=True, help="a clone of the repository, edited in place")
     parser.add_argument("--per-file", type=int, default=8, help="mutants per file that compile")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--timeout", type=int, default=60, help="seconds a test run may take before it counts as hung")
+    parser.add_argument("--timeout", type=int, default=300,
+                        help="seconds a test run may take before it counts as hung (a passing run of tests/AiPersona.Tests takes about a minute)")
     parser.add_argument("--tests", default="tests/AiPersona.Tests",
                         help="comma-separated test projects to build and run, relative to the root (the samples are run as processes by tests/AiPersona.RealClients.Tests)")
     parser.add_argument("files", nargs="+", help="source files, relative to the root")
