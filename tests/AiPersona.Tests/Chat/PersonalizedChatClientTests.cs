@@ -890,6 +890,7 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         Volatile.Write(ref optimizerDown.Value, true);
         await ChatAsync(client, false, "ana", "c4", "back again");
         Assert.Equal(3, _optimizerModel.Calls.Count);
+        Assert.Equal(otherUserFails ? 2 : 1, scheduler.UsersWithRetryDelay);
         _time.Advance(TimeSpan.FromMinutes(1));
         await ChatAsync(client, false, "ana", "c4", "a minute later");
         Assert.Equal(4, _optimizerModel.Calls.Count);
