@@ -23,9 +23,9 @@ internal sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         ThrowIfInvalidConnectionString(options.ConnectionString, nameof(options), "PostgreSqlStorageOptions.ConnectionString");
         PostgreSqlAiPersonaSchema.ThrowIfInvalidName(options.SchemaName);
-        if (options.UpdateLeaseDuration <= TimeSpan.Zero)
+        if (options.UpdateLeaseDuration <= TimeSpan.Zero || options.UpdateLeaseDuration > TimeSpan.FromDays(1))
         {
-            throw new ArgumentException("PostgreSqlStorageOptions.UpdateLeaseDuration must be positive.", nameof(options));
+            throw new ArgumentException($"PostgreSqlStorageOptions.UpdateLeaseDuration must be positive and at most one day; it is {options.UpdateLeaseDuration}.", nameof(options));
         }
     }
 

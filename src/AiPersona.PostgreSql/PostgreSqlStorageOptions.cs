@@ -20,6 +20,6 @@ public sealed class PostgreSqlStorageOptions
     /// An update holds the lease while the optimizer runs and while it saves, so it must be longer than
     /// <c>AiPersonaOptions.OptimizerTimeout</c> plus 30 seconds (start-up fails otherwise); keep a margin for the clock
     /// difference between instances as well.</summary>
-    /// <value>Defaults to 5 minutes. Must be positive.</value>
+    /// <value>Defaults to 5 minutes. Must be positive and at most one day.</value>
     public TimeSpan UpdateLeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
 }

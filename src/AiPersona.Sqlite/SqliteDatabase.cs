@@ -71,9 +71,9 @@ internal sealed class SqliteDatabase
     {
         ArgumentNullException.ThrowIfNull(options);
         ThrowIfInvalidConnectionString(options.ConnectionString, nameof(options), "SqliteStorageOptions.ConnectionString");
-        if (options.UpdateLeaseDuration <= TimeSpan.Zero)
+        if (options.UpdateLeaseDuration <= TimeSpan.Zero || options.UpdateLeaseDuration > TimeSpan.FromDays(1))
         {
-            throw new ArgumentException("SqliteStorageOptions.UpdateLeaseDuration must be positive.", nameof(options));
+            throw new ArgumentException($"SqliteStorageOptions.UpdateLeaseDuration must be positive and at most one day; it is {options.UpdateLeaseDuration}.", nameof(options));
         }
     }
 

@@ -18,7 +18,8 @@ public sealed class PersonaBenchOptions
 
     /// <summary>Gets or sets how long one persona-optimizer call may take before it is cancelled (the update fails, is
     /// counted in <see cref="SettingSummary.OptimizerFailures"/>, and is retried later).</summary>
-    /// <value>Defaults to 10 minutes, longer than the library's 2: a local model may take minutes over the prompt.</value>
+    /// <value>Defaults to 10 minutes, longer than the library's 2: a local model may take minutes over the prompt. Must be
+    /// positive and at most one day, or <see cref="Timeout.InfiniteTimeSpan"/> for no limit.</value>
     public TimeSpan OptimizerTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Gets or sets the sampling temperature of the calls the harness makes with options of its own: the simulated

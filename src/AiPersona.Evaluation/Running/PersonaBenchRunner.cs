@@ -27,9 +27,9 @@ public sealed class PersonaBenchRunner
             throw new ArgumentOutOfRangeException(nameof(options), temperature, "PersonaBenchOptions.Temperature must be between 0 and 2, or null to send none.");
         }
 
-        if (_options.OptimizerTimeout <= TimeSpan.Zero && _options.OptimizerTimeout != Timeout.InfiniteTimeSpan)
+        if ((_options.OptimizerTimeout <= TimeSpan.Zero || _options.OptimizerTimeout > TimeSpan.FromDays(1)) && _options.OptimizerTimeout != Timeout.InfiniteTimeSpan)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), _options.OptimizerTimeout, "PersonaBenchOptions.OptimizerTimeout must be positive, or Timeout.InfiniteTimeSpan.");
+            throw new ArgumentOutOfRangeException(nameof(options), _options.OptimizerTimeout, "PersonaBenchOptions.OptimizerTimeout must be positive and at most one day, or Timeout.InfiniteTimeSpan.");
         }
 
         if (_options.OutputDirectory is { } directory && string.IsNullOrWhiteSpace(directory))

@@ -77,8 +77,8 @@ public sealed class AiPersonaOptions
     /// <see cref="MaxConcurrentUpdates"/> slots, and the user's update lock, indefinitely. With SQLite or PostgreSQL
     /// storage it must leave 30 seconds of their update lease (<c>UpdateLeaseDuration</c>, 5 minutes by default), which an
     /// update holds while the optimizer runs and while it saves; start-up fails otherwise.</summary>
-    /// <value>Defaults to 2 minutes. Must be positive, or <see cref="Timeout.InfiniteTimeSpan"/> for no limit (not with
-    /// storage whose update lease expires).</value>
+    /// <value>Defaults to 2 minutes. Must be positive and at most one day, or <see cref="Timeout.InfiniteTimeSpan"/> for no
+    /// limit (not with storage whose update lease expires).</value>
     public TimeSpan OptimizerTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Gets or sets the sampling temperature of the optimizer's call. <see langword="null"/> sends none, so the model
@@ -100,7 +100,7 @@ public sealed class AiPersonaOptions
     /// background updates before cancelling them; a synchronous <c>Dispose</c> of the scheduler cancels them at once. A
     /// cancelled update changes nothing; its sessions stay pending and are picked up after a restart. Disposing a
     /// personalized client waits as long, either way, for the updates that borrowed its inner client.</summary>
-    /// <value>Defaults to 10 seconds. Must not be negative.</value>
+    /// <value>Defaults to 10 seconds. Must be between zero and one day.</value>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Gets or sets how long a session's transcript is kept after the persona has learned from it. Expired
@@ -108,6 +108,7 @@ public sealed class AiPersonaOptions
     /// that a client resending an old conversation is still recognised. The persona's provenance (session ids and times)
     /// stays. Sessions not yet learned are never deleted.</summary>
     /// <value>Defaults to <see langword="null"/>: transcripts are kept until the user is deleted.
-    /// <see cref="TimeSpan.Zero"/> deletes them as soon as they are learned. Must not be negative.</value>
+    /// <see cref="TimeSpan.Zero"/> deletes them as soon as they are learned. Must be between zero and 36,500 days (100
+    /// years).</value>
     public TimeSpan? LearnedSessionRetention { get; set; }
 }

@@ -6,6 +6,8 @@ namespace AiPersona;
 internal sealed class AiPersonaOptionsValidator : IValidateOptions<AiPersonaOptions>
 {
     private const string OneName = " (names that differ only in case, spaces, hyphens or underscores are one name)";
+    private static readonly TimeSpan OneDay = TimeSpan.FromDays(1);
+    private static readonly TimeSpan MaxRetention = TimeSpan.FromDays(36_500);
 
     public ValidateOptionsResult Validate(string? name, AiPersonaOptions options)
     {
@@ -24,24 +26,36 @@ internal sealed class AiPersonaOptionsValidator : IValidateOptions<AiPersonaOpti
         CheckRange(failures, nameof(options.PersonaTokenBudget), options.PersonaTokenBudget, 50, 32_000);
         CheckNotNegative(failures, nameof(options.PersonaCacheDuration), options.PersonaCacheDuration);
         CheckNotNegative(failures, nameof(options.UpdateRetryDelay), options.UpdateRetryDelay);
-        if (options.UpdateRetryDelay > TimeSpan.FromDays(1))
+        if (options.UpdateRetryDelay > OneDay)
         {
             failures.Add($"AiPersonaOptions.{nameof(options.UpdateRetryDelay)} must be at most one day (repeated failures wait up to 64 times as long); it is {options.UpdateRetryDelay}.");
         }
 
+        // Timers and waits take at most about 24 days: a longer wait would throw where the scheduler is disposed.
         CheckNotNegative(failures, nameof(options.ShutdownTimeout), options.ShutdownTimeout);
+        if (options.ShutdownTimeout > OneDay)
+        {
+            failures.Add($"AiPersonaOptions.{nameof(options.ShutdownTimeout)} must be at most one day; it is {options.ShutdownTimeout}.");
+        }
+
         if (options.OptimizerTemperature is { } temperature && !(temperature is >= 0 and <= 2))
         {
             failures.Add($"AiPersonaOptions.{nameof(options.OptimizerTemperature)} must be between 0 and 2, or null to send none; it is {temperature.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
         }
 
-        if (options.OptimizerTimeout <= TimeSpan.Zero && options.OptimizerTimeout != Timeout.InfiniteTimeSpan)
+        if ((options.OptimizerTimeout <= TimeSpan.Zero || options.OptimizerTimeout > OneDay) && options.OptimizerTimeout != Timeout.InfiniteTimeSpan)
         {
-            failures.Add($"AiPersonaOptions.{nameof(options.OptimizerTimeout)} must be positive, or Timeout.InfiniteTimeSpan for no limit; it is {options.OptimizerTimeout}.");
+            failures.Add($"AiPersonaOptions.{nameof(options.OptimizerTimeout)} must be positive and at most one day, or Timeout.InfiniteTimeSpan for no limit; it is {options.OptimizerTimeout}.");
         }
+
+        // Transcripts older than now minus the retention are deleted: it must leave a date to compare with.
         if (options.LearnedSessionRetention is { } retention)
         {
             CheckNotNegative(failures, nameof(options.LearnedSessionRetention), retention);
+            if (retention > MaxRetention)
+            {
+                failures.Add($"AiPersonaOptions.{nameof(options.LearnedSessionRetention)} must be at most 36500 days (100 years), or null to keep learned transcripts until the user is deleted; it is {retention}.");
+            }
         }
 
         if (!Enum.IsDefined(options.UpdateMode))

@@ -38,7 +38,7 @@ internal sealed class UpdateLeaseOptionsValidator(IEnumerable<UpdateLeaseSetting
         }
 
         var grace = PersonaUpdateScheduler.UpdateLockGrace;
-        return timeout + grace < lease.Duration
+        return timeout < lease.Duration - grace
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail(
                 $"AiPersonaOptions.{nameof(options.OptimizerTimeout)} ({timeout}) plus {grace.TotalSeconds:0} seconds must be shorter than {lease.OptionName} ({lease.Duration}): " +

@@ -49,6 +49,12 @@ public sealed class ArgumentValidationTests
         // Options set in configure are checked too, before anything is registered.
         AssertInvalid("options", () => builder.UseSqlite("Data Source=x.db", o => o.UpdateLeaseDuration = TimeSpan.Zero));
         AssertInvalid("options", () => builder.UsePostgreSql("Host=db", o => o.UpdateLeaseDuration = TimeSpan.Zero));
+        builder.UseSqlite("Data Source=x.db", o => o.UpdateLeaseDuration = TimeSpan.FromDays(1));
+        builder.UsePostgreSql("Host=db", o => o.UpdateLeaseDuration = TimeSpan.FromDays(1));
+        var sqliteLease = AssertInvalid("options", () => builder.UseSqlite("Data Source=x.db", o => o.UpdateLeaseDuration = TimeSpan.MaxValue));
+        Assert.Contains("SqliteStorageOptions.UpdateLeaseDuration must be positive and at most one day", sqliteLease.Message, StringComparison.Ordinal);
+        var postgresLease = AssertInvalid("options", () => builder.UsePostgreSql("Host=db", o => o.UpdateLeaseDuration = TimeSpan.FromDays(1) + TimeSpan.FromTicks(1)));
+        Assert.Contains("PostgreSqlStorageOptions.UpdateLeaseDuration must be positive and at most one day", postgresLease.Message, StringComparison.Ordinal);
         AssertInvalid("options", () => builder.UsePostgreSql("Host=db", o => o.ConnectionString = "oops"));
     }
 

@@ -81,6 +81,39 @@ public sealed class AiPersonaOptionsValidatorTests
         Assert.Contains("OptimizerTimeout", validator.Validate(null, new AiPersonaOptions { OptimizerTimeout = TimeSpan.Zero }).FailureMessage, StringComparison.Ordinal);
     }
 
+    // Each of these is a wait or a date computed from the option: past the bound, .NET's timers refuse it (a timer takes at
+    // most 49 days, Task.Wait 24) or the date falls outside DateTimeOffset, and the library would throw where it is used
+    // (every persona update, or disposal) instead of at start-up.
+    [Theory]
+    [InlineData(nameof(AiPersonaOptions.OptimizerTimeout), "must be positive and at most one day")]
+    [InlineData(nameof(AiPersonaOptions.ShutdownTimeout), "must be at most one day")]
+    public void WaitsOfAtMostOneDay_AreValid_LongerOnesFailWithAMessageSayingSo(string option, string message)
+    {
+        var validator = new AiPersonaOptionsValidator();
+        AiPersonaOptions With(TimeSpan value) => option == nameof(AiPersonaOptions.OptimizerTimeout)
+            ? new AiPersonaOptions { OptimizerTimeout = value }
+            : new AiPersonaOptions { ShutdownTimeout = value };
+
+        Assert.True(validator.Validate(null, With(TimeSpan.FromDays(1))).Succeeded);
+        foreach (var value in new[] { TimeSpan.FromDays(1) + TimeSpan.FromTicks(1), TimeSpan.FromDays(60), TimeSpan.MaxValue })
+        {
+            Assert.Contains($"AiPersonaOptions.{option} {message}", validator.Validate(null, With(value)).FailureMessage, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void LearnedSessionRetention_MayBeAHundredYearsButNotMore()
+    {
+        var validator = new AiPersonaOptionsValidator();
+
+        Assert.True(validator.Validate(null, new AiPersonaOptions { LearnedSessionRetention = TimeSpan.FromDays(36_500) }).Succeeded);
+        foreach (var value in new[] { TimeSpan.FromDays(36_501), TimeSpan.MaxValue })
+        {
+            var result = validator.Validate(null, new AiPersonaOptions { LearnedSessionRetention = value });
+            Assert.Contains("LearnedSessionRetention must be at most 36500 days (100 years), or null", result.FailureMessage, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void OptimizerTemperature_IsNoneOrBetween0And2()
     {

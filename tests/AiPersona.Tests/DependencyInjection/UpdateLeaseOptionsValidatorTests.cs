@@ -37,6 +37,19 @@ public sealed class UpdateLeaseOptionsValidatorTests
 
     [Theory]
     [MemberData(nameof(Databases))]
+    public void TheLongestTimeSpanAsOptimizerTimeout_FailsAtStartUpWithMessages_NotAnOverflow(string database)
+    {
+        var services = new ServiceCollection();
+        Use(services.AddAiPersona(o => o.OptimizerTimeout = TimeSpan.MaxValue), database);
+        using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+        Assert.Contains("AiPersonaOptions.OptimizerTimeout must be positive and at most one day", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("plus 30 seconds must be shorter than", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases))]
     public void ALongerLease_AllowsALongerOptimizerTimeout(string database)
     {
         var services = new ServiceCollection();

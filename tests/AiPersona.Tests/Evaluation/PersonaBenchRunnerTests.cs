@@ -678,13 +678,16 @@ public sealed class PersonaBenchRunnerTests : IDisposable
     }
 
     [Fact]
-    public void OptimizerTimeout_MustBePositiveOrInfinite()
+    public void OptimizerTimeout_MustBePositiveAndAtMostOneDay_OrInfinite()
     {
         var models = PersonaBenchModels.CreateScripted();
 
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new PersonaBenchRunner(models, new PersonaBenchOptions { OptimizerTimeout = TimeSpan.Zero }));
         Assert.Contains("OptimizerTimeout", ex.Message, StringComparison.Ordinal);
+        var tooLong = Assert.Throws<ArgumentOutOfRangeException>(() => new PersonaBenchRunner(models, new PersonaBenchOptions { OptimizerTimeout = TimeSpan.FromDays(60) }));
+        Assert.Contains("OptimizerTimeout must be positive and at most one day", tooLong.Message, StringComparison.Ordinal);
         _ = new PersonaBenchRunner(models, new PersonaBenchOptions { OptimizerTimeout = Timeout.InfiniteTimeSpan });
+        _ = new PersonaBenchRunner(models, new PersonaBenchOptions { OptimizerTimeout = TimeSpan.FromDays(1) });
     }
 
     [Theory]
