@@ -117,6 +117,25 @@ public sealed class PersonaCacheTests
     }
 
     [Fact]
+    public async Task AUserForgottenAndLearnedAnewByAnotherInstance_WithinOneCacheDuration_ShowsTheNewPersonaOnceItPasses()
+    {
+        // No read here in between: the store's version 1 after it is that of before, saved later and saying other things.
+        var (time, store, cache) = OneMinuteCache();
+        var ct = TestContext.Current.CancellationToken;
+        await store.SaveAsync(Persona.CreateEmpty("u1").ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now), ct);
+        Assert.Contains("Ana", await cache.GetRenderedAsync("u1", ct));
+
+        await store.DeleteUserAsync("u1", ct);
+        var relearned = await store.SaveAsync(Persona.CreateEmpty("u1").ApplyEdits([PersonaEdit.Set("demographics", "name", "Cleo")], Now.AddSeconds(30)), ct);
+        Assert.Equal(1, relearned.Version);
+        time.Advance(TimeSpan.FromMinutes(2));
+
+        var text = await cache.GetRenderedAsync("u1", ct);
+        Assert.Contains("Cleo", text);
+        Assert.DoesNotContain("Ana", text);
+    }
+
+    [Fact]
     public async Task ARead_ThatWasOnItsWayWhenTheUserWasForgotten_IsNotCached()
     {
         var time = new FakeTimeProvider(Now);
