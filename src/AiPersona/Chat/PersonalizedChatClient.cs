@@ -183,7 +183,8 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
     /// <param name="edits">The edits, applied in order.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>The persona as saved (unchanged when the edits change nothing).</returns>
-    /// <exception cref="ArgumentException">An edit sets a never-store field, or names no section or field.</exception>
+    /// <exception cref="ArgumentException">An edit sets a never-store field, names no section or field, or has an unknown
+    /// operation.</exception>
     /// <exception cref="PersonaConcurrencyException">The persona kept changing concurrently.</exception>
     public async Task<Persona> EditPersonaAsync(string userId, IEnumerable<PersonaEdit> edits, CancellationToken cancellationToken = default)
     {
@@ -198,7 +199,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
                 throw new ArgumentException("Every edit needs a section and a field name.", nameof(edits));
             }
 
-            if (edit.Operation == PersonaEditOperation.Set && settings.Schema.MatchField(edit.Section, edit.Field)?.Policy == FieldPolicy.NeverStore)
+            if (edit.Operation != PersonaEditOperation.Remove && settings.Schema.MatchField(edit.Section, edit.Field)?.Policy == FieldPolicy.NeverStore)
             {
                 throw new ArgumentException($"'{edit.Section}.{edit.Field}' is a never-store field: it cannot be set.", nameof(edits));
             }

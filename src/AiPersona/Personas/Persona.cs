@@ -142,6 +142,12 @@ public sealed class Persona
                 throw new ArgumentException("Every edit needs a section and a field name.", nameof(edits));
             }
 
+            // An operation cast from a number that names none (a value deserialized from an app's request, say).
+            if (!Enum.IsDefined(edit.Operation))
+            {
+                throw new ArgumentException($"The edit of '{edit.Section}.{edit.Field}' has an unknown operation '{edit.Operation}'.", nameof(edits));
+            }
+
             var section = UnicodeText.ToStorable(edit.Section);
             var field = UnicodeText.ToStorable(edit.Field);
             var reason = UnicodeText.ToStorable(edit.Reason);

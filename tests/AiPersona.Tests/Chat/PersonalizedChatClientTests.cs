@@ -1356,6 +1356,22 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
     }
 
     [Theory]
+    [InlineData("health_notes", "is a never-store field")] // only a removal passes the never-store check
+    [InlineData("name", "has an unknown operation '2'")]
+    public async Task EditPersona_WithAnOperationThatIsNeitherSetNorRemove_FailsAsAnArgument_AndSavesNothing(string field, string message)
+    {
+        var client = Build(PersonaUpdateMode.Inline, o => o.Schema.Sections[0].Fields.Add(new PersonaFieldDefinition("health_notes", "Never stored.", FieldPolicy.NeverStore)));
+        var personalized = client.GetService<PersonalizedChatClient>()!;
+        var edit = new PersonaEdit(PersonaSchema.CreateDefault().Sections[0].Name, field, (PersonaEditOperation)2, "asthma", null, []);
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => personalized.EditPersonaAsync("ana", [edit]));
+
+        Assert.Equal("edits", ex.ParamName);
+        Assert.Contains(message, ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, (await _services!.GetRequiredService<IPersonaStore>().GetAsync("ana")).Version);
+    }
+
+    [Theory]
     [InlineData(null, "name")]
     [InlineData(" ", "name")]
     [InlineData("demographics", null)]

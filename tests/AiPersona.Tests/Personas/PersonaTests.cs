@@ -70,6 +70,18 @@ public class PersonaTests
     }
 
     [Fact]
+    public void ApplyEdits_RejectsAnOperationThatIsNeitherSetNorRemove()
+    {
+        var persona = Persona.CreateEmpty("u1").ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana")], Now).Updated;
+
+        var ex = Assert.Throws<ArgumentException>(() => persona.ApplyEdits([new PersonaEdit("demographics", "name", (PersonaEditOperation)7, "Bea", null, [])], Now));
+
+        Assert.Equal("edits", ex.ParamName);
+        Assert.Contains("The edit of 'demographics.name' has an unknown operation '7'", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("Ana", persona.GetValue("demographics", "name")!.Value);
+    }
+
+    [Fact]
     public void Constructor_RejectsAValueWithoutText_OrANullSourceSession_WhichNoStoreCouldReadBack()
     {
         Persona With(PersonaValue value) => new("u1", 1, Now, new Dictionary<string, IReadOnlyDictionary<string, PersonaValue>> { ["demographics"] = new Dictionary<string, PersonaValue> { ["name"] = value } });
