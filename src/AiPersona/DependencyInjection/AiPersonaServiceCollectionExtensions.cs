@@ -76,9 +76,11 @@ public static class AiPersonaServiceCollectionExtensions
 
     /// <summary>Registers AiPersona's services with options bound from a configuration section, then <paramref name="configure"/>.</summary>
     /// <param name="services">The service collection.</param>
-    /// <param name="configuration">The section, for example <c>configuration.GetSection("AiPersona")</c>. A <c>Schema</c>
-    /// child replaces the default schema entirely. A key that names no option fails at start-up (a misspelling must not
-    /// leave a default in place silently), so the section holds AiPersona's options only.</param>
+    /// <param name="configuration">The section, for example <c>configuration.GetSection("AiPersona")</c>. Sections under
+    /// <c>Schema:Sections</c> replace the default schema's (they are not added to the paper's four); <c>Schema</c>'s other
+    /// settings, such as <c>AllowUnknownFields</c>, apply to the default schema when no sections are given. A key that names
+    /// no option fails at start-up (a misspelling must not leave a default in place silently), so the section holds
+    /// AiPersona's options only.</param>
     /// <param name="configure">Configures the options after binding.</param>
     /// <returns>A builder for further configuration.</returns>
     public static IAiPersonaBuilder AddAiPersona(this IServiceCollection services, IConfiguration configuration, Action<AiPersonaOptions>? configure = null)
@@ -87,8 +89,9 @@ public static class AiPersonaServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<AiPersonaOptions>().Configure(options =>
         {
-            // Binding appends to existing lists: start from an empty schema when the configuration defines one.
-            if (configuration.GetSection(nameof(AiPersonaOptions.Schema)).Exists())
+            // Binding appends to existing lists: configured sections start from a schema without any. The schema's other
+            // settings alone ("AllowUnknownFields": true) are bound onto the default one.
+            if (configuration.GetSection($"{nameof(AiPersonaOptions.Schema)}:{nameof(PersonaSchema.Sections)}").Exists())
             {
                 options.Schema = new PersonaSchema();
             }

@@ -164,6 +164,43 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
         Assert.Equal("seat", Assert.Single(options.Schema.Sections[0].Fields).Name);
     }
 
+    [Fact]
+    public void Options_FromConfiguration_WithSchemaSettingsButNoSections_KeepTheDefaultSchema()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AiPersona:Schema:AllowUnknownFields"] = "true",
+            ["AiPersona:Schema:MaxUnknownFields"] = "5",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddAiPersona(configuration.GetSection("AiPersona"));
+        using var provider = services.BuildServiceProvider();
+
+        var schema = provider.GetRequiredService<IOptions<AiPersonaOptions>>().Value.Schema;
+
+        Assert.Equal(PersonaSchema.CreateDefault().Sections.Select(s => s.Name), schema.Sections.Select(s => s.Name));
+        Assert.Equal((true, 5), (schema.AllowUnknownFields, schema.MaxUnknownFields));
+    }
+
+    [Fact]
+    public void Options_FromConfiguration_WithSectionsAndSchemaSettings_HaveBoth()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AiPersona:Schema:AllowUnknownFields"] = "true",
+            ["AiPersona:Schema:Sections:0:Name"] = "travel",
+            ["AiPersona:Schema:Sections:0:Fields:0:Name"] = "seat",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddAiPersona(configuration.GetSection("AiPersona"));
+        using var provider = services.BuildServiceProvider();
+
+        var schema = provider.GetRequiredService<IOptions<AiPersonaOptions>>().Value.Schema;
+
+        Assert.Equal("travel", Assert.Single(schema.Sections).Name);
+        Assert.True(schema.AllowUnknownFields);
+    }
+
     [Theory]
     [InlineData("AiPersona:SessionPerUpdate", "5", "'SessionPerUpdate'")] // misspelt: would silently leave k = 3
     [InlineData("AiPersona:Schema:Sections:0:Feilds:0:Name", "seat", "'Feilds'")]
