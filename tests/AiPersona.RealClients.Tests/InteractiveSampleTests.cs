@@ -130,6 +130,26 @@ public sealed class InteractiveSampleTests : IDisposable
     }
 
     [Theory]
+    [InlineData(FakeProtocol.OpenAI)] // its client retries, then throws every attempt's failure together
+    [InlineData(FakeProtocol.Ollama)]
+    public async Task AnEndpointNobodyListensOn_IsReportedAsAFailedCall_NotACrash(FakeProtocol protocol)
+    {
+        var endpoint = new Uri($"http://127.0.0.1:{ClosedPort()}/");
+
+        var (exitCode, output) = await SampleProcess.RunAsync(
+            ["--data", _data, "--user", "ana"],
+            protocol == FakeProtocol.OpenAI
+                ? new Dictionary<string, string?> { ["OPENAI_API_KEY"] = "test-key", ["OPENAI_ENDPOINT"] = new Uri(endpoint, "v1/").ToString(), ["OLLAMA_ENDPOINT"] = null }
+                : new Dictionary<string, string?> { ["OLLAMA_ENDPOINT"] = endpoint.ToString(), ["OPENAI_API_KEY"] = null },
+            ["Hello?", "/quit"],
+            TestContext.Current.CancellationToken);
+
+        Assert.True(exitCode == 0, $"The sample exited with {exitCode}:\n{output}");
+        Assert.Contains("The model call failed: Connection refused", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("--usr", "Unknown option '--usr'.")]
     [InlineData("--user", "--user needs a value.")]
     [InlineData("--data", "--data needs a value.")]
@@ -175,6 +195,16 @@ public sealed class InteractiveSampleTests : IDisposable
         Assert.Contains($"{variable} must be an absolute http or https URL, such as http://localhost:11434; '{value}' is not.", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
         Assert.False(Directory.Exists(_data)); // nothing ran
+    }
+
+    // A port that was free a moment ago: nothing listens on it.
+    private static int ClosedPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
 
     public void Dispose()
