@@ -145,10 +145,10 @@ internal static class InteractiveChat
                     System.Console.Write(update.Text);
                 }
             }
-            catch (Exception ex) when (IsModelFailure(ex))
+            catch (Exception ex) when (ModelCallFailures.Is(ex))
             {
                 // A failed stream records nothing; drop the message so it can be sent again.
-                System.Console.WriteLine($"\nThe model call failed: {Describe(ex)}");
+                System.Console.WriteLine($"\nThe model call failed: {ModelCallFailures.Describe(ex)}");
                 history.RemoveAt(history.Count - 1);
                 continue;
             }
@@ -156,15 +156,6 @@ internal static class InteractiveChat
             System.Console.WriteLine();
             history.AddRange(updates.ToChatResponse().Messages);
         }
-
-        // An endpoint that is down, refuses the call or times out (nothing here cancels a call). The OpenAI client retries a
-        // call that could not connect, then throws every attempt's failure together.
-        static bool IsModelFailure(Exception ex)
-            => ex is HttpRequestException or System.ClientModel.ClientResultException or InvalidOperationException or OperationCanceledException
-                || (ex is AggregateException { InnerExceptions.Count: > 0 } aggregate && aggregate.InnerExceptions.All(IsModelFailure));
-
-        static string Describe(Exception ex)
-            => ex is AggregateException { InnerExceptions: [.., var last] } aggregate ? $"{last.Message} ({aggregate.InnerExceptions.Count} attempts)" : ex.Message;
 
         static (string Section, string Field)? SplitPath(string path)
             => path.Trim().Split('.', 2) is [var section, var field] && section.Length > 0 && field.Length > 0 ? (section, field) : null;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using AiPersona.Evaluation;
+using AiPersona.Samples;
 using AiPersona.Samples.PersonaBench;
 
 BenchArguments arguments;
@@ -100,7 +101,7 @@ try
 {
     report = await runner.RunAsync(dataset, arguments.Settings, new ProgressLine(), cancel.Token);
 }
-catch (OperationCanceledException)
+catch (OperationCanceledException) when (cancel.IsCancellationRequested)
 {
     return 130;
 }
@@ -114,11 +115,12 @@ catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or I
     // InvalidDataException: a file under state/ damaged by hand, named in the message and left as it is.
     return OutputFailed(ex);
 }
-catch (Exception ex) when (ex is HttpRequestException or System.ClientModel.ClientResultException)
+catch (Exception ex) when (ModelCallFailures.Is(ex))
 {
-    // The clients retry what is worth retrying; what still fails ends the run, and a run started again resumes.
+    // The clients retry what is worth retrying; what still fails (a timeout too) ends the run, and a run started again
+    // resumes.
     Console.Error.WriteLine();
-    Console.Error.WriteLine($"A model call failed: {ex.Message}");
+    Console.Error.WriteLine($"A model call failed: {ModelCallFailures.Describe(ex)}");
     Console.Error.WriteLine($"What finished is kept in {output}; run the same command again to resume from there.");
     return 1;
 }

@@ -134,7 +134,7 @@ public sealed class InteractiveSampleTests : IDisposable
     [InlineData(FakeProtocol.Ollama)]
     public async Task AnEndpointNobodyListensOn_IsReportedAsAFailedCall_NotACrash(FakeProtocol protocol)
     {
-        var endpoint = new Uri($"http://127.0.0.1:{ClosedPort()}/");
+        var endpoint = new Uri($"http://127.0.0.1:{LoopbackPorts.Closed()}/");
 
         var (exitCode, output) = await SampleProcess.RunAsync(
             ["--data", _data, "--user", "ana"],
@@ -195,16 +195,6 @@ public sealed class InteractiveSampleTests : IDisposable
         Assert.Contains($"{variable} must be an absolute http or https URL, such as http://localhost:11434; '{value}' is not.", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
         Assert.False(Directory.Exists(_data)); // nothing ran
-    }
-
-    // A port that was free a moment ago: nothing listens on it.
-    private static int ClosedPort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     public void Dispose()

@@ -111,6 +111,28 @@ public sealed class PersonaBenchSampleTests : IDisposable
         Assert.Equal(2, (await File.ReadAllLinesAsync(Path.Combine(_output, "sessions.jsonl"), TestContext.Current.CancellationToken)).Length);
     }
 
+    [Theory]
+    [InlineData(FakeProtocol.OpenAI)] // its client retries, then throws every attempt's failure together
+    [InlineData(FakeProtocol.Ollama)]
+    public async Task AnEndpointNobodyListensOn_EndsTheRunWithAMessage_NotACrash(FakeProtocol protocol)
+    {
+        var endpoint = new Uri($"http://127.0.0.1:{LoopbackPorts.Closed()}/");
+        string[] arguments =
+        [
+            "--provider", protocol == FakeProtocol.OpenAI ? "openai" : "ollama", "--model", "chat-test",
+            "--endpoint", protocol == FakeProtocol.OpenAI ? new Uri(endpoint, "v1/").ToString() : endpoint.ToString(),
+            "--settings", "nopersona", "--personas", "1", "--scenes", "1", "--out", _output,
+        ];
+        var environment = new Dictionary<string, string?> { ["OPENAI_API_KEY"] = "test-key", ["OPENAI_ENDPOINT"] = null, ["OLLAMA_ENDPOINT"] = null };
+
+        var (exitCode, output) = await SampleProcess.RunAsync(SampleProcess.PersonaBenchSample, arguments, environment, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(exitCode == 1, $"The sample exited with {exitCode}:\n{output}");
+        Assert.Contains("A model call failed: Connection refused", output, StringComparison.Ordinal);
+        Assert.Contains("run the same command again to resume", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Help_PrintsTheUsageAndRunsNothing()
     {
