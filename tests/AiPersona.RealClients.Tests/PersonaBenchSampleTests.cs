@@ -134,6 +134,46 @@ public sealed class PersonaBenchSampleTests : IDisposable
     }
 
     [Fact]
+    public async Task CtrlC_StopsTheRunKeepingWhatFinished_AndTheSameCommandResumesAndCompletesIt()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "Ctrl+C is sent as SIGINT, with the shell's kill.");
+        var ct = TestContext.Current.CancellationToken;
+        var sessions = Path.Combine(_output, "sessions.jsonl");
+        string[] arguments = ["--out", _output]; // the offline simulation: every setting, 1,200 sessions
+
+        var (exitCode, output) = await SampleProcess.RunAsync(SampleProcess.PersonaBenchSample, arguments, new Dictionary<string, string?>(), cancellationToken: ct, whileRunning: async process =>
+        {
+            while (!File.Exists(sessions) || File.ReadLines(sessions).Count() < 20)
+            {
+                Assert.False(process.HasExited, "The run ended before it could be interrupted.");
+                await Task.Delay(20, ct);
+            }
+
+            // The shell's own kill: a minimal machine may lack the kill program.
+            using var kill = System.Diagnostics.Process.Start("sh", ["-c", $"kill -INT {process.Id}"]);
+            await kill.WaitForExitAsync(ct);
+        });
+
+        Assert.True(exitCode == 130, $"The sample exited with {exitCode}:\n{output}");
+        Assert.Contains("Stopping; finished sessions are kept and the next run resumes from them.", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
+        var kept = Keys(await File.ReadAllLinesAsync(sessions, ct));
+        Assert.InRange(kept.Count, 20, 1_199);
+
+        (exitCode, output) = await SampleProcess.RunAsync(SampleProcess.PersonaBenchSample, arguments, new Dictionary<string, string?>(), cancellationToken: ct);
+
+        Assert.True(exitCode == 0, $"The sample exited with {exitCode}:\n{output}");
+        Assert.Contains("| Persona Learning (k=5)", output, StringComparison.Ordinal);
+        var all = Keys(await File.ReadAllLinesAsync(sessions, ct));
+        Assert.Equal(1_200, all.Count);
+        Assert.Equal(1_200, all.Distinct().Count()); // each session once: none redone twice, none lost
+        Assert.Equal(kept, all.Take(kept.Count)); // what the first run finished was kept as it was
+
+        static List<string> Keys(string[] lines)
+            => [.. lines.Select(static line => JsonNode.Parse(line)!.AsObject()).Select(static r => $"{r["setting"]}/{r["personaId"]}/{r["sceneId"]}")];
+    }
+
+    [Fact]
     public async Task Help_PrintsTheUsageAndRunsNothing()
     {
         var (exitCode, output) = await SampleProcess.RunAsync(

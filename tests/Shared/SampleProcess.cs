@@ -19,15 +19,17 @@ internal static class SampleProcess
         IReadOnlyDictionary<string, string?> environment,
         IEnumerable<string>? input = null,
         CancellationToken cancellationToken = default)
-        => RunAsync(ConsoleSample, arguments, environment, input, cancellationToken);
+        => RunAsync(ConsoleSample, arguments, environment, input, cancellationToken: cancellationToken);
 
     /// <summary>Runs a sample with arguments and environment variables (a <see langword="null"/> value removes one), types
-    /// <paramref name="input"/> on its standard input, and waits up to two minutes for it to exit.</summary>
+    /// <paramref name="input"/> on its standard input, runs <paramref name="whileRunning"/> (given the sample's process),
+    /// and waits up to two minutes for it to exit.</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(
         string sampleName,
         IEnumerable<string> arguments,
         IReadOnlyDictionary<string, string?> environment,
         IEnumerable<string>? input = null,
+        Func<Process, Task>? whileRunning = null,
         CancellationToken cancellationToken = default)
     {
         var sample = typeof(SampleProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
@@ -66,6 +68,11 @@ internal static class SampleProcess
         }
 
         process.StandardInput.Close();
+        if (whileRunning is not null)
+        {
+            await whileRunning(process);
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromMinutes(2));
         try
