@@ -70,7 +70,15 @@ internal static class SampleProcess
         process.StandardInput.Close();
         if (whileRunning is not null)
         {
-            await whileRunning(process);
+            try
+            {
+                await whileRunning(process);
+            }
+            catch
+            {
+                process.Kill(entireProcessTree: true); // a failed test leaves nothing running
+                throw;
+            }
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
