@@ -109,6 +109,8 @@ public sealed class Persona
     /// <param name="edits">The edits, applied in order.</param>
     /// <param name="now">The time of the change.</param>
     /// <returns>The change: the new persona (at <see cref="Version"/> + 1) and one revision per changed field.</returns>
+    /// <exception cref="ArgumentException">An edit names no section or field, sets an empty value, or has an operation that
+    /// is neither <see cref="PersonaEditOperation.Set"/> nor <see cref="PersonaEditOperation.Remove"/>.</exception>
     public PersonaChange ApplyEdits(IEnumerable<PersonaEdit> edits, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(edits);
