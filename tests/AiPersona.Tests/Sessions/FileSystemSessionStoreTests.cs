@@ -194,15 +194,22 @@ public sealed class FileSystemSessionStoreTests : SessionStoreConformanceTests, 
     [Fact]
     public async Task AFolderWhoseUserCannotBeTold_IsPassedOverWhenLookingForWork_ButReportedWhenListingEveryUser()
     {
-        var ((user, id), (other, othersId)) = (await CompletedSessionAsync(), await CompletedSessionAsync());
-        var folder = Path.Combine(_root.Path, "store", "sessions", StoragePaths.GetUserKey(user));
+        List<(string User, string Id)> created = [await CompletedSessionAsync(), await CompletedSessionAsync(), await CompletedSessionAsync()];
+
+        // The folder the store looks at first: the users after it must still be found.
+        var sessions = Path.Combine(_root.Path, "store", "sessions");
+        var folder = Directory.EnumerateDirectories(sessions).First();
+        var (user, id) = created.Single(c => Path.GetFileName(folder) == StoragePaths.GetUserKey(c.User));
+        var (other, othersId) = created.First(c => c.User != user);
         await File.WriteAllTextAsync(Path.Combine(folder, "user.json"), "null");
 
         // A session file copied from another user's folder names that user, not the folder's: it tells nothing.
         var sessionFile = Path.Combine(folder, "completed", id + ".json");
-        File.Copy(Path.Combine(_root.Path, "store", "sessions", StoragePaths.GetUserKey(other), "completed", othersId + ".json"), sessionFile, overwrite: true);
+        File.Copy(Path.Combine(sessions, StoragePaths.GetUserKey(other), "completed", othersId + ".json"), sessionFile, overwrite: true);
 
-        Assert.Equal([other], await Store.GetUsersWithUnlearnedSessionsAsync());
+        Assert.Equal(
+            created.Select(c => c.User).Where(u => u != user).Order(StringComparer.Ordinal),
+            (await Store.GetUsersWithUnlearnedSessionsAsync()).Order(StringComparer.Ordinal));
         var ex = await Assert.ThrowsAsync<InvalidDataException>(async () => await Store.GetUserIdsAsync().ToListAsync());
         Assert.Contains(Path.Combine(folder, "user.json"), ex.Message, StringComparison.Ordinal);
     }
