@@ -52,7 +52,8 @@ public sealed class AiPersonaOptions
     public bool RequireUser { get; set; }
 
     /// <summary>Gets or sets the most tokens the rendered persona may take in a request. The least important fields are
-    /// dropped first; a value is never cut in the middle.</summary>
+    /// dropped first, whole (a value is never cut in the middle), and a field too long to fit beside the more important ones
+    /// is dropped without the less important fields that still fit.</summary>
     /// <value>Defaults to 500. Valid range: 50 to 32,000. Tokens are counted by the registered <see cref="ITokenCounter"/>:
     /// by default one per four characters; <c>AiPersona.Tokenizers</c> counts them with the model's own tokenizer.</value>
     public int PersonaTokenBudget { get; set; } = 500;

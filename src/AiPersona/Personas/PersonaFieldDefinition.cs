@@ -37,7 +37,8 @@ public sealed class PersonaFieldDefinition
     public FieldPolicy Policy { get; set; } = FieldPolicy.Learnable;
 
     /// <summary>Gets or sets how important the field is (0–100). When a rendered persona exceeds its budget,
-    /// the least important fields are dropped first.</summary>
+    /// the least important fields are dropped first: a field is kept when it fits beside the more important fields kept.
+    /// </summary>
     /// <value>Defaults to 50. Valid range: 0 to 100.</value>
     public int Importance { get; set; } = 50;
 }

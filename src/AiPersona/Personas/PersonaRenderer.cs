@@ -3,7 +3,8 @@ using System.Text;
 namespace AiPersona;
 
 /// <summary>The default renderer: a fenced block of quoted <c>section.field: "value"</c> lines in schema order, framed as
-/// data about the user. When the block exceeds the budget, the least important fields are dropped whole.</summary>
+/// data about the user. When the block exceeds the budget, fields are dropped whole, the least important first: each field is
+/// kept when it fits beside the more important fields kept.</summary>
 /// <param name="tokenCounter">Counts tokens; one per four characters when <see langword="null"/>.</param>
 internal sealed class PersonaRenderer(ITokenCounter? tokenCounter = null) : IPersonaRenderer
 {
@@ -28,18 +29,59 @@ internal sealed class PersonaRenderer(ITokenCounter? tokenCounter = null) : IPer
 
         // The text that is checked is the text that is returned: tokenizers do not add up line by line exactly.
         var text = Compose(lines);
-
-        // Drop the least important first; among equals, the one that comes last in the schema. With every line dropped the
-        // text is empty, which ends the loop.
-        using var dropOrder = lines.OrderBy(static l => l.Importance).ThenByDescending(static l => l.Position).GetEnumerator();
-        while (text.Length > 0 && _tokenCounter.CountTokens(text) > tokenBudget)
+        if (text.Length == 0 || _tokenCounter.CountTokens(text) <= tokenBudget)
         {
-            dropOrder.MoveNext();
-            dropOrder.Current.Dropped = true;
-            text = Compose(lines);
+            return text;
+        }
+
+        // Over budget: take the fields most important first (among equals, the one earlier in the schema), each only if it
+        // fits beside those taken. A field is left out only when it cannot fit beside every more important field that does,
+        // so a value too long for the budget costs no other field its place. The longest run of the most important fields
+        // that fits is found by halving, so a persona a little over budget is counted a few times, not once per field.
+        var ranked = lines.OrderByDescending(static l => l.Importance).ThenBy(static l => l.Position).ToList();
+        var (fitting, tooMany) = (0, ranked.Count);
+        text = string.Empty;
+        while (tooMany - fitting > 1)
+        {
+            var middle = (fitting + tooMany) / 2;
+            KeepFirst(ranked, middle);
+            var candidate = Compose(lines);
+            if (_tokenCounter.CountTokens(candidate) <= tokenBudget)
+            {
+                (fitting, text) = (middle, candidate);
+            }
+            else
+            {
+                tooMany = middle;
+            }
+        }
+
+        // The next field did not fit beside the run (that is where the halving stopped); each after it may.
+        KeepFirst(ranked, fitting);
+        foreach (var line in ranked.Skip(tooMany))
+        {
+            line.Dropped = false;
+            var candidate = Compose(lines);
+            if (_tokenCounter.CountTokens(candidate) <= tokenBudget)
+            {
+                text = candidate;
+            }
+            else
+            {
+                line.Dropped = true;
+            }
         }
 
         return text;
+    }
+
+    // Keeps the first count of the ranked lines and drops the rest.
+    private static void KeepFirst(List<Line> ranked, int count)
+    {
+        for (var i = 0; i < ranked.Count; i++)
+        {
+            ranked[i].Dropped = i >= count;
+        }
     }
 
     private static string Compose(List<Line> lines)

@@ -27,17 +27,17 @@ public sealed class PersonaRendererTests
 
     /// <summary>Random personas (seeded) whose names and values hold quotes, backslashes, angle brackets, line breaks of every
     /// kind, tabs and emoji, under random budgets: the text fits the budget (or is empty), is one fenced block with one
-    /// line per field kept, each value whole and unescapable, renders the same twice, and drops fields least important
-    /// first.</summary>
+    /// line per field kept, each value whole and unescapable, renders the same twice, and drops a field only when it does
+    /// not fit beside the more important fields kept.</summary>
     [Fact]
-    public void RandomPersonasAndBudgets_RenderOneLinePerKeptField_WithinTheBudget_LeastImportantDroppedFirst()
+    public void RandomPersonasAndBudgets_RenderOneLinePerKeptField_WithinTheBudget_DroppingOnlyWhatDoesNotFitBesideTheMoreImportant()
     {
         const string Alphabet = "ab Z9.\"\\<>\n\r\t\u2028\u2029\u0085:_-🙂用";
         var random = new Random(2644);
         var schema = PersonaSchema.CreateDefault();
         schema.AllowUnknownFields = true;
         string Text(int max) => new([.. Enumerable.Range(0, random.Next(1, max)).Select(_ => Alphabet[random.Next(Alphabet.Length)])]);
-        var (empty, whole, cut) = (0, 0, 0);
+        var (empty, whole, cut, dropsBesideLessImportant) = (0, 0, 0, 0);
         for (var i = 0; i < 500; i++)
         {
             var edits = new List<PersonaEdit>();
@@ -66,7 +66,7 @@ public sealed class PersonaRendererTests
             Assert.True(CharacterTokenCounter.Instance.CountTokens(text) <= budget, text);
             Assert.StartsWith(PersonaRenderer.Header + "\n", text, StringComparison.Ordinal);
             Assert.EndsWith("\n" + PersonaRenderer.Footer, text, StringComparison.Ordinal);
-            var body = text[(PersonaRenderer.Header.Length + 1)..^(PersonaRenderer.Footer.Length + 1)].Split('\n');
+            var body = Body(text);
             Assert.InRange(body.Length, 1, fields);
             (whole, cut) = body.Length == fields ? (whole + 1, cut) : (whole, cut + 1);
             Assert.All(body, line =>
@@ -75,14 +75,26 @@ public sealed class PersonaRendererTests
                 Assert.DoesNotMatch("[<>\r\u2028\u2029\u0085]", line);
             });
 
-            // Every field kept is at least as important as every field dropped.
-            var kept = body.Select(l => l[..l.IndexOf(": \"", StringComparison.Ordinal)]).ToHashSet();
-            var importance = persona.Sections.SelectMany(s => s.Value.Keys.Select(f => (Name: Clean(s.Key) + "." + Clean(f), Importance: schema.FindField(s.Key, f)?.Importance ?? 25))).ToList();
-            var lowestKept = importance.Where(x => kept.Contains(x.Name)).Min(x => x.Importance);
-            Assert.All(importance.Where(x => !kept.Contains(x.Name)), x => Assert.True(x.Importance <= lowestKept, $"{x.Name} dropped, {lowestKept} kept"));
+            // The lines kept are lines of the whole rendering, in its order; each line dropped would not fit beside the more
+            // important lines kept (among equals, those earlier in the schema).
+            var all = Body(_renderer.Render(persona, schema, 100_000));
+            Assert.Equal(all.Where(body.Contains), body);
+            var importance = persona.Sections.SelectMany(s => s.Value.Keys.Select(f => (Name: Clean(s.Key) + "." + Clean(f), Importance: schema.FindField(s.Key, f)?.Importance ?? 25))).ToDictionary(x => x.Name, x => x.Importance);
+            int Importance(string line) => importance[line[..line.IndexOf(": \"", StringComparison.Ordinal)]];
+            bool Before(string a, string b) => Importance(a) > Importance(b) || (Importance(a) == Importance(b) && Array.IndexOf(all, a) < Array.IndexOf(all, b));
+            foreach (var dropped in all.Where(l => !body.Contains(l)))
+            {
+                var withIt = all.Where(l => l == dropped || (body.Contains(l) && Before(l, dropped)));
+                var tokens = CharacterTokenCounter.Instance.CountTokens(PersonaRenderer.Header + "\n" + string.Join("\n", withIt) + "\n" + PersonaRenderer.Footer);
+                Assert.True(tokens > budget, $"{dropped} dropped, but fits beside the more important lines kept ({tokens} <= {budget})");
+                dropsBesideLessImportant += body.Any(l => Before(dropped, l)) ? 1 : 0;
+            }
         }
 
         Assert.True(empty > 30 && whole > 30 && cut > 30, $"{empty} empty, {whole} whole, {cut} cut");
+        Assert.True(dropsBesideLessImportant > 10, $"{dropsBesideLessImportant} lines dropped while a less important one was kept");
+
+        static string[] Body(string text) => text[(PersonaRenderer.Header.Length + 1)..^(PersonaRenderer.Footer.Length + 1)].Split('\n');
 
         static string Clean(string name) => new([.. name.Select(c => char.IsControl(c) || c is '<' or '>' or '"' or '\u2028' or '\u2029' ? '_' : c)]);
     }
@@ -155,6 +167,43 @@ public sealed class PersonaRendererTests
         Assert.True(counted.Length <= budget);
         Assert.DoesNotContain("patterns.purchase", counted, StringComparison.Ordinal); // importance 50, the least of the three
         Assert.Contains("demographics.name", counted, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AValueTooLongForTheBudget_IsDropped_WithoutTakingTheShorterLessImportantFieldsWithIt()
+    {
+        // An application's own edit (EditPersonaAsync) is not capped like a learned value: one such value alone can exceed the
+        // budget. Dropping fields strictly from the least important up dropped every other field before it, and then it.
+        var persona = Make(
+            ("preferences", "formats", "Long answers " + new string('f', 2000)), // importance 95: can never fit
+            ("demographics", "name", "Ana"),                                    // importance 90
+            ("demographics", "age", "34"),                                      // importance 50
+            ("demographics", "gender", "Woman"));                               // importance 30
+
+        var text = _renderer.Render(persona, PersonaSchema.CreateDefault(), 120);
+
+        Assert.True(CharacterTokenCounter.Instance.CountTokens(text) <= 120, text);
+        Assert.DoesNotContain("preferences.formats", text, StringComparison.Ordinal);
+        Assert.Contains("demographics.name: \"Ana\"", text, StringComparison.Ordinal);
+        Assert.Contains("demographics.age: \"34\"", text, StringComparison.Ordinal);
+        Assert.Contains("demographics.gender: \"Woman\"", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OverBudget_AShortLessImportantField_FillsTheRoomALongerMoreImportantOneCouldNot()
+    {
+        var persona = Make(
+            ("preferences", "styles", "Warm and direct " + new string('s', 120)),      // importance 95
+            ("personality", "values_and_interests", "Jazz " + new string('j', 120)), // importance 75
+            ("demographics", "age", "34"),                                           // importance 50
+            ("demographics", "gender", "Woman " + new string('g', 120)));            // importance 30
+        var schema = PersonaSchema.CreateDefault();
+        var stylesAndAge = _renderer.Render(Make(("preferences", "styles", "Warm and direct " + new string('s', 120)), ("demographics", "age", "34")), schema, 10_000);
+        var budget = CharacterTokenCounter.Instance.CountTokens(stylesAndAge) + 10; // room for age, not for values or gender
+
+        var text = _renderer.Render(persona, schema, budget);
+
+        Assert.Equal(stylesAndAge, text);
     }
 
     [Fact]
