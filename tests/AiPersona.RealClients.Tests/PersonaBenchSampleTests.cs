@@ -137,15 +137,27 @@ public sealed class PersonaBenchSampleTests : IDisposable
     public async Task CtrlC_StopsTheRunKeepingWhatFinished_AndTheSameCommandResumesAndCompletesIt()
     {
         Assert.SkipWhen(OperatingSystem.IsWindows(), "Ctrl+C is sent as SIGINT, with the shell's kill.");
-        Assert.SkipWhen(
-            SigIntIgnored(),
-            "SIGINT is ignored in this process (a job started in the background by a shell without job control), so the " +
-            "sample inherits that and Ctrl+C cannot reach it; run the tests from a terminal to include this one.");
         var ct = TestContext.Current.CancellationToken;
+
+        // A job started in the background by a shell without job control (as CI may start the tests) ignores SIGINT, and
+        // the sample would inherit that; a terminal's Ctrl+C reaches a program with SIGINT handled as usual, which GNU env
+        // gives it back.
+        IReadOnlyList<string>? launcher = null;
+        if (SigIntIgnored())
+        {
+            using var probe = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("env", ["--default-signal=INT", "true"]) { RedirectStandardError = true })!;
+            await probe.WaitForExitAsync(ct);
+            Assert.SkipWhen(
+                probe.ExitCode != 0,
+                "SIGINT is ignored in this process (a job started in the background by a shell without job control) and this " +
+                "env cannot reset it (GNU env 8.31 or later can), so Ctrl+C cannot reach the sample; run the tests from a terminal.");
+            launcher = ["env", "--default-signal=INT"];
+        }
+
         var sessions = Path.Combine(_output, "sessions.jsonl");
         string[] arguments = ["--out", _output]; // the offline simulation: every setting, 1,200 sessions
 
-        var (exitCode, output) = await SampleProcess.RunAsync(SampleProcess.PersonaBenchSample, arguments, new Dictionary<string, string?>(), cancellationToken: ct, whileRunning: async process =>
+        var (exitCode, output) = await SampleProcess.RunAsync(SampleProcess.PersonaBenchSample, arguments, new Dictionary<string, string?>(), launcher: launcher, cancellationToken: ct, whileRunning: async process =>
         {
             while (!File.Exists(sessions) || File.ReadLines(sessions).Count() < 20)
             {

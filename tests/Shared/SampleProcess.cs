@@ -23,24 +23,32 @@ internal static class SampleProcess
 
     /// <summary>Runs a sample with arguments and environment variables (a <see langword="null"/> value removes one), types
     /// <paramref name="input"/> on its standard input, runs <paramref name="whileRunning"/> (given the sample's process),
-    /// and waits up to two minutes for it to exit.</summary>
+    /// and waits up to two minutes for it to exit. A <paramref name="launcher"/> (a program and its arguments that runs the
+    /// rest of its command line in its own place, as <c>env</c> does) starts the sample.</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(
         string sampleName,
         IEnumerable<string> arguments,
         IReadOnlyDictionary<string, string?> environment,
         IEnumerable<string>? input = null,
         Func<Process, Task>? whileRunning = null,
+        IReadOnlyList<string>? launcher = null,
         CancellationToken cancellationToken = default)
     {
         var sample = typeof(SampleProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == sampleName + ".Path").Value!;
         Assert.True(File.Exists(sample), $"The sample app is not built at {sample}.");
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        var start = new ProcessStartInfo(launcher is [var program, ..] ? program : dotnet)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach (var argument in launcher is [_, ..] ? [.. launcher.Skip(1), dotnet] : Array.Empty<string>())
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         start.ArgumentList.Add(sample);
         foreach (var argument in arguments)
         {
