@@ -1,12 +1,11 @@
-using System.ClientModel;
 using System.Data.Common;
 using AiPersona;
+using AiPersona.Samples;
 using AiPersona.Samples.Console;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OllamaSharp;
-using OpenAI;
 
 // Usage: dotnet run --project samples/AiPersona.Samples.Console [-- --user <id>] [--data <directory>]
 // With OPENAI_API_KEY (optional OPENAI_ENDPOINT, OPENAI_MODEL) or OLLAMA_ENDPOINT (optional OLLAMA_MODEL) set, this is an
@@ -73,7 +72,7 @@ services.AddAiPersona(options =>
         options.UpdateMode = model is SimulatedModel ? PersonaUpdateMode.Inline : PersonaUpdateMode.Background;
         if (localModel)
         {
-            options.OptimizerTimeout = TimeSpan.FromMinutes(10);
+            options.OptimizerTimeout = ModelClients.CallTimeout;
         }
 
         // The paper's schema has no field for where the user lives; an app adds the fields it needs.
@@ -122,20 +121,15 @@ static (IChatClient Model, string Provider) CreateModel()
     {
         var modelId = Environment.GetEnvironmentVariable("OPENAI_MODEL") ?? "gpt-4o-mini";
         var endpoint = Environment.GetEnvironmentVariable("OPENAI_ENDPOINT");
-        var options = new OpenAIClientOptions();
-        if (!string.IsNullOrWhiteSpace(endpoint))
-        {
-            options.Endpoint = Url(endpoint, "OPENAI_ENDPOINT");
-        }
-
-        return (new OpenAIClient(new ApiKeyCredential(openAiKey), options).GetChatClient(modelId).AsIChatClient(), $"OpenAI ({modelId})");
+        var url = string.IsNullOrWhiteSpace(endpoint) ? null : Url(endpoint, "OPENAI_ENDPOINT");
+        return (ModelClients.OpenAi(openAiKey, url).GetChatClient(modelId).AsIChatClient(), $"OpenAI ({modelId})");
     }
 
     var ollamaEndpoint = Environment.GetEnvironmentVariable("OLLAMA_ENDPOINT");
     if (!string.IsNullOrWhiteSpace(ollamaEndpoint))
     {
         var modelId = Environment.GetEnvironmentVariable("OLLAMA_MODEL") ?? "llama3.2";
-        return (new OllamaApiClient(Url(ollamaEndpoint, "OLLAMA_ENDPOINT"), modelId), $"Ollama ({modelId})");
+        return (ModelClients.Ollama(Url(ollamaEndpoint, "OLLAMA_ENDPOINT"), modelId), $"Ollama ({modelId})");
     }
 
     return (new SimulatedModel(), "the simulated model");

@@ -1,7 +1,5 @@
-using System.ClientModel;
 using AiPersona.Evaluation;
 using Microsoft.Extensions.AI;
-using OllamaSharp;
 using OpenAI;
 
 namespace AiPersona.Samples.PersonaBench;
@@ -26,7 +24,7 @@ internal static class ModelFactory
             Optimizer = Client(arguments.OptimizerModel),
             ToolSimulator = Client(arguments.Model),
             Embeddings = arguments.EmbeddingModel is { } embeddingModel
-                ? arguments.Provider == "openai" ? OpenAiEmbeddings(embeddingModel, arguments.Endpoint) : new OllamaApiClient(OllamaEndpoint(arguments.Endpoint), embeddingModel)
+                ? arguments.Provider == "openai" ? OpenAiEmbeddings(embeddingModel, arguments.Endpoint) : ModelClients.Ollama(OllamaEndpoint(arguments.Endpoint), embeddingModel)
                 : null,
             Description = $"{arguments.Provider}: assistant {arguments.Model}, user {arguments.UserModel ?? arguments.Model}, judge {arguments.JudgeModel ?? arguments.Model}, " +
                 $"optimizer {arguments.OptimizerModel ?? arguments.Model}, RAG similarity {(arguments.EmbeddingModel is null ? "word overlap" : "embeddings " + arguments.EmbeddingModel)}",
@@ -42,16 +40,10 @@ internal static class ModelFactory
     {
         var key = Environment.GetEnvironmentVariable("OPENAI_API_KEY")
             ?? throw new ArgumentException("--provider openai needs OPENAI_API_KEY in the environment.");
-        var options = new OpenAIClientOptions();
-        if (Endpoint(endpoint, "OPENAI_ENDPOINT") is { } url)
-        {
-            options.Endpoint = url;
-        }
-
-        return new OpenAIClient(new ApiKeyCredential(key), options);
+        return ModelClients.OpenAi(key, Endpoint(endpoint, "OPENAI_ENDPOINT"));
     }
 
-    private static IChatClient Ollama(string model, Uri? endpoint) => new OllamaApiClient(OllamaEndpoint(endpoint), model);
+    private static IChatClient Ollama(string model, Uri? endpoint) => ModelClients.Ollama(OllamaEndpoint(endpoint), model);
 
     private static Uri OllamaEndpoint(Uri? endpoint) => Endpoint(endpoint, "OLLAMA_ENDPOINT") ?? new Uri("http://localhost:11434");
 

@@ -77,7 +77,9 @@ public sealed class AiPersonaOptions
     /// <see cref="UpdateRetryDelay"/>. Without it, a model endpoint that never answers would hold one of the
     /// <see cref="MaxConcurrentUpdates"/> slots, and the user's update lock, indefinitely. With SQLite or PostgreSQL
     /// storage it must leave 30 seconds of their update lease (<c>UpdateLeaseDuration</c>, 5 minutes by default), which an
-    /// update holds while the optimizer runs and while it saves; start-up fails otherwise.</summary>
+    /// update holds while the optimizer runs and while it saves; start-up fails otherwise. The model client's own timeout
+    /// ends a call too: 100 seconds by default for the OpenAI client (<c>NetworkTimeout</c>) and for an HttpClient (the one
+    /// <c>OllamaApiClient</c> makes for itself included); raise it as well for calls that may take longer.</summary>
     /// <value>Defaults to 2 minutes. Must be positive and at most one day, or <see cref="Timeout.InfiniteTimeSpan"/> for no
     /// limit (not with storage whose update lease expires).</value>
     public TimeSpan OptimizerTimeout { get; set; } = TimeSpan.FromMinutes(2);
