@@ -37,23 +37,13 @@ internal static class SampleProcess
         var sample = typeof(SampleProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == sampleName + ".Path").Value!;
         Assert.True(File.Exists(sample), $"The sample app is not built at {sample}.");
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
-        var start = new ProcessStartInfo(launcher is [var program, ..] ? program : dotnet)
+        string[] command = [.. launcher ?? [], Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", sample, .. arguments];
+        var start = new ProcessStartInfo(command[0], command[1..])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in launcher is [_, ..] ? [.. launcher.Skip(1), dotnet] : Array.Empty<string>())
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.ArgumentList.Add(sample);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
 
         foreach (var (name, value) in environment)
         {
