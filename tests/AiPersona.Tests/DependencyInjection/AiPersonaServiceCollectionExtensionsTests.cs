@@ -143,20 +143,17 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
     [Fact]
     public void Options_BindFromConfiguration_AndASchemaReplacesTheDefault()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["AiPersona:SessionsPerUpdate"] = "5",
-            ["AiPersona:SessionIdleTimeout"] = "00:10:00",
-            ["AiPersona:UpdateMode"] = "Inline",
-            ["AiPersona:LearnedSessionRetention"] = "30.00:00:00",
-            ["AiPersona:Schema:Sections:0:Name"] = "travel",
-            ["AiPersona:Schema:Sections:0:Fields:0:Name"] = "seat",
-        }).Build();
-        var services = new ServiceCollection();
-        services.AddAiPersona(configuration.GetSection("AiPersona"), o => o.MaxValueLength = 99);
-        using var provider = services.BuildServiceProvider();
-
-        var options = provider.GetRequiredService<IOptions<AiPersonaOptions>>().Value;
+        var options = OptionsBoundFrom(
+            new()
+            {
+                ["AiPersona:SessionsPerUpdate"] = "5",
+                ["AiPersona:SessionIdleTimeout"] = "00:10:00",
+                ["AiPersona:UpdateMode"] = "Inline",
+                ["AiPersona:LearnedSessionRetention"] = "30.00:00:00",
+                ["AiPersona:Schema:Sections:0:Name"] = "travel",
+                ["AiPersona:Schema:Sections:0:Fields:0:Name"] = "seat",
+            },
+            o => o.MaxValueLength = 99);
 
         Assert.Equal((5, TimeSpan.FromMinutes(10), PersonaUpdateMode.Inline, 99), (options.SessionsPerUpdate, options.SessionIdleTimeout, options.UpdateMode, options.MaxValueLength));
         Assert.Equal(TimeSpan.FromDays(30), options.LearnedSessionRetention);
@@ -167,16 +164,11 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
     [Fact]
     public void Options_FromConfiguration_WithSchemaSettingsButNoSections_KeepTheDefaultSchema()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var schema = OptionsBoundFrom(new()
         {
             ["AiPersona:Schema:AllowUnknownFields"] = "true",
             ["AiPersona:Schema:MaxUnknownFields"] = "5",
-        }).Build();
-        var services = new ServiceCollection();
-        services.AddAiPersona(configuration.GetSection("AiPersona"));
-        using var provider = services.BuildServiceProvider();
-
-        var schema = provider.GetRequiredService<IOptions<AiPersonaOptions>>().Value.Schema;
+        }).Schema;
 
         Assert.Equal(PersonaSchema.CreateDefault().Sections.Select(s => s.Name), schema.Sections.Select(s => s.Name));
         Assert.Equal((true, 5), (schema.AllowUnknownFields, schema.MaxUnknownFields));
@@ -185,17 +177,12 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
     [Fact]
     public void Options_FromConfiguration_WithSectionsAndSchemaSettings_HaveBoth()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var schema = OptionsBoundFrom(new()
         {
             ["AiPersona:Schema:AllowUnknownFields"] = "true",
             ["AiPersona:Schema:Sections:0:Name"] = "travel",
             ["AiPersona:Schema:Sections:0:Fields:0:Name"] = "seat",
-        }).Build();
-        var services = new ServiceCollection();
-        services.AddAiPersona(configuration.GetSection("AiPersona"));
-        using var provider = services.BuildServiceProvider();
-
-        var schema = provider.GetRequiredService<IOptions<AiPersonaOptions>>().Value.Schema;
+        }).Schema;
 
         Assert.Equal("travel", Assert.Single(schema.Sections).Name);
         Assert.True(schema.AllowUnknownFields);
@@ -787,6 +774,16 @@ public sealed class AiPersonaServiceCollectionExtensionsTests
                     ? new ChatResponse(new ChatMessage(ChatRole.Assistant, answer))
                     : new ChatResponse(new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("call-1", "get_weather", new Dictionary<string, object?> { ["city"] = city })]))),
     };
+
+    // AddAiPersona(IConfiguration) with the settings as its "AiPersona" section: the options the provider resolves.
+    private static AiPersonaOptions OptionsBoundFrom(Dictionary<string, string?> settings, Action<AiPersonaOptions>? configure = null)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddAiPersona(configuration.GetSection("AiPersona"), configure);
+        using var provider = services.BuildServiceProvider();
+        return provider.GetRequiredService<IOptions<AiPersonaOptions>>().Value;
+    }
 
     private static Task<ChatResponse> AskWithWeatherToolAsync(IServiceProvider provider, string question, CancellationToken cancellationToken)
     {
