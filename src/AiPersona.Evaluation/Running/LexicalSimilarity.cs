@@ -1,10 +1,18 @@
-using System.Text.RegularExpressions;
+using System.Globalization;
+using System.Text;
 
 namespace AiPersona.Evaluation;
 
-/// <summary>Cosine similarity of word counts: the Conversation RAG baseline's retrieval when no embedding model is given.</summary>
-internal static partial class LexicalSimilarity
+/// <summary>Cosine similarity of term counts: the Conversation RAG baseline's retrieval when no embedding model is given.</summary>
+/// <remarks>A term is a word of three letters or more in scripts that separate words with spaces (letters and combining
+/// marks together, so a Hindi or Arabic word with vowel signs stays one word), and a pair of adjacent characters in
+/// scripts that do not (Chinese, Japanese, Thai, Lao, Khmer, Myanmar), where a whole sentence would otherwise be one
+/// "word" matching only itself. Text is compared in Unicode compatibility form (NFKC), ignoring case, so full-width
+/// letters match ordinary ones and a precomposed accent matches a combining one.</remarks>
+internal static class LexicalSimilarity
 {
+    private const int MinWordLetters = 3;
+
     public static double Cosine(string a, string b)
     {
         var x = Counts(a);
@@ -15,9 +23,9 @@ internal static partial class LexicalSimilarity
         }
 
         double dot = 0;
-        foreach (var (word, count) in x)
+        foreach (var (term, count) in x)
         {
-            if (y.TryGetValue(word, out var other))
+            if (y.TryGetValue(term, out var other))
             {
                 dot += count * other;
             }
@@ -26,17 +34,95 @@ internal static partial class LexicalSimilarity
         return dot / (Math.Sqrt(x.Values.Sum(v => (double)v * v)) * Math.Sqrt(y.Values.Sum(v => (double)v * v)));
     }
 
-    private static Dictionary<string, int> Counts(string text)
+    /// <summary>Returns the text's terms with their counts.</summary>
+    internal static Dictionary<string, int> Counts(string text)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (Match word in Word().Matches(text.ToLowerInvariant()))
+        text = UnicodeText.WithoutLoneSurrogates(text); // which Normalize refuses
+        var normalized = (text.IsNormalized(NormalizationForm.FormKC) ? text : text.Normalize(NormalizationForm.FormKC)).ToLowerInvariant();
+
+        // A run of word characters of one kind (spaced or unspaced script), as characters: each a letter with the
+        // combining marks that follow it.
+        var run = new List<string>();
+        var runUnspaced = false;
+        var character = new StringBuilder();
+        foreach (var rune in normalized.EnumerateRunes())
         {
-            counts[word.Value] = counts.GetValueOrDefault(word.Value) + 1;
+            if (IsMark(rune) && character.Length > 0)
+            {
+                character.Append(rune.ToString());
+                continue;
+            }
+
+            if (character.Length > 0)
+            {
+                run.Add(character.ToString());
+                character.Clear();
+            }
+
+            var unspaced = IsUnspacedScript(rune.Value);
+            if (!Rune.IsLetter(rune) || (run.Count > 0 && unspaced != runUnspaced))
+            {
+                AddTerms(run, runUnspaced, counts);
+                run.Clear();
+            }
+
+            if (Rune.IsLetter(rune))
+            {
+                runUnspaced = unspaced;
+                character.Append(rune.ToString());
+            }
         }
 
+        if (character.Length > 0)
+        {
+            run.Add(character.ToString());
+        }
+
+        AddTerms(run, runUnspaced, counts);
         return counts;
     }
 
-    [GeneratedRegex(@"\p{L}{3,}")]
-    private static partial Regex Word();
+    private static void AddTerms(List<string> run, bool unspaced, Dictionary<string, int> counts)
+    {
+        if (!unspaced)
+        {
+            if (run.Count >= MinWordLetters)
+            {
+                Add(counts, string.Concat(run));
+            }
+        }
+        else if (run.Count == 1)
+        {
+            Add(counts, run[0]); // a lone character is a term of its own
+        }
+        else
+        {
+            // Overlapping pairs, as search engines index text written without spaces.
+            for (var i = 0; i + 1 < run.Count; i++)
+            {
+                Add(counts, run[i] + run[i + 1]);
+            }
+        }
+    }
+
+    private static void Add(Dictionary<string, int> counts, string term) => counts[term] = counts.GetValueOrDefault(term) + 1;
+
+    private static bool IsMark(Rune rune) => Rune.GetUnicodeCategory(rune) is
+        UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark;
+
+    /// <summary>Whether the code point belongs to a script written without spaces between words.</summary>
+    private static bool IsUnspacedScript(int codePoint) => codePoint switch
+    {
+        >= 0x0E00 and <= 0x0EFF => true,    // Thai, Lao
+        >= 0x1000 and <= 0x109F => true,    // Myanmar
+        >= 0x1780 and <= 0x17FF => true,    // Khmer
+        >= 0x3040 and <= 0x30FF => true,    // Hiragana, Katakana
+        >= 0x31F0 and <= 0x31FF => true,    // Katakana phonetic extensions
+        >= 0x3400 and <= 0x4DBF => true,    // CJK Extension A
+        >= 0x4E00 and <= 0x9FFF => true,    // CJK Unified Ideographs
+        >= 0xF900 and <= 0xFAFF => true,    // CJK Compatibility Ideographs
+        >= 0x20000 and <= 0x3FFFF => true,  // CJK Extensions B and later
+        _ => false,
+    };
 }
