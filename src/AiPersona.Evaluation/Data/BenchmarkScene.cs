@@ -27,6 +27,8 @@ public sealed class BenchmarkScene
     /// <summary>Gets or sets the query with the persona's traits removed: what the simulated user opens with.</summary>
     public string NeutralizedQuery { get; set; } = string.Empty;
 
-    /// <summary>Gets the words that state the persona's trait; the personalized query has one, the neutralized none.</summary>
+    /// <summary>Gets the words that state the persona's trait; the personalized query has one, the neutralized none. A
+    /// keyword matches at the start of a word, ignoring case, so a stem ("sustainab") covers its forms; see
+    /// <see cref="TraitMatcher"/>.</summary>
     public List<string> TraitKeywords { get; set; } = [];
 }

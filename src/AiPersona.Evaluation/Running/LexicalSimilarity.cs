@@ -60,7 +60,7 @@ internal static class LexicalSimilarity
                 character.Clear();
             }
 
-            var unspaced = IsUnspacedScript(rune.Value);
+            var unspaced = UnspacedScripts.Contains(rune.Value);
             if (!Rune.IsLetter(rune) || (run.Count > 0 && unspaced != runUnspaced))
             {
                 AddTerms(run, runUnspaced, counts);
@@ -110,19 +110,4 @@ internal static class LexicalSimilarity
 
     private static bool IsMark(Rune rune) => Rune.GetUnicodeCategory(rune) is
         UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark;
-
-    /// <summary>Whether the code point belongs to a script written without spaces between words.</summary>
-    private static bool IsUnspacedScript(int codePoint) => codePoint switch
-    {
-        >= 0x0E00 and <= 0x0EFF => true,    // Thai, Lao
-        >= 0x1000 and <= 0x109F => true,    // Myanmar
-        >= 0x1780 and <= 0x17FF => true,    // Khmer
-        >= 0x3040 and <= 0x30FF => true,    // Hiragana, Katakana
-        >= 0x31F0 and <= 0x31FF => true,    // Katakana phonetic extensions
-        >= 0x3400 and <= 0x4DBF => true,    // CJK Extension A
-        >= 0x4E00 and <= 0x9FFF => true,    // CJK Unified Ideographs
-        >= 0xF900 and <= 0xFAFF => true,    // CJK Compatibility Ideographs
-        >= 0x20000 and <= 0x3FFFF => true,  // CJK Extensions B and later
-        _ => false,
-    };
 }
