@@ -260,8 +260,8 @@ public sealed class BenchmarkDatasetTests
     [InlineData("", "vegan", false)]
     [InlineData("I love #vegan food", "#vegan", true)]
     [InlineData("I love non#vegan food", "#vegan", false)]
-    [InlineData("मुझे शाकाहारी खाना पसंद है", "शाकाहारी", true)] // Hindi: a word after a vowel sign
-    [InlineData("मुझे मांसाहारी खाना पसंद है", "हारी", false)] // ... and inside one, after a vowel sign
+    [InlineData("मुझे शाकाहारी खाना पसंद है", "शाकाहारी", true)] // Hindi: a word
+    [InlineData("मुझे मांसाहारी खाना पसंद है", "हारी", false)] // not a word's start: after a vowel sign (\b sees one there)
     [InlineData("我喜欢素食", "素食", true)] // Chinese has no spaces: a word starts anywhere
     [InlineData("我喜欢吃肉", "素食", false)]
     [InlineData("ベジタリアン料理を教えて", "料理", true)]
