@@ -24,7 +24,14 @@ public static class TraitMatcher
     {
         // Not preceded by a letter, combining mark or digit: a word's start even where the keyword itself begins with a
         // symbol ("#vegan"), which \b would miss.
-        var wordStart = UnspacedScripts.Contains(Rune.GetRuneAt(keyword, 0).Value) ? string.Empty : @"(?<![\p{L}\p{M}\p{Nd}])";
+        var wordStart = UnspacedScripts.Contains(FirstCodePoint(keyword)) ? string.Empty : @"(?<![\p{L}\p{M}\p{Nd}])";
         return wordStart + Regex.Escape(keyword);
+    }
+
+    // U+FFFD for half a surrogate pair, which Rune.GetRuneAt would throw on.
+    private static int FirstCodePoint(string text)
+    {
+        _ = Rune.DecodeFromUtf16(text, out var rune, out _);
+        return rune.Value;
     }
 }

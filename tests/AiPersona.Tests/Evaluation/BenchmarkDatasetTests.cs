@@ -269,6 +269,14 @@ public sealed class BenchmarkDatasetTests
         => Assert.Equal(expected, TraitMatcher.ContainsAny(text, [keyword]));
 
     [Fact]
+    public void TraitMatcher_TakesAKeywordStartingWithHalfASurrogatePair_AsText()
+    {
+        // Not in InlineData: attribute strings are stored as UTF-8, which turns the half pair into U+FFFD.
+        Assert.True(TraitMatcher.ContainsAny("vegan \uD800x", ["\uD800x"]));
+        Assert.False(TraitMatcher.ContainsAny("vegan\uD800x", ["\uD800x"]));
+    }
+
+    [Fact]
     public void Settings_ParseTheirKeys_AndTheDefaultListIsThePapersSixRows()
     {
         Assert.Equal(["No Persona", "Golden Persona", "Conversation RAG", "Persona Learning (k=1)", "Persona Learning (k=3)", "Persona Learning (k=5)"], BenchmarkSetting.All.Select(s => s.Name));
