@@ -5,7 +5,7 @@ using Microsoft.ML.Tokenizers;
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Counts the persona's tokens exactly, with the chat model's own tokenizer, instead of AiPersona's default
-/// estimate of one token per four characters (which undercounts Chinese or Japanese text two to three times over).</summary>
+/// estimate from the characters (which older tokenizers, such as gpt-4's, exceed for Chinese, Greek or Hindi text).</summary>
 public static class TokenizerAiPersonaBuilderExtensions
 {
     /// <summary>Counts tokens with the Tiktoken tokenizer of an OpenAI model.</summary>

@@ -55,7 +55,9 @@ public sealed class AiPersonaOptions
     /// dropped first, whole (a value is never cut in the middle), and a field too long to fit beside the more important ones
     /// is dropped without the less important fields that still fit.</summary>
     /// <value>Defaults to 500. Valid range: 50 to 32,000. Tokens are counted by the registered <see cref="ITokenCounter"/>:
-    /// by default one per four characters; <c>AiPersona.Tokenizers</c> counts them with the model's own tokenizer.</value>
+    /// by default estimated from the characters (a quarter of a token per ASCII character, one per Chinese, Japanese or
+    /// Korean character, half of one per other character); <c>AiPersona.Tokenizers</c> counts them with the model's own
+    /// tokenizer.</value>
     public int PersonaTokenBudget { get; set; } = 500;
 
     /// <summary>Gets or sets how long a loaded persona is reused before it is read from the store again. Updates made by

@@ -2,8 +2,9 @@ namespace AiPersona;
 
 /// <summary>Counts the tokens a text takes in the chat model's tokenizer, so the rendered persona stays within
 /// <see cref="AiPersonaOptions.PersonaTokenBudget"/>.</summary>
-/// <remarks>The default estimates one token per four characters, which suits English text with common BPE tokenizers
-/// but undercounts other scripts: gpt-4o's tokenizer counts Chinese and Japanese values two to three times the estimate. The
+/// <remarks>The default estimates from the characters: a quarter of a token per ASCII character, one per Chinese, Japanese
+/// or Korean character, half of one per other character. That is close to gpt-4o's tokenizer or above it for most
+/// languages, but older tokenizers (gpt-4's cl100k) and other models' count many scripts higher. The
 /// <c>AiPersona.Tokenizers</c> package counts exactly with Microsoft.ML.Tokenizers (<c>UseTiktokenTokenizer()</c>).
 /// Implementations must be thread-safe and deterministic.</remarks>
 public interface ITokenCounter

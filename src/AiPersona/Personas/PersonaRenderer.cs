@@ -5,7 +5,7 @@ namespace AiPersona;
 /// <summary>The default renderer: a fenced block of quoted <c>section.field: "value"</c> lines in schema order, framed as
 /// data about the user. When the block exceeds the budget, fields are dropped whole, the least important first: each field is
 /// kept when it fits beside the more important fields kept.</summary>
-/// <param name="tokenCounter">Counts tokens; one per four characters when <see langword="null"/>.</param>
+/// <param name="tokenCounter">Counts tokens; the default estimate from the characters when <see langword="null"/>.</param>
 internal sealed class PersonaRenderer(ITokenCounter? tokenCounter = null) : IPersonaRenderer
 {
     internal const string Header = """

@@ -150,7 +150,7 @@ public sealed class PersonaRendererTests
     [Fact]
     public void TheBudgetIsCheckedWithTheGivenTokenCounter()
     {
-        // A counter of one token per character stands in for a tokenizer of Chinese text, which the estimate undercounts.
+        // A counter of one token per character, ASCII too, stands in for a tokenizer that counts more than the estimate.
         var persona = Make(
             ("demographics", "name", "王丽"),
             ("personality", "values_and_interests", "喜欢在周末和朋友一起去山里徒步旅行，也喜欢摄影和品尝各地的美食"),
