@@ -4,14 +4,17 @@ using System.Text;
 namespace AiPersona.Evaluation;
 
 /// <summary>Cosine similarity of term counts: the Conversation RAG baseline's retrieval when no embedding model is given.</summary>
-/// <remarks>A term is a word of three letters or more in scripts that separate words with spaces (letters and combining
-/// marks together, so a Hindi or Arabic word with vowel signs stays one word), and a pair of adjacent characters in
-/// scripts that do not (Chinese, Japanese, Thai, Lao, Khmer, Myanmar), where a whole sentence would otherwise be one
-/// "word" matching only itself. Text is compared in Unicode compatibility form (NFKC), ignoring case, so full-width
+/// <remarks>A term is a word of three letters or more (two Korean syllables or more) in scripts that separate words with
+/// spaces (letters and combining marks together, so a Hindi or Arabic word with vowel signs stays one word), and a pair
+/// of adjacent characters in scripts that do not (Chinese, Japanese, Thai, Lao, Khmer, Myanmar), where a whole sentence
+/// would otherwise be one "word" matching only itself. Text is compared in Unicode compatibility form (NFKC), ignoring case, so full-width
 /// letters match ordinary ones and a precomposed accent matches a combining one.</remarks>
 internal static class LexicalSimilarity
 {
     private const int MinWordLetters = 3;
+
+    // A Hangul letter is a whole syllable, and many Korean words are two.
+    private const int MinHangulWordSyllables = 2;
 
     public static double Cosine(string a, string b)
     {
@@ -85,9 +88,14 @@ internal static class LexicalSimilarity
 
     private static void AddTerms(List<string> run, bool unspaced, Dictionary<string, int> counts)
     {
+        if (run.Count == 0)
+        {
+            return;
+        }
+
         if (!unspaced)
         {
-            if (run.Count >= MinWordLetters)
+            if (run.Count >= (IsHangul(run[0][0]) ? MinHangulWordSyllables : MinWordLetters))
             {
                 Add(counts, string.Concat(run));
             }
@@ -107,6 +115,8 @@ internal static class LexicalSimilarity
     }
 
     private static void Add(Dictionary<string, int> counts, string term) => counts[term] = counts.GetValueOrDefault(term) + 1;
+
+    private static bool IsHangul(char c) => c is >= '\uAC00' and <= '\uD7A3';
 
     private static bool IsMark(Rune rune) => Rune.GetUnicodeCategory(rune) is
         UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark;

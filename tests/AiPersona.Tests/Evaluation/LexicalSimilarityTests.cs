@@ -37,6 +37,14 @@ public sealed class LexicalSimilarityTests
     }
 
     [Fact]
+    public void CountsKoreanWordsOfTwoSyllables()
+    {
+        // "concise answer" and "answer": 답변 is a word of two syllables; 한 alone (one) is not counted.
+        Assert.Equal(["간결한", "답변"], LexicalSimilarity.Counts("간결한 답변 한").Keys);
+        Assert.True(LexicalSimilarity.Cosine("간결한 답변", "답변") > 0);
+    }
+
+    [Fact]
     public void SplitsScriptsWithoutSpacesIntoCharacterPairs()
     {
         // "I like vegetarian food" against "vegetarian dinner ideas" and "hiking boots": the shared pair 素食 (vegetarian).
