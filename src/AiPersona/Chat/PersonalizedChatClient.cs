@@ -178,6 +178,10 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
     /// edit that cites no session (the user's own correction) with sessions that ended before it: see
     /// <see cref="Persona.CorrectedAt"/>. Other app instances sharing the store see the change once their cached copy is
     /// older than <see cref="AiPersonaOptions.PersonaCacheDuration"/>.</para>
+    /// <para>The values are not held to <see cref="AiPersonaOptions.MaxValueLength"/> (which caps what the optimizer writes)
+    /// nor checked for text that reads as instructions to a model: check what a user types before passing it on. A value
+    /// too long for <see cref="AiPersonaOptions.PersonaTokenBudget"/> is left out of requests, but every value is shown to
+    /// the optimizer at each update.</para>
     /// </remarks>
     /// <param name="userId">The user.</param>
     /// <param name="edits">The edits, applied in order.</param>
