@@ -42,6 +42,7 @@ public sealed class LexicalSimilarityTests
         // "concise answer" and "answer": 답변 is a word of two syllables; 한 alone (one) is not counted.
         Assert.Equal(["간결한", "답변"], LexicalSimilarity.Counts("간결한 답변 한").Keys);
         Assert.True(LexicalSimilarity.Cosine("간결한 답변", "답변") > 0);
+        Assert.Equal(["가게", "\uD7A3\uD7A3"], LexicalSimilarity.Counts("가게 \uD7A3\uD7A3").Keys); // the first and last syllables Unicode has
     }
 
     [Fact]
