@@ -34,6 +34,7 @@ public sealed class LexicalSimilarityTests
         // Hindi "vegetarian": four letters carrying vowel signs. Letters alone would split it into fragments.
         Assert.Equal(["\u0936\u093E\u0915\u093E\u0939\u093E\u0930\u0940"], LexicalSimilarity.Counts("\u0936\u093E\u0915\u093E\u0939\u093E\u0930\u0940!").Keys);
         Assert.Empty(LexicalSimilarity.Counts("\u0939\u0948")); // "is": one letter and a vowel sign, under three letters
+        Assert.Equal(["abc"], LexicalSimilarity.Counts("\u0301abc").Keys); // a stray mark, with no letter before it, is no part of a word
     }
 
     [Fact]
