@@ -41,8 +41,7 @@ internal static class LexicalSimilarity
     internal static Dictionary<string, int> Counts(string text)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        text = UnicodeText.WithoutLoneSurrogates(text); // which Normalize refuses
-        var normalized = (text.IsNormalized(NormalizationForm.FormKC) ? text : text.Normalize(NormalizationForm.FormKC)).ToLowerInvariant();
+        var normalized = UnicodeText.ToCompatibilityForm(text).ToLowerInvariant();
 
         // A run of word characters of one kind (spaced or unspaced script), as characters: each a letter with the
         // combining marks that follow it.

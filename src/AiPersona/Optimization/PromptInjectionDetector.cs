@@ -23,16 +23,7 @@ internal static partial class PromptInjectionDetector
     // paragraph separators count as line breaks.
     private static string Fold(string value)
     {
-        string text;
-        try
-        {
-            text = value.IsNormalized(NormalizationForm.FormKC) ? value : value.Normalize(NormalizationForm.FormKC);
-        }
-        catch (ArgumentException)
-        {
-            text = value; // half a surrogate pair: not normalizable, and the validator rejects such values anyway
-        }
-
+        var text = UnicodeText.ToCompatibilityForm(value);
         StringBuilder? folded = null;
         for (var i = 0; i < text.Length; i++)
         {

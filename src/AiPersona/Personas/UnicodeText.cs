@@ -23,6 +23,15 @@ internal static class UnicodeText
     /// replace.</summary>
     public static string WithoutLoneSurrogates(string text) => Replace(text, nulToo: false);
 
+    /// <summary>Returns the text in Unicode compatibility form (NFKC: full-width letters and ligatures as plain letters,
+    /// accents composed), with unpaired surrogates as U+FFFD first, as <see cref="string.Normalize(System.Text.NormalizationForm)"/>
+    /// throws on them. Returns the same instance when there is nothing to change.</summary>
+    public static string ToCompatibilityForm(string text)
+    {
+        text = WithoutLoneSurrogates(text);
+        return text.IsNormalized(System.Text.NormalizationForm.FormKC) ? text : text.Normalize(System.Text.NormalizationForm.FormKC);
+    }
+
     /// <summary>Returns the first <paramref name="maxLength"/> characters of the text, one fewer when the cut would fall
     /// between the halves of a surrogate pair (an emoji), so the cut never leaves half a character behind.</summary>
     public static string Truncate(string text, int maxLength)

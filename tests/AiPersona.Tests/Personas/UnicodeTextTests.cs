@@ -46,4 +46,13 @@ public sealed class UnicodeTextTests
         Assert.Equal(string.Empty, UnicodeText.Truncate("\uD83D\uDE00", 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => UnicodeText.Truncate("abc", -1));
     }
+
+    [Fact]
+    public void ToCompatibilityForm_FoldsFullWidthLettersAndComposesAccents_EvenBesideHalfASurrogatePair()
+    {
+        Assert.Equal("ignore caf\u00E9", UnicodeText.ToCompatibilityForm("\uFF49\uFF47\uFF4E\uFF4F\uFF52\uFF45 cafe\u0301"));
+        Assert.Equal("ignore \uFFFD", UnicodeText.ToCompatibilityForm("\uFF49\uFF47\uFF4E\uFF4F\uFF52\uFF45 \uD800")); // Normalize alone throws
+        var plain = "Ana \uD83D\uDE00 caf\u00E9";
+        Assert.Same(plain, UnicodeText.ToCompatibilityForm(plain));
+    }
 }
