@@ -5,7 +5,7 @@ namespace AiPersona;
 /// <summary>Validates <see cref="AiPersonaOptions"/>, including the persona schema.</summary>
 internal sealed class AiPersonaOptionsValidator : IValidateOptions<AiPersonaOptions>
 {
-    private const string OneName = " (names that differ only in case, spaces, hyphens or underscores are one name)";
+    private const string OneName = " (names that differ only in case, spaces, hyphens, underscores or Unicode form are one name)";
     private static readonly TimeSpan OneDay = TimeSpan.FromDays(1);
     private static readonly TimeSpan MaxRetention = TimeSpan.FromDays(36_500);
 
@@ -92,7 +92,7 @@ internal sealed class AiPersonaOptionsValidator : IValidateOptions<AiPersonaOpti
             failures.Add("AiPersonaOptions.Schema has no section.");
         }
 
-        // Names that differ only in case, spaces, hyphens or underscores are one name (FieldNames): the optimizer's edits
+        // Names that differ only in case, spaces, hyphens, underscores or Unicode form are one name (FieldNames): the optimizer's edits
         // are matched to the schema that way.
         var sections = new HashSet<string>(StringComparer.Ordinal);
         foreach (var section in schema.Sections)

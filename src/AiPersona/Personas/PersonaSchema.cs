@@ -82,13 +82,13 @@ public sealed class PersonaSchema
     /// <returns>The field, or <see langword="null"/> when the schema does not define it.</returns>
     public PersonaFieldDefinition? FindField(string section, string field) => FindSection(section)?.FindField(field);
 
-    /// <summary>Finds a section as <see cref="FindSection"/> does, or else by a spelling that differs only in case and in
-    /// runs of spaces, hyphens and underscores, as a model may write it.</summary>
+    /// <summary>Finds a section as <see cref="FindSection"/> does, or else by a spelling that differs only in case, in
+    /// runs of spaces, hyphens and underscores, and in Unicode form, as a model may write it.</summary>
     internal PersonaSectionDefinition? MatchSection(string name)
         => FindSection(name) ?? Sections.FirstOrDefault(s => FieldNames.Same(s.Name, name));
 
-    /// <summary>Finds a field as <see cref="FindField"/> does, or else by a spelling that differs only in case and in runs
-    /// of spaces, hyphens and underscores: a spelling variant of a never-store field is that field wherever its policy
+    /// <summary>Finds a field as <see cref="FindField"/> does, or else by a spelling that differs only in case, in runs
+    /// of spaces, hyphens and underscores, and in Unicode form: a spelling variant of a never-store field is that field wherever its policy
     /// is decided.</summary>
     internal PersonaFieldDefinition? MatchField(string section, string field)
         => MatchSection(section) is { } definition ? definition.FindField(field) ?? definition.Fields.FirstOrDefault(f => FieldNames.Same(f.Name, field)) : null;

@@ -173,6 +173,7 @@ public sealed class AiPersonaOptionsValidatorTests
         options.Schema.Sections[1].Fields.Add(new PersonaFieldDefinition("values_and_interests", "dup", importance: 500));
         options.Schema.Sections.Add(new PersonaSectionDefinition("My-Patterns", "variant", new PersonaFieldDefinition("a b", "1"), new PersonaFieldDefinition("A_B", "2")));
         options.Schema.Sections.Add(new PersonaSectionDefinition("my patterns", "variant"));
+        options.Schema.Sections.Add(new PersonaSectionDefinition("viagem", "composed", new PersonaFieldDefinition("ma\u00F1ana", "1"), new PersonaFieldDefinition("man\u0303ana", "2")));
 
         var result = new AiPersonaOptionsValidator().Validate(null, options);
 
@@ -181,6 +182,7 @@ public sealed class AiPersonaOptionsValidatorTests
         // Spelling variants, which the optimizer's edits are matched to as one name.
         Assert.Contains("section 'my patterns' twice", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("field 'A_B' twice", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("field 'man\u0303ana' twice", result.FailureMessage, StringComparison.Ordinal); // a decomposed "ñ"
         Assert.Contains("Importance", result.FailureMessage, StringComparison.Ordinal);
     }
 }

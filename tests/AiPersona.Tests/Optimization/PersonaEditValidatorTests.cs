@@ -326,6 +326,20 @@ public sealed class PersonaEditValidatorTests
     }
 
     [Theory]
+    [InlineData("viagens", "pa\u00EDses_visitados")] // as the schema writes it: "í" one character
+    [InlineData("viagens", "pai\u0301ses visitados")] // "i" and a combining acute accent
+    [InlineData("\uFF56\uFF49\uFF41\uFF47\uFF45\uFF4E\uFF53", "PA\u00CDSES-VISITADOS")] // full-width letters
+    public void ANameInAnotherUnicodeFormThanTheSchemas_IsTheSchemasField(string section, string field)
+    {
+        var schema = PersonaSchema.CreateDefault();
+        schema.Sections.Add(new PersonaSectionDefinition("viagens", "Travel", new PersonaFieldDefinition("pa\u00EDses_visitados", "Countries visited")));
+
+        var edit = Assert.Single(Validate(schema, PersonaEdit.Set(section, field, "Cabo Verde", null, "s1")).Accepted);
+
+        Assert.Equal(("viagens", "pa\u00EDses_visitados"), (edit.Section, edit.Field));
+    }
+
+    [Theory]
     [InlineData("values_andinterests")] // separators are read past, not letters
     [InlineData("values and interest")]
     [InlineData("values")]
