@@ -10,7 +10,7 @@ namespace AiPersona;
 /// in memory: after a restart, or on another instance, the next request adds the persona once more.</summary>
 internal sealed class ServiceHeldConversations
 {
-    private const int MaxEntries = 10_000;
+    internal const int MaxEntries = 10_000;
     private readonly ConcurrentDictionary<(string UserId, string ConversationId), byte> _conversations = new();
 
     /// <summary>Whether a request of this user continues a conversation the service keeps.</summary>
