@@ -16,7 +16,11 @@ namespace AiPersona;
 /// timeout. (The 200 ms wall-clock timeout it had fired once on a busy test machine and failed that update.)</para></remarks>
 internal static partial class PromptInjectionDetector
 {
-    public static bool LooksLikeInstruction(string value) => InstructionPattern().IsMatch(Fold(value));
+    public static bool LooksLikeInstruction(string value)
+    {
+        var folded = Fold(value);
+        return InstructionPattern().IsMatch(folded) || OtherLanguagesPattern().IsMatch(folded);
+    }
 
     // What a model reads past, the pattern must read past too: compatibility forms ("ｉｇｎｏｒｅ", ligatures) become plain
     // letters, invisible format characters (zero-width spaces, soft hyphens, direction marks) go, and the Unicode line and
@@ -74,4 +78,40 @@ internal static partial class PromptInjectionDetector
         """,
         RegexOptions.IgnoreCase | RegexOptions.IgnorePatternWhitespace | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
     private static partial Regex InstructionPattern();
+
+    // The commonest injections in other languages a persona may be learned in: "ignore (all previous) instructions",
+    // "system prompt", and "from now on you…" / "you are now…", in Spanish, Portuguese, French, German, Italian, Russian,
+    // Chinese, Japanese and Korean. Fewer phrasings than the English list: like it, a second line of defence. Verbs are
+    // the imperative forms (which in some languages are also the third person: "olvida las reglas" refuses a Spanish
+    // description as "forget the rules" would an English one); Japanese and Korean put the object first.
+    [GeneratedRegex(
+        """
+          \b(ignora|ignore|ignorad|ignoren|olvida|olvide|olvidad|olviden|omite|omita|descarta|descarte)\b.{0,40}\b(instrucciones|instrucci[oó]n|indicaciones|reglas|normas|directrices|prompt)\b
+        | \b(prompt|mensaje|instrucciones)\s+del\s+sistema\b
+        | \ba\s+partir\s+de\s+ahora\b[\s,:]*(eres|ser[aá]s|debes|responde|contesta|ignora|act[uú]a|finge)\b
+        | \b(ahora|desde\s+ahora)\s+eres\b | \bfinge\s+(que\s+eres|ser)\b
+        | \b(ignore|ignora|ignorem|esque[cç]a|esque[cç]am|desconsidere|desconsidera)\b.{0,40}\b(instru[cç][oõ]es|instru[cç][aã]o|regras|diretrizes|prompt)\b
+        | \b(prompt|mensagem|instru[cç][oõ]es)\s+do\s+sistema\b
+        | \ba\s+partir\s+de\s+agora\b[\s,:]*(voc[eê]|tu|responda|responde|ignore|aja|finja|seja|deve)\b | \bfinja\s+(que|ser)\b
+        | \b(ignore|ignorez|oublie|oubliez|n[eé]glige|n[eé]gligez)\b.{0,40}\b(instructions|consignes|r[eè]gles|directives|prompt)\b
+        | \b(prompt|message|instructions|consignes)\s+(du\s+)?syst[eè]me\b
+        | \b[aà]\s+partir\s+de\s+maintenant\b[\s,:]*(tu|vous|r[eé]ponds|r[eé]pondez|ignore|ignorez|agis|agissez)\b
+        | \bd[eé]sormais\b[\s,:]*(tu|vous)\s+(es|[eê]tes|dois|devez|r[eé]ponds|r[eé]pondez)\b | \bfai(s|tes)\s+semblant\b
+        | \b(ignoriere|ignorier|ignoriert|ignorieren\s+sie|vergiss|vergesst|vergessen\s+sie|missachte|missachten\s+sie)\b.{0,40}\b(anweisungen|anweisung|instruktionen|regeln|vorgaben|richtlinien|befehle|prompt)\b
+        | \b(system-?prompt|systemnachricht|system-?anweisungen?)\b
+        | \bab\s+(jetzt|sofort)\b[\s,:]*(bist|musst|sollst|wirst|antwortest|antworte|ignorierst|ignoriere)\s+du\b
+        | \bdu\s+bist\s+(jetzt|nun|ab\s+jetzt)\b | \btu\s+so\s+als\s+(ob|w[aä]rst)\b
+        | \b(ignora|ignorate|ignori|dimentica|dimenticate|dimentichi|trascura)\b.{0,40}\b(istruzioni|regole|direttive|prompt)\b
+        | \b(prompt|messaggio|istruzioni)\s+di\s+sistema\b
+        | \bda\s+ora\s+in\s+poi\b[\s,:]*(sei|devi|rispondi|ignora|fingi|comportati)\b
+        | \b(игнорируй|игнорируйте|проигнорируй|проигнорируйте|забудь|забудьте)\b.{0,40}(инструкци|указани|правил|промпт)
+        | \bсистемн(ый|ого|ое|ые|ым)\s+(промпт|сообщени|инструкци) | \b(с\s+этого\s+момента|отныне|теперь)\s+ты\b
+        | (忽略|无视|無視|忘记|忘記|忘掉|不要理会|不要理會).{0,20}(指令|指示|提示词|提示詞|规则|規則)
+        | (系统|系統)(提示|消息|訊息|指令) | (从|從)(现|現)在(开|開)?(始|起)[,，]?\s*你
+        | 假(装|裝)你是
+        | (指示|命令|プロンプト|ルール).{0,20}(無視|忘れ) | システム(プロンプト|メッセージ) | (今|これ)から(は)?[、,]?\s*あなたは
+        | (지시|명령|프롬프트|규칙|지침).{0,20}(무시|잊어) | 시스템\s*(프롬프트|메시지) | 지금부터\s*(너는|당신은)
+        """,
+        RegexOptions.IgnoreCase | RegexOptions.IgnorePatternWhitespace | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
+    private static partial Regex OtherLanguagesPattern();
 }
