@@ -62,10 +62,22 @@ internal sealed partial class LlmPersonaOptimizer : IPersonaOptimizer
         if (!response.TryGetResult(out var result) && !TryParseLenient(response.Text, out result))
         {
             activity?.SetStatus(ActivityStatusCode.Error, "malformed optimizer output");
-            return PersonaOptimizationResult.Failure("The optimizer model's answer is not the expected JSON.");
+            return PersonaOptimizationResult.Failure("The optimizer model's answer is not the expected JSON." + Stopped(response.FinishReason));
         }
 
         return PersonaOptimizationResult.Success(ToEdits(result, prompt.SessionIdsByLabel));
+    }
+
+    // Why a model's answer ended, when that explains an answer that could not be read: a retry of the same prompt is likely
+    // cut off again, so the log says where to look rather than only that the JSON was broken.
+    private static string Stopped(ChatFinishReason? reason)
+    {
+        if (reason == ChatFinishReason.Length)
+        {
+            return " The answer was cut off at the model's output token limit.";
+        }
+
+        return reason == ChatFinishReason.ContentFilter ? " The model's content filter stopped the answer." : string.Empty;
     }
 
     // Models without native structured output sometimes wrap the JSON in a code fence or a sentence, or stray from the

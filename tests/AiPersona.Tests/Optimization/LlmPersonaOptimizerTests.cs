@@ -263,6 +263,26 @@ public sealed class LlmPersonaOptimizerTests
         Assert.NotNull(result.Error);
     }
 
+    [Theory]
+    [InlineData("length", "cut off at the model's output token limit.")]
+    [InlineData("content_filter", "content filter stopped the answer.")]
+    [InlineData("stop", "not the expected JSON.")]
+    public async Task AnAnswerThatCannotBeRead_SaysWhyTheModelStopped(string finishReason, string error)
+    {
+        var client = new TestChatClient
+        {
+            GetResponseAsyncCallback = (_, _, _) => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "{\"edits\": [ {\"section\": \"demo"))
+            {
+                FinishReason = new ChatFinishReason(finishReason),
+            }),
+        };
+
+        var result = await CreateOptimizer(client).OptimizeAsync(new PersonaOptimizationRequest(Persona.CreateEmpty("u"), PersonaSchema.CreateDefault(), Sessions));
+
+        Assert.False(result.Succeeded);
+        Assert.EndsWith(error, result.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Transcripts_AreCutToTheBudget_KeepingEachSessionsStartAndEnd()
     {
