@@ -170,8 +170,8 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
     /// <para>Edits may set any field, <see cref="FieldPolicy.Locked"/> ones included (those are the application's); setting
     /// a <see cref="FieldPolicy.NeverStore"/> field is refused. Each changed field gets a revision with the edit's reason.
     /// Names are matched ignoring case, runs of spaces, hyphens and underscores, and Unicode form (a composed or decomposed
-    /// accent), as the optimizer's are: "Values and interests" is the schema's <c>values_and_interests</c>, and a field outside the schema keeps the persona's spelling
-    /// (so does <see cref="ForgetFieldAsync"/>).</para>
+    /// accent), as the optimizer's are: "Values and interests" is the schema's <c>values_and_interests</c>, and a field
+    /// outside the schema keeps the persona's spelling (so does <see cref="ForgetFieldAsync"/>).</para>
     /// <para>A concurrent change (a persona update saving at the same moment) is re-read and the edits applied again, up to
     /// <see cref="AiPersonaOptions.MaxSaveAttempts"/> times; a persona update that was running meanwhile drops its own edits
     /// of the fields changed here, so the application's values win either way. Nor do later persona updates overrule an

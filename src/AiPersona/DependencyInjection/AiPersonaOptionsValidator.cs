@@ -92,8 +92,8 @@ internal sealed class AiPersonaOptionsValidator : IValidateOptions<AiPersonaOpti
             failures.Add("AiPersonaOptions.Schema has no section.");
         }
 
-        // Names that differ only in case, spaces, hyphens, underscores or Unicode form are one name (FieldNames): the optimizer's edits
-        // are matched to the schema that way.
+        // Names that differ only in case, spaces, hyphens, underscores or Unicode form are one name (FieldNames): the
+        // optimizer's edits are matched to the schema that way.
         var sections = new HashSet<string>(StringComparer.Ordinal);
         foreach (var section in schema.Sections)
         {

@@ -88,8 +88,8 @@ public sealed class PersonaSchema
         => FindSection(name) ?? Sections.FirstOrDefault(s => FieldNames.Same(s.Name, name));
 
     /// <summary>Finds a field as <see cref="FindField"/> does, or else by a spelling that differs only in case, in runs
-    /// of spaces, hyphens and underscores, and in Unicode form: a spelling variant of a never-store field is that field wherever its policy
-    /// is decided.</summary>
+    /// of spaces, hyphens and underscores, and in Unicode form: a spelling variant of a never-store field is that field
+    /// wherever its policy is decided.</summary>
     internal PersonaFieldDefinition? MatchField(string section, string field)
         => MatchSection(section) is { } definition ? definition.FindField(field) ?? definition.Fields.FirstOrDefault(f => FieldNames.Same(f.Name, field)) : null;
 
