@@ -7,8 +7,8 @@ namespace AiPersona.Evaluation;
 /// <remarks>A term is a word of three letters or more (two Korean syllables or more) in scripts that separate words with
 /// spaces (letters and combining marks together, so a Hindi or Arabic word with vowel signs stays one word), and a pair
 /// of adjacent characters in scripts that do not (Chinese, Japanese, Thai, Lao, Khmer, Myanmar), where a whole sentence
-/// would otherwise be one "word" matching only itself. Text is compared in Unicode compatibility form (NFKC), ignoring case, so full-width
-/// letters match ordinary ones and a precomposed accent matches a combining one.</remarks>
+/// would otherwise be one "word" matching only itself. Text is compared in Unicode compatibility form (NFKC), ignoring
+/// case, so full-width letters match ordinary ones and a precomposed accent matches a combining one.</remarks>
 internal static class LexicalSimilarity
 {
     private const int MinWordLetters = 3;

@@ -85,8 +85,8 @@ internal static partial class PromptInjectionDetector
     // the imperative forms (which in some languages are also the third person: "olvida las reglas" refuses a Spanish
     // description as "forget the rules" would an English one); Japanese and Korean put the object first. Non-backtracking
     // too: building it at first use costs a few hundred milliseconds once per process (its case-insensitive sets of many
-    // scripts), but a match then takes microseconds, where the backtracking engine, even compiled, took 30 to 70 times as
-    // long on Latin text.
+    // scripts), but a match then takes microseconds, where the backtracking engine, even compiled, took about 30 to 75
+    // times as long on Latin text.
     [GeneratedRegex(
         """
           \b(ignora|ignore|ignorad|ignoren|olvida|olvide|olvidad|olviden|omite|omita|descarta|descarte)\b.{0,40}\b(instrucciones|instrucci[oó]n|indicaciones|reglas|normas|directrices|prompt)\b

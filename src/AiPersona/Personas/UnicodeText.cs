@@ -24,8 +24,9 @@ internal static class UnicodeText
     public static string WithoutLoneSurrogates(string text) => Replace(text, nulToo: false);
 
     /// <summary>Returns the text in Unicode compatibility form (NFKC: full-width letters and ligatures as plain letters,
-    /// accents composed), with unpaired surrogates as U+FFFD first, as <see cref="string.Normalize(System.Text.NormalizationForm)"/>
-    /// throws on them. Returns the same instance when there is nothing to change.</summary>
+    /// accents composed), with unpaired surrogates as U+FFFD first, as
+    /// <see cref="string.Normalize(System.Text.NormalizationForm)"/> throws on them. Returns the same instance when there
+    /// is nothing to change.</summary>
     public static string ToCompatibilityForm(string text)
     {
         text = WithoutLoneSurrogates(text);
