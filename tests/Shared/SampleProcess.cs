@@ -21,6 +21,15 @@ internal static class SampleProcess
         CancellationToken cancellationToken = default)
         => RunAsync(ConsoleSample, arguments, environment, input, cancellationToken: cancellationToken);
 
+    /// <summary>Gets the path of a built app the test project names in an <c>AssemblyMetadata</c> item "&lt;name&gt;.Path".</summary>
+    public static string PathOf(string name)
+    {
+        var path = typeof(SampleProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == name + ".Path").Value!;
+        Assert.True(File.Exists(path), $"The app is not built at {path}.");
+        return path;
+    }
+
     /// <summary>Runs a sample with arguments and environment variables (a <see langword="null"/> value removes one), types
     /// <paramref name="input"/> on its standard input, runs <paramref name="whileRunning"/> (given the sample's process),
     /// and waits up to two minutes for it to exit. A <paramref name="launcher"/> (a program and its arguments that runs the
@@ -34,9 +43,7 @@ internal static class SampleProcess
         IReadOnlyList<string>? launcher = null,
         CancellationToken cancellationToken = default)
     {
-        var sample = typeof(SampleProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == sampleName + ".Path").Value!;
-        Assert.True(File.Exists(sample), $"The sample app is not built at {sample}.");
+        var sample = PathOf(sampleName);
         string[] command = [.. launcher ?? [], Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", sample, .. arguments];
         var start = new ProcessStartInfo(command[0], command[1..])
         {

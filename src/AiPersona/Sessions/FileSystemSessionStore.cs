@@ -164,6 +164,7 @@ public sealed class FileSystemSessionStore : ISessionStore
                 if (session.LearnedAt <= learnedAtOrBefore && session.Id != keepSessionId)
                 {
                     File.Delete(SessionPath(session));
+                    DeleteLeftovers(userId, session.Id);
                     deleted++;
                 }
             }
@@ -185,6 +186,7 @@ public sealed class FileSystemSessionStore : ISessionStore
             }
 
             File.Delete(found.File);
+            DeleteLeftovers(userId, sessionId);
             return true;
         }
     }
@@ -254,6 +256,16 @@ public sealed class FileSystemSessionStore : ISessionStore
     }
 
     private Task<IDisposable> EnterAsync(string userId, CancellationToken cancellationToken) => _gate.EnterAsync(LockPath(userId), cancellationToken);
+
+    // A write that a crash cut short leaves a temporary copy of the session beside its file, in the folder of the state the
+    // session was in then: deleting the session deletes those copies too, as they hold what the user said.
+    private void DeleteLeftovers(string userId, string sessionId)
+    {
+        foreach (var state in Enum.GetValues<SessionState>())
+        {
+            AtomicFile.DeleteLeftovers(UserPath(userId, state.ToString().ToLowerInvariant(), SessionFileName(sessionId)));
+        }
+    }
 
     private async Task<List<ConversationSession>> ReadFolderAsync(string userId, SessionState state, CancellationToken cancellationToken)
     {

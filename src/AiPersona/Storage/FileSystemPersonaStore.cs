@@ -93,6 +93,10 @@ public sealed class FileSystemPersonaStore : IPersonaStore
                 await WriteAsync(current with { History = kept }, cancellationToken).ConfigureAwait(false);
             }
 
+            // A save a crash cut short may have left a copy of the document that still holds the field. (This lists the
+            // folder of every user's persona: a cost paid when a user has a field forgotten, not on every save.)
+            AtomicFile.DeleteLeftovers(DocumentPath(userId));
+
             return deleted;
         }
     }
@@ -104,8 +108,10 @@ public sealed class FileSystemPersonaStore : IPersonaStore
         using (await _gate.EnterAsync(lockPath, cancellationToken).ConfigureAwait(false))
         {
             File.Delete(DocumentPath(userId));
+            AtomicFile.DeleteLeftovers(DocumentPath(userId)); // copies that saves a crash cut short left behind
             File.Delete(lockPath);
             File.Delete(StoragePaths.Combine(_root, FolderName, StoragePaths.GetLegacyUserKey(userId) + ".json"));
+            AtomicFile.DeleteLeftovers(StoragePaths.Combine(_root, FolderName, StoragePaths.GetLegacyUserKey(userId) + ".json"));
             File.Delete(StoragePaths.Combine(_root, FolderName, StoragePaths.GetLegacyUserKey(userId) + ".lock"));
             DeleteUpdateLockFile(FileSystemPersonaUpdateLock.LockPath(_root, userId));
         }

@@ -272,6 +272,43 @@ public sealed class FileSystemSessionStoreTests : SessionStoreConformanceTests, 
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task DeletingASession_AlsoDeletesTheCopiesThatWritesACrashCutShortLeft(bool pastItsRetention)
+    {
+        var (user, id) = await CompletedSessionAsync();
+        var (_, other) = await CompletedSessionAsync(user);
+        await Store.MarkLearnedAsync(user, [id, other], T0);
+
+        // A write killed after writing its temporary file, before renaming it over the session's file, leaves that file
+        // (see AtomicFile), in the folder of the session's state then.
+        var file = Assert.Single(_root.AllFiles(), f => Path.GetFileName(f) == id + ".json");
+        var userFolder = Path.GetDirectoryName(Path.GetDirectoryName(file))!;
+        string[] copies = [.. new[] { "open", "completed", "learned" }.Select(state => LeaveCopy(file, Path.Combine(userFolder, state), id))];
+        var othersCopy = LeaveCopy(file, Path.Combine(userFolder, "completed"), other);
+
+        if (pastItsRetention)
+        {
+            Assert.Equal(1, await Store.DeleteLearnedSessionsAsync(user, T0, keepSessionId: other));
+        }
+        else
+        {
+            Assert.True(await Store.DeleteSessionAsync(user, id));
+        }
+
+        Assert.All(copies, copy => Assert.False(File.Exists(copy), copy));
+        Assert.True(File.Exists(othersCopy));
+
+        static string LeaveCopy(string file, string folder, string sessionId)
+        {
+            Directory.CreateDirectory(folder);
+            var copy = Path.Combine(folder, $".{sessionId}.json.{Guid.NewGuid():N}{AtomicFile.TemporarySuffix}");
+            File.Copy(file, copy);
+            return copy;
+        }
+    }
+
     public void Dispose() => _root.Dispose();
 
     private async Task<(string UserId, string SessionId)> CompletedSessionAsync(string? userId = null)

@@ -263,6 +263,31 @@ public sealed class FileSystemPersonaStoreTests : PersonaStoreConformanceTests, 
     }
 
     [Fact]
+    public async Task DeleteUser_AlsoDeletesTheCopiesThatSavesACrashCutShortLeft()
+    {
+        var (ana, ben) = (NewUser(), NewUser());
+        var (anasCopy, bensCopy) = (await LeaveACopyOfASaveCutShortAsync(ana), await LeaveACopyOfASaveCutShortAsync(ben));
+
+        await Store.DeleteUserAsync(ana);
+
+        Assert.False(File.Exists(anasCopy));
+        Assert.True(File.Exists(bensCopy));
+    }
+
+    [Fact]
+    public async Task DeleteFieldHistory_AlsoDeletesTheCopiesThatSavesACrashCutShortLeft()
+    {
+        var (ana, ben) = (NewUser(), NewUser());
+        var (anasCopy, bensCopy) = (await LeaveACopyOfASaveCutShortAsync(ana), await LeaveACopyOfASaveCutShortAsync(ben));
+
+        await Store.DeleteFieldHistoryAsync(ana, "demographics", "career");
+
+        Assert.False(File.Exists(anasCopy));
+        Assert.True(File.Exists(bensCopy));
+        Assert.Equal("Ana", (await Store.GetAsync(ana)).GetValue("demographics", "name")!.Value);
+    }
+
+    [Fact]
     public void StoragePaths_Combine_RefusesAPathOutsideTheRoot()
     {
         var root = Path.Combine(_root.Path, "store");
@@ -272,6 +297,17 @@ public sealed class FileSystemPersonaStoreTests : PersonaStoreConformanceTests, 
     }
 
     public void Dispose() => _root.Dispose();
+
+    // A save killed after writing its temporary file, before renaming it over the document, leaves that file: a copy of
+    // the persona (see AtomicFile).
+    private async Task<string> LeaveACopyOfASaveCutShortAsync(string user)
+    {
+        await Store.SaveAsync(Persona.CreateEmpty(user).ApplyEdits([PersonaEdit.Set("demographics", "name", "Ana"), PersonaEdit.Set("demographics", "career", "nurse")], Now));
+        var document = Path.Combine(_outside, "store", "personas", StoragePaths.GetUserKey(user) + ".json");
+        var copy = Path.Combine(Path.GetDirectoryName(document)!, $".{Path.GetFileName(document)}.{Guid.NewGuid():N}{AtomicFile.TemporarySuffix}");
+        File.Copy(document, copy);
+        return copy;
+    }
 
     private static async Task<bool> Try(Func<Task> action)
     {
