@@ -45,7 +45,9 @@ _ = arguments.Backend switch
 // The backend's persona store, wrapped to say when it saved.
 var backendStore = services.Last(static d => d.ServiceType == typeof(IPersonaStore));
 services.Remove(backendStore);
-services.AddSingleton<IPersonaStore>(sp => new AnnouncingPersonaStore((IPersonaStore)backendStore.ImplementationFactory!(sp)));
+var backendFactory = backendStore.ImplementationFactory
+    ?? throw new InvalidOperationException("The storage registered its persona store without a factory; the workload cannot wrap it.");
+services.AddSingleton<IPersonaStore>(sp => new AnnouncingPersonaStore((IPersonaStore)backendFactory(sp)));
 services.AddChatClient(new EchoChatClient()).UsePersonalization();
 
 await using var provider = services.BuildServiceProvider();
