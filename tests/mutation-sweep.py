@@ -14,7 +14,7 @@ It edits files in place and restores each one, so run it in a separate clone, ne
     python3 tests/mutation-sweep.py --root /tmp/mutwork --per-file 8 src/AiPersona/Sessions/SessionManager.cs ...
 
 Set AIPERSONA_POSTGRES to include the PostgreSQL tests (without it they are skipped, and PostgreSQL mutants survive).
-Each mutant costs a build of the test project and a test run: about a minute on two cores. The samples are run as
+Each mutant costs a build of the test project and a test run: about five minutes on two cores. The samples are run as
 processes by both test projects: sweep them with --tests tests/AiPersona.Tests,tests/AiPersona.RealClients.Tests.
 """
 import argparse
@@ -61,8 +61,8 @@ def main():
     parser.add_argument("--root", required=True, help="a clone of the repository, edited in place")
     parser.add_argument("--per-file", type=int, default=8, help="mutants per file that compile")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--timeout", type=int, default=300,
-                        help="seconds a test run may take before it counts as hung (a passing run of tests/AiPersona.Tests takes about a minute)")
+    parser.add_argument("--timeout", type=int, default=900,
+                        help="seconds a test run may take before it counts as hung (a passing run of tests/AiPersona.Tests takes about five minutes)")
     parser.add_argument("--tests", default="tests/AiPersona.Tests",
                         help="comma-separated test projects to build and run, relative to the root (the samples are run as processes by tests/AiPersona.RealClients.Tests)")
     parser.add_argument("files", nargs="+", help="source files, relative to the root")
