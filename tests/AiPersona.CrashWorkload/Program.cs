@@ -2,7 +2,7 @@
 // durable store until the test kills the process, at any moment, with SIGKILL. Run again on the same store and journal,
 // it goes on from where it stopped; the run that is not killed ends every user's last session, waits until everything
 // is learned and prints "DONE". CrashRecoveryTests then checks the store: no session lost or stored twice, every
-// message kept once, every session learned exactly once.
+// message the user sent kept once, every session learned exactly once.
 using AiPersona;
 using AiPersona.CrashWorkload;
 using Microsoft.Extensions.AI;
@@ -20,7 +20,8 @@ catch (ArgumentException ex)
     return 2;
 }
 
-// A lease a killed update left behind expires after this; the optimizer's timeout plus the 30-second grace must fit in it.
+// A lease a killed update left behind expires after this; the optimizer's timeout plus the 30-second grace must fit in
+// it.
 var lease = TimeSpan.FromSeconds(35);
 var services = new ServiceCollection();
 services.AddLogging(logging => logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning));
@@ -89,7 +90,8 @@ foreach (var userId in users)
     await personalized.EndSessionAsync(userId);
 }
 
-var giveUpAt = DateTimeOffset.UtcNow + lease + TimeSpan.FromSeconds(30);
+var patience = lease + TimeSpan.FromSeconds(30);
+var giveUpAt = DateTimeOffset.UtcNow + patience;
 while (true)
 {
     await scheduler.RecoverAsync();
@@ -110,7 +112,7 @@ while (true)
 
     if (DateTimeOffset.UtcNow > giveUpAt)
     {
-        Console.Error.WriteLine($"Sessions still pending after {lease + TimeSpan.FromSeconds(30)}: {string.Join(", ", pending)}");
+        Console.Error.WriteLine($"Sessions still pending after {patience}: {string.Join(", ", pending)}");
         return 3;
     }
 

@@ -2,8 +2,9 @@ using System.Globalization;
 
 namespace AiPersona.CrashWorkload;
 
-/// <summary>A scripted persona optimizer: it adds the number of sessions it is given to a counter in the persona, citing
-/// them, and says on standard output when it starts, so the test can kill the process in the middle of an update.</summary>
+/// <summary>A scripted persona optimizer: it adds the number of sessions it is given to a counter in the persona,
+/// citing them, and says on standard output when it starts, so the test can kill the process in the middle of an
+/// update.</summary>
 internal sealed class TallyOptimizer : IPersonaOptimizer
 {
     public async Task<PersonaOptimizationResult> OptimizeAsync(PersonaOptimizationRequest request, CancellationToken cancellationToken = default)

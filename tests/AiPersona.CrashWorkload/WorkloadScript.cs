@@ -12,7 +12,8 @@ internal static class WorkloadScript
     /// <summary>The section of the one field the workload's optimizer writes.</summary>
     public const string Section = "tally";
 
-    /// <summary>The field that counts the sessions learned so far: learning a session twice, or losing one, shows in it.</summary>
+    /// <summary>The field that counts the sessions learned so far: learning a session twice, or losing one, shows in
+    /// it.</summary>
     public const string Field = "sessions_learned";
 
     public static string UserId(int user) => $"crash-user-{user}";
@@ -23,7 +24,8 @@ internal static class WorkloadScript
 
     public static string ReplyText(string userText) => $"Noted: {userText}";
 
-    /// <summary>The request of a turn: the session's earlier turns, as the client shows them, and the new message.</summary>
+    /// <summary>The request of a turn: the session's earlier turns, as the client shows them, and the new
+    /// message.</summary>
     public static List<ChatMessage> Conversation(string userId, int session, int turn)
     {
         var messages = new List<ChatMessage>();

@@ -257,8 +257,8 @@ public sealed class FileSystemSessionStore : ISessionStore
 
     private Task<IDisposable> EnterAsync(string userId, CancellationToken cancellationToken) => _gate.EnterAsync(LockPath(userId), cancellationToken);
 
-    // A write that a crash cut short leaves a temporary copy of the session beside its file, in the folder of the state the
-    // session was in then: deleting the session deletes those copies too, as they hold what the user said.
+    // A write that a crash cut short leaves a temporary copy of the session beside its file, in the folder of the state
+    // the session was in then: deleting the session deletes those copies too, as they hold what the user said.
     private void DeleteLeftovers(string userId, string sessionId)
     {
         foreach (var state in Enum.GetValues<SessionState>())

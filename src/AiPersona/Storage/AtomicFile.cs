@@ -30,9 +30,9 @@ internal static class AtomicFile
         }
     }
 
-    /// <summary>Deletes the temporary files that writes of <paramref name="path"/> cut short by a crash left beside it: a
-    /// caller deleting what the file holds deletes those copies too. The caller holds the lock that serializes the writes
-    /// of <paramref name="path"/>, so no write in progress loses its temporary file.</summary>
+    /// <summary>Deletes the temporary files that writes of <paramref name="path"/> cut short by a crash left beside it:
+    /// a caller deleting what the file holds deletes those copies too. The caller holds the lock that serializes the
+    /// writes of <paramref name="path"/>, so no write in progress loses its temporary file.</summary>
     public static void DeleteLeftovers(string path)
     {
         var directory = Path.GetDirectoryName(path)!;

@@ -9,14 +9,15 @@ using Moq;
 namespace AiPersona.Tests.Storage.CrashRecovery;
 
 /// <summary>
-/// Real process deaths on each durable backend: the crash workload (six users chatting nine sessions of four turns each,
-/// persona updates in the background) is killed with SIGKILL at seeded moments, some while persona updates run, and run
-/// again on the same store, until a run that is not killed finishes. Then nothing acknowledged may be lost, nothing
-/// stored twice, every session learned exactly once and in order, and (file system) forgetting the users leaves no file
-/// that holds anything of theirs, not even a half-written one a kill left behind.
+/// Real process deaths on each durable backend: the crash workload (six users chatting nine sessions of four turns
+/// each, persona updates in the background) is killed with SIGKILL at seeded moments, some while persona updates run,
+/// and run again on the same store, until a run that is not killed finishes. Then no message whose call returned may be
+/// lost, no session or message the user sent stored twice (a turn killed after its reply was stored is sent again, and
+/// its second reply kept as another reply), every session learned exactly once and in order, and (file system)
+/// forgetting the users leaves no file that holds anything of theirs, not even a half-written one a kill left behind.
 /// </summary>
-/// <remarks>One derived class per backend, so the three run in parallel: on the databases, most of a run is spent waiting
-/// for the lease of an update that a kill cut short to expire.</remarks>
+/// <remarks>One derived class per backend, so the three run in parallel: on the databases, most of a run is spent
+/// waiting for the lease of an update that a kill cut short to expire.</remarks>
 public abstract class CrashRecoveryTests : IAsyncDisposable
 {
     private const int Users = 6;
@@ -28,7 +29,8 @@ public abstract class CrashRecoveryTests : IAsyncDisposable
     private readonly TempDirectory _directory = new();
     private PostgreSqlTestSchema? _schema;
 
-    /// <summary>Runs the workload on the backend ("filesystem", "sqlite" or "postgresql"), kills it, and checks the store.</summary>
+    /// <summary>Runs the workload on the backend ("filesystem", "sqlite" or "postgresql"), kills it, and checks the
+    /// store.</summary>
     protected async Task RunAsync(string backend)
     {
         var (store, schemaName) = backend switch
@@ -44,9 +46,9 @@ public abstract class CrashRecoveryTests : IAsyncDisposable
         for (var run = 1; run <= Kills; run++)
         {
             // A third of the kills come a few milliseconds after some line of progress, a third while a persona update
-            // is under way (the optimizer has started; it answers after 15 ms, then the persona is saved and its sessions
-            // marked learned), and a third as soon as an update saved the persona, before or while its sessions are
-            // marked learned.
+            // is under way (the optimizer has started; it answers after 15 ms, then the persona is saved and its
+            // sessions marked learned), and a third as soon as an update saved the persona, before or while its
+            // sessions are marked learned.
             var afterLines = random.Next(3, 16);
             var delay = TimeSpan.FromMilliseconds(random.Next(0, 30));
             var (killAfter, moment) = (run % 3) switch

@@ -9,8 +9,8 @@ internal static class CrashWorkloadProcess
 {
     private const string Name = "AiPersona.CrashWorkload";
 
-    /// <summary>Runs the workload to its end, or kills it <paramref name="killDelay"/> after the first line of its output
-    /// that <paramref name="killAfter"/> picks (given the line and how many lines came so far).</summary>
+    /// <summary>Runs the workload to its end, or kills it <paramref name="killDelay"/> after the first line of its
+    /// output that <paramref name="killAfter"/> picks (given the line and how many lines came so far).</summary>
     public static async Task<CrashWorkloadRun> RunAsync(
         IEnumerable<string> arguments,
         Func<string, int, bool>? killAfter,
