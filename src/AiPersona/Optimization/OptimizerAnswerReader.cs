@@ -10,7 +10,8 @@ internal static class OptimizerAnswerReader
 {
     /// <summary>Reads the answer.</summary>
     /// <param name="json">One JSON value.</param>
-    /// <returns>The edits; <see langword="null"/> when the text holds no list of edits (<c>{"edits": "none"}</c>).</returns>
+    /// <returns>The edits; <see langword="null"/> when the text holds no list of edits (<c>{"edits": "none"}</c>, or a list
+    /// with no object in it, such as <c>[1]</c>).</returns>
     public static OptimizerResponse? Read(string json)
     {
         JsonDocument document;
@@ -42,6 +43,11 @@ internal static class OptimizerAnswerReader
             else if (edits.ValueKind != JsonValueKind.Array)
             {
                 return null;
+            }
+
+            if (edits.GetArrayLength() > 0 && !edits.EnumerateArray().Any(static e => e.ValueKind == JsonValueKind.Object))
+            {
+                return null; // a list such as [1] or ["S1"]: not edits, nor an answer that there are none
             }
 
             var response = new OptimizerResponse();

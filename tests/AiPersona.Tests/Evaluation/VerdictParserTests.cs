@@ -13,6 +13,7 @@ public sealed class VerdictParserTests
     [InlineData("{helpfulness: 7, personalization: 8}", 7, 8)] // braces, but not JSON: read as text
     [InlineData("**Helpfulness:** 8\n**Personalization**: 6", 8, 6)] // Markdown emphasis
     [InlineData("Helpfulness: **9**, personalization = __3__", 9, 3)]
+    [InlineData("Scores [0-10] for the reply [1]:\n{\"helpfulness\": 7, \"personalization\": 2}", 7, 2)] // brackets before the JSON
     public void ParseScores_ReadsJsonFencedJsonOrText(string answer, double helpfulness, double personalization)
     {
         var scores = VerdictParser.ParseScores(answer, "helpfulness", "personalization");

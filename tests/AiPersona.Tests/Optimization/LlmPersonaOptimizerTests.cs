@@ -175,6 +175,9 @@ public sealed class LlmPersonaOptimizerTests
     // The thinking DeepSeek-R1 or Qwen3 write into the answer when the server has no channel for reasoning: braces and
     // brackets in it are not the answer's JSON.
     [InlineData("<think>\nS1 says her name is Ana, so {{demographics.name}} = Ana; age [unknown].\n</think>\n\n{0}")]
+    // Brackets in the prose before the JSON: "[1]" is JSON itself, but a list of plain values is not the answer.
+    [InlineData("Based on sessions [1] and [3], here are the edits:\n```json\n{0}\n```")]
+    [InlineData("I read {{demographics.name}} off S1:\n{0}")]
     public async Task JsonAModelWrapsInWhatItWritesAround_IsStillRead(string reply)
     {
         var json = """{"edits":[{"section":"demographics","field":"name","value":"Ana","reason":"r","sessions":["S1"]}]}""";
@@ -250,7 +253,12 @@ public sealed class LlmPersonaOptimizerTests
     [Theory]
     [InlineData("I cannot help with that.")]
     [InlineData("{\"edits\": [ {\"section\": ")]
+    // Cut off after a whole edit: that edit alone, or any object inside the cut-off JSON, is not taken for the answer.
+    [InlineData("{\"edits\": [{\"section\": \"demographics\", \"field\": \"name\", \"value\": \"Ana\", \"reason\": \"r\", \"sessions\": [\"S1\"]}, {\"section\": ")]
+    [InlineData("Sessions [1] and [2]:\n{\"edits\": [{\"section\": \"demographics\", \"field\": \"name\", \"value\": \"Ana\"}, {\"sec")]
     [InlineData("{\"edits\": \"none\"}")]
+    [InlineData("[1]")] // a list, but of no edits
+    [InlineData("{\"edits\": [\"S1\", \"S2\"]}")]
     [InlineData("")]
     public async Task MalformedOutput_IsAFailureNotAnException(string reply)
     {

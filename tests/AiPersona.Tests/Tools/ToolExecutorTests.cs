@@ -78,6 +78,9 @@ public sealed class ToolExecutorTests
     [InlineData("Plain text will do.</think>\nBooked for 7 pm.", "Booked for 7 pm.")] // a chat template that opened <think> itself
     [InlineData("</think>\n\nBooked for 7 pm.", "Booked for 7 pm.")] // ... and no thinking
     [InlineData("{\"forecast\": \"rain\"}\n(I took {city} to be Lisbon.)", "{\"forecast\":\"rain\"}")] // a note after the JSON
+    [InlineData("Table [4] is free {tonight}:\n{\"forecast\": \"rain\"}", "{\"forecast\":\"rain\"}")] // brackets before the JSON
+    [InlineData("Free tables [4] and [7]:\n[{\"table\": 4}]", "[{\"table\":4}]")]
+    [InlineData("Free tables: [4, 7]", "[4,7]")] // a list of plain values, where nothing else is
     public async Task SimulatedExecutor_ReturnsTheAnswer_WithoutTheThinkingBeforeIt_OrANoteAfterItsJson(string reply, string expected)
     {
         var executor = new SimulatedToolExecutor(TestChatClient.Replying(_ => reply));
