@@ -18,6 +18,7 @@ public sealed class FakeLlmServer : IAsyncDisposable
     private readonly Func<JsonObject, Task>? _holdStream;
     private readonly Func<JsonObject, FakeToolCall?>? _toolCall;
     private readonly bool _onlyDefaultTemperature;
+    private readonly Dictionary<string, (string Text, int Fetches)> _background = [];
     private int _responseCount;
 
     private FakeLlmServer(
@@ -103,15 +104,26 @@ public sealed class FakeLlmServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        var path = context.Request.Path.Value ?? string.Empty;
+        var response = context.Response;
+        if (HttpMethods.IsGet(context.Request.Method))
+        {
+            lock (Requests)
+            {
+                Requests.Add((path, []));
+            }
+
+            await FetchBackgroundResponseAsync(path, response);
+            return;
+        }
+
         using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
         var body = JsonNode.Parse(await reader.ReadToEndAsync())!.AsObject();
-        var path = context.Request.Path.Value ?? string.Empty;
         lock (Requests)
         {
             Requests.Add((path, body));
         }
 
-        var response = context.Response;
         if (IsEmbeddingsPath(path))
         {
             if (_embed is null)
@@ -162,6 +174,18 @@ public sealed class FakeLlmServer : IAsyncDisposable
             // as previous_response_id.
             var id = $"resp_{Interlocked.Increment(ref _responseCount)}";
             response.ContentType = stream ? "text/event-stream" : "application/json";
+            if (!stream && body["background"]?.GetValue<bool>() == true)
+            {
+                // A background response: queued now, fetched later by its id (GET .../responses/{id}).
+                lock (_background)
+                {
+                    _background[id] = (text, 0);
+                }
+
+                await response.WriteAsync(ResponsesResult(id, text, "queued", background: true).ToJsonString());
+                return;
+            }
+
             await response.WriteAsync(stream ? ResponsesStream(id, text) : ResponsesResult(id, text, "completed").ToJsonString());
         }
         else if (_protocol == FakeProtocol.OpenAI && stream)
@@ -187,6 +211,27 @@ public sealed class FakeLlmServer : IAsyncDisposable
             response.ContentType = stream ? "application/x-ndjson" : "application/json";
             await response.WriteAsync(stream ? OllamaStream(text) : OllamaChunk(text, done: true) + "\n");
         }
+    }
+
+    // A background response is still in progress when fetched the first time, and completed from the second time on.
+    private async Task FetchBackgroundResponseAsync(string path, HttpResponse response)
+    {
+        var id = path[(path.LastIndexOf('/') + 1)..];
+        (string Text, int Fetches) background;
+        lock (_background)
+        {
+            if (!_background.TryGetValue(id, out background))
+            {
+                response.StatusCode = 404;
+                return;
+            }
+
+            _background[id] = background = (background.Text, background.Fetches + 1);
+        }
+
+        response.StatusCode = 200;
+        response.ContentType = "application/json";
+        await response.WriteAsync(ResponsesResult(id, background.Text, background.Fetches == 1 ? "in_progress" : "completed", background: true).ToJsonString());
     }
 
     // The OpenAI client asks for base64 (little-endian float32) unless told otherwise.
@@ -215,10 +260,11 @@ public sealed class FakeLlmServer : IAsyncDisposable
         ["usage"] = new JsonObject { ["prompt_tokens"] = 10, ["completion_tokens"] = 5, ["total_tokens"] = 15 },
     }.ToJsonString();
 
-    private static JsonObject ResponsesResult(string id, string text, string status) => new()
+    private static JsonObject ResponsesResult(string id, string text, string status, bool background = false) => new()
     {
         ["id"] = id,
         ["object"] = "response",
+        ["background"] = background,
         ["created_at"] = 1_700_000_000,
         ["status"] = status,
         ["model"] = "gpt-test",

@@ -71,6 +71,46 @@ public sealed class ResponsesApiTests
         Assert.Equal(["Another topic", "Noted.", "More on it", "Noted."], sessions[1].Messages.Select(m => m.Text));
     }
 
+    [Fact]
+    public async Task BackgroundResponse_IsFetchedWithItsContinuationToken_AndItsReplyRecordedOnceFinished()
+    {
+        await using var server = await FakeLlmServer.StartAsync(FakeProtocol.OpenAI, _ => "Lisbon, then Porto.");
+        var services = new ServiceCollection();
+        services.AddAiPersona();
+        services.AddChatClient(new OpenAIClient(new ApiKeyCredential("test-key"), new OpenAIClientOptions { Endpoint = new Uri(server.BaseAddress, "v1/") })
+            .GetResponsesClient()
+            .AsIChatClient("gpt-test"))
+            .UsePersonalization();
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<IChatClient>();
+        await provider.GetRequiredService<IPersonaStore>().SaveAsync(
+            Persona.CreateEmpty("ana").ApplyEdits([PersonaEdit.Set("preferences", "formats", "Short answers")], DateTimeOffset.UtcNow));
+
+        // The model works in the background: the first response only hands back a token to fetch the reply with, and the
+        // first fetch finds it still running. The client takes no messages beside a token (it throws when given any).
+        var started = await client.GetResponseAsync([new(ChatRole.User, "Plan a long trip")], new ChatOptions { AllowBackgroundResponses = true }.WithPersonaUser("ana"));
+        Assert.NotNull(started.ContinuationToken);
+        var running = await client.GetResponseAsync([], new ChatOptions { ContinuationToken = started.ContinuationToken }.WithPersonaUser("ana"));
+        Assert.NotNull(running.ContinuationToken);
+        var finished = await client.GetResponseAsync([], new ChatOptions { ContinuationToken = running.ContinuationToken }.WithPersonaUser("ana"));
+        Assert.Null(finished.ContinuationToken);
+        Assert.Equal("Lisbon, then Porto.", finished.Text);
+
+        List<(string Path, JsonObject Body)> requests;
+        lock (server.Requests)
+        {
+            requests = [.. server.Requests];
+        }
+
+        Assert.Equal(["/v1/responses", "/v1/responses/resp_1", "/v1/responses/resp_1"], requests.Select(r => r.Path));
+        Assert.True(requests[0].Body["background"]!.GetValue<bool>());
+        Assert.Contains(FakeLlmServer.InputsOf(requests[0].Body), i => i.Content.Contains("preferences.formats: \"Short answers\"", StringComparison.Ordinal));
+
+        // The request's message when it was sent, the reply once it was finished: each once, in one session.
+        var session = Assert.Single(await provider.GetRequiredService<ISessionManager>().GetSessionsAsync("ana"));
+        Assert.Equal([("user", "Plan a long trip"), ("assistant", "Lisbon, then Porto.")], session.Messages.Select(m => (m.Role, m.Text)));
+    }
+
     private static async Task<ChatResponse> SendAsync(IChatClient client, List<ChatMessage> messages, ChatOptions options, bool streaming)
         => streaming
             ? await client.GetStreamingResponseAsync(messages, options).ToChatResponseAsync()

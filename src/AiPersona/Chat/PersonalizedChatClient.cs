@@ -19,6 +19,11 @@ namespace AiPersona;
 /// (its responses carry a <see cref="ChatResponse.ConversationId"/>), the persona is added once and follow-up requests
 /// under the id it handed back are sent as they are. The caller's messages and options are never changed. Streaming and
 /// non-streaming calls behave the same; a stream that fails or is abandoned records nothing.</para>
+/// <para>Background responses (<see cref="ChatOptions.AllowBackgroundResponses"/>): the request that starts one carries
+/// the persona and is recorded at once; its reply is recorded when a request with the response's
+/// <see cref="ChatOptions.ContinuationToken"/> gets it finished. Such requests are sent as they are, with no persona
+/// added (providers take no messages beside a continuation token), and a resumed stream is not recorded: it carries only
+/// the part of the reply after the interruption.</para>
 /// <para>A storage failure never fails the chat call: the request goes out without the persona, or the turn goes
 /// unrecorded, and the failure is logged as an error.</para>
 /// <para>The client is thread-safe, and may be registered with any lifetime (a scoped client is built, and disposed, per
@@ -116,7 +121,12 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         using var activity = AiPersonaTelemetry.ActivitySource.StartActivity(AiPersonaTelemetry.ChatActivity);
         var turn = await PrepareAsync(messages, options, cancellationToken);
         Describe(activity, turn);
-        if (!turn.Record)
+        if (turn.Record && turn.Continues)
+        {
+            Log.ResumedStreamNotRecorded(_logger, UserIdHash.Of(turn.UserId!));
+        }
+
+        if (!turn.Record || turn.Continues)
         {
             await foreach (var update in base.GetStreamingResponseAsync(turn.Messages, turn.Options, cancellationToken))
             {
@@ -418,7 +428,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         var mode = options.GetPersonalization();
         if (PersonalizationSuppression.IsActive || mode == PersonalizationMode.Private)
         {
-            return new Turn(null, callerMessages, innerOptions, callerMessages, options?.ConversationId, PersonaInHistory: false);
+            return new Turn(null, callerMessages, innerOptions, callerMessages, options?.ConversationId, PersonaInHistory: false, Continues: false);
         }
 
         var userId = options.GetPersonaUser();
@@ -438,11 +448,19 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
             }
 
             Log.NoUser(_logger);
-            return new Turn(null, callerMessages, innerOptions, callerMessages, options?.ConversationId, PersonaInHistory: false);
+            return new Turn(null, callerMessages, innerOptions, callerMessages, options?.ConversationId, PersonaInHistory: false, Continues: false);
         }
 
         UserIds.ThrowIfInvalid(userId, nameof(options));
         _scheduler.EnsureRecoveryStarted();
+
+        // A request that fetches a background response (ChatOptions.AllowBackgroundResponses), or resumes its stream,
+        // continues the turn of the request that started it, which carried the persona and applied the session
+        // boundaries: it goes out as it is (providers take no messages beside a continuation token).
+        if (options?.ContinuationToken is not null)
+        {
+            return new Turn(userId, callerMessages, innerOptions, callerMessages, options.ConversationId, PersonaInHistory: false, Continues: true);
+        }
 
         // Close a session this turn ends (new conversation, idle timeout) first: in inline mode the update it completes
         // is then learned before this request is personalized.
@@ -472,7 +490,7 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
             }
         }
 
-        return new Turn(userId, innerMessages, innerOptions, callerMessages, options?.ConversationId, personaInHistory);
+        return new Turn(userId, innerMessages, innerOptions, callerMessages, options?.ConversationId, personaInHistory, Continues: false);
     }
 
     // Personalization must not take the chat down: without the persona store the request goes out unpersonalized. Only
@@ -498,10 +516,19 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
             _serviceHeld.Continue(turn.UserId!, turn.ConversationId, response.ConversationId);
         }
 
+        // A background response still running (it carries a continuation token) has no reply yet: the request's messages
+        // are recorded now, the reply by the request that fetches it finished.
+        var finished = response.ContinuationToken is null;
+        if (turn.Continues && !finished)
+        {
+            return;
+        }
+
         int pending;
         try
         {
-            pending = (await _sessions.RecordTurnAsync(turn.UserId!, turn.ConversationId, turn.CallerMessages, response.Messages, response.ConversationId, cancellationToken)).PendingSessionCount;
+            var reply = finished ? response.Messages : [];
+            pending = (await _sessions.RecordTurnAsync(turn.UserId!, turn.ConversationId, turn.CallerMessages, reply, response.ConversationId, cancellationToken)).PendingSessionCount;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -594,7 +621,8 @@ public sealed class PersonalizedChatClient : DelegatingChatClient, IAsyncDisposa
         ChatOptions? Options,
         IReadOnlyList<ChatMessage> CallerMessages,
         string? ConversationId,
-        bool PersonaInHistory)
+        bool PersonaInHistory,
+        bool Continues)
     {
         public bool Record => UserId is not null;
 

@@ -94,4 +94,7 @@ internal static partial class Log
 
     [LoggerMessage(30, LogLevel.Information, "Exported the data of user {UserHash}: persona version {Version}, {Revisions} revision(s), {Sessions} session(s).")]
     public static partial void UserDataExported(ILogger logger, string userHash, long version, int revisions, int sessions);
+
+    [LoggerMessage(31, LogLevel.Debug, "A resumed response stream of user {UserHash} (ChatOptions.ContinuationToken) is not recorded: it carries only the part of the reply after the interruption.")]
+    public static partial void ResumedStreamNotRecorded(ILogger logger, string userHash);
 }

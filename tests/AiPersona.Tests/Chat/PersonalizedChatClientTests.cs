@@ -514,6 +514,38 @@ public sealed class PersonalizedChatClientTests : IAsyncDisposable
         Assert.Equal(2, logs.GetSnapshot().Count(r => r.Id.Id == 21));
     }
 
+    [Fact]
+    public async Task BackgroundResponses_AreFetchedAsTheCallerAsks_AndOnlyTheFinishedReplyIsRecorded()
+    {
+        var logs = new FakeLogCollector();
+        var client = Build(PersonaUpdateMode.Inline, configureServices: s => s.AddLogging(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(new FakeLoggerProvider(logs))));
+        await SeedPersonaAsync("ana", "Likes tea");
+        var started = ResponseContinuationToken.FromBytes(new byte[] { 1 });
+        var running = ResponseContinuationToken.FromBytes(new byte[] { 2 });
+        _model.GetResponseAsyncCallback = (_, options, _) => Task.FromResult(
+            options?.ContinuationToken is null ? Reply("Let me th", started)
+            : options.ContinuationToken == started ? Reply("Let me think ab", running)
+            : Reply("Lisbon, then Porto.", null));
+        _model.GetStreamingResponseAsyncCallback = (_, _, _) => new[] { new ChatResponseUpdate(ChatRole.Assistant, "then Porto.") }.ToAsyncEnumerable();
+
+        // A response still running holds part of its reply at most; the requests that fetch it, or resume its stream,
+        // take no messages beside the token.
+        await client.GetResponseAsync([User("Plan a long trip")], new ChatOptions { AllowBackgroundResponses = true }.WithPersonaUser("ana"));
+        await client.GetResponseAsync([], new ChatOptions { ContinuationToken = started }.WithPersonaUser("ana"));
+        await client.GetResponseAsync([], new ChatOptions { ContinuationToken = running }.WithPersonaUser("ana"));
+        await client.GetStreamingResponseAsync([], new ChatOptions { ContinuationToken = running }.WithPersonaUser("ana")).ToChatResponseAsync();
+
+        Assert.Contains("Likes tea", AllText(_model.Calls[0].Messages), StringComparison.Ordinal);
+        Assert.All(_model.Calls.Skip(1), call => Assert.Empty(call.Messages));
+        var session = Assert.Single(await _services!.GetRequiredService<ISessionManager>().GetSessionsAsync("ana"));
+        Assert.Equal([("user", "Plan a long trip"), ("assistant", "Lisbon, then Porto.")], session.Messages.Select(m => (m.Role, m.Text)));
+        Assert.Equal(2, logs.GetSnapshot().Count(r => r.Id.Id == 1)); // recorded: the request, and the finished reply
+        Assert.Equal(LogLevel.Debug, Assert.Single(logs.GetSnapshot(), r => r.Id.Id == 31).Level); // the resumed stream is not
+
+        static ChatResponse Reply(string text, ResponseContinuationToken? token)
+            => new(new ChatMessage(ChatRole.Assistant, text)) { ConversationId = "resp_1", ContinuationToken = token };
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
