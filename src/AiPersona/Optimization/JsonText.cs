@@ -33,13 +33,13 @@ internal static class JsonText
     }
 
     /// <summary>The JSON value in the text: from an opening <c>{</c> or <c>[</c> to the closing bracket that makes it
-    /// one JSON value (the last one, or an earlier one when a note after the JSON holds brackets of its own); <see
-    /// langword="null"/> when no such text is JSON. Brackets in the prose before it are passed over: an object, or a
-    /// list holding objects or lists, is taken before a list of plain values such as the <c>[1]</c> of "sessions [1]
-    /// and [3]", which is taken only when the text holds nothing else. A start whose brackets never close (an answer
-    /// cut off in the middle of its JSON) gives <see langword="null"/>: nothing inside or before the cut-off JSON is
-    /// taken for the answer. Half a surrogate pair in the text is U+FFFD, which is what a UTF-8 answer would have held:
-    /// parsing it as it is would throw.</summary>
+    /// one JSON value (the last one, or an earlier one when a note after the JSON holds brackets of its own);
+    /// <see langword="null"/> when no such text is JSON. Brackets in the prose before it are passed over: an object, or
+    /// a list holding objects or lists, is taken before a list of plain values such as the <c>[1]</c> of "sessions [1]
+    /// and [3]", which is taken only when the text holds nothing else (but a code fence around it). A start whose
+    /// brackets never close (an answer cut off in the middle of its JSON) gives <see langword="null"/>: nothing inside
+    /// or before the cut-off JSON is taken for the answer. Half a surrogate pair in the text is U+FFFD, which is what a
+    /// UTF-8 answer would have held: parsing it as it is would throw.</summary>
     public static string? ExtractObjectOrArray(string? text)
     {
         if (string.IsNullOrWhiteSpace(text))
@@ -58,7 +58,11 @@ internal static class JsonText
                 return json;
             }
 
-            plainList ??= json;
+            if (json is not null && IsAlone(text, start, json.Length))
+            {
+                plainList ??= json;
+            }
+
             var next = json is not null ? start + json.Length : AfterClosingBracket(text, start);
             if (next < 0)
             {
@@ -85,6 +89,16 @@ internal static class JsonText
 
         structured = false;
         return null;
+    }
+
+    // Whether the text holds nothing but the JSON, and perhaps a Markdown code fence around it: a list of plain values
+    // in a sentence ("Booked table [4] for you.") is part of the sentence.
+    private static bool IsAlone(string text, int start, int length)
+    {
+        var before = text.AsSpan(0, start).Trim();
+        var after = text.AsSpan(start + length).Trim();
+        return (before.IsEmpty || before.EndsWith("```", StringComparison.Ordinal) || before.EndsWith("```json", StringComparison.OrdinalIgnoreCase))
+            && (after.IsEmpty || after.StartsWith("```", StringComparison.Ordinal));
     }
 
     // Where the bracket at start is closed (brackets inside double-quoted text not counted), plus one; -1 when it never

@@ -64,6 +64,7 @@ public sealed class ToolExecutorTests
     [Theory]
     [InlineData("OK, booked.")]
     [InlineData("Booked table {4} at [7 pm] for you.")] // braces and brackets that hold no JSON
+    [InlineData("Booked table [4] for you.")] // a list of plain values in a sentence
     public async Task SimulatedExecutor_ReturnsPlainTextWhenTheModelAnswersWithoutJson(string reply)
     {
         var executor = new SimulatedToolExecutor(TestChatClient.Replying(_ => reply));
@@ -80,7 +81,8 @@ public sealed class ToolExecutorTests
     [InlineData("{\"forecast\": \"rain\"}\n(I took {city} to be Lisbon.)", "{\"forecast\":\"rain\"}")] // a note after the JSON
     [InlineData("Table [4] is free {tonight}:\n{\"forecast\": \"rain\"}", "{\"forecast\":\"rain\"}")] // brackets before the JSON
     [InlineData("Free tables [4] and [7]:\n[{\"table\": 4}]", "[{\"table\":4}]")]
-    [InlineData("Free tables: [4, 7]", "[4,7]")] // a list of plain values, where nothing else is
+    [InlineData("```json\n[4, 7]\n```", "[4,7]")] // a list of plain values, where nothing else is
+    [InlineData("Free tables: [4, 7]", "Free tables: [4, 7]")] // ... and in a sentence, where it is part of the sentence
     public async Task SimulatedExecutor_ReturnsTheAnswer_WithoutTheThinkingBeforeIt_OrANoteAfterItsJson(string reply, string expected)
     {
         var executor = new SimulatedToolExecutor(TestChatClient.Replying(_ => reply));
