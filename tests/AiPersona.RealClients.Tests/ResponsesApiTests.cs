@@ -20,16 +20,8 @@ public sealed class ResponsesApiTests
     public async Task ChainedConversation_IsOneSessionWithThePersonaOnce_AndAnUnchainedOneGetsItEveryTurn(bool streaming)
     {
         await using var server = await FakeLlmServer.StartAsync(FakeProtocol.OpenAI, _ => "Noted.");
-        var services = new ServiceCollection();
-        services.AddAiPersona(o => o.UpdateMode = PersonaUpdateMode.Inline);
-        services.AddChatClient(new OpenAIClient(new ApiKeyCredential("test-key"), new OpenAIClientOptions { Endpoint = new Uri(server.BaseAddress, "v1/") })
-            .GetResponsesClient()
-            .AsIChatClient("gpt-test"))
-            .UsePersonalization();
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = await PersonalizedResponsesClientAsync(server);
         var client = provider.GetRequiredService<IChatClient>();
-        var store = provider.GetRequiredService<IPersonaStore>();
-        await store.SaveAsync(Persona.CreateEmpty("ana").ApplyEdits([PersonaEdit.Set("preferences", "formats", "Short answers")], DateTimeOffset.UtcNow));
 
         // One conversation of three turns, continued under the id each response hands back.
         string? conversationId = null;
@@ -75,16 +67,8 @@ public sealed class ResponsesApiTests
     public async Task BackgroundResponse_IsFetchedWithItsContinuationToken_AndItsReplyRecordedOnceFinished()
     {
         await using var server = await FakeLlmServer.StartAsync(FakeProtocol.OpenAI, _ => "Lisbon, then Porto.");
-        var services = new ServiceCollection();
-        services.AddAiPersona();
-        services.AddChatClient(new OpenAIClient(new ApiKeyCredential("test-key"), new OpenAIClientOptions { Endpoint = new Uri(server.BaseAddress, "v1/") })
-            .GetResponsesClient()
-            .AsIChatClient("gpt-test"))
-            .UsePersonalization();
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = await PersonalizedResponsesClientAsync(server);
         var client = provider.GetRequiredService<IChatClient>();
-        await provider.GetRequiredService<IPersonaStore>().SaveAsync(
-            Persona.CreateEmpty("ana").ApplyEdits([PersonaEdit.Set("preferences", "formats", "Short answers")], DateTimeOffset.UtcNow));
 
         // The model works in the background: the first response only hands back a token to fetch the reply with, and the
         // first fetch finds it still running. The client takes no messages beside a token (it throws when given any).
@@ -109,6 +93,21 @@ public sealed class ResponsesApiTests
         // The request's message when it was sent, the reply once it was finished: each once, in one session.
         var session = Assert.Single(await provider.GetRequiredService<ISessionManager>().GetSessionsAsync("ana"));
         Assert.Equal([("user", "Plan a long trip"), ("assistant", "Lisbon, then Porto.")], session.Messages.Select(m => (m.Role, m.Text)));
+    }
+
+    // MEAI's OpenAI responses client talking to the server, personalized (updates inline); ana's persona has one value.
+    private static async Task<ServiceProvider> PersonalizedResponsesClientAsync(FakeLlmServer server)
+    {
+        var services = new ServiceCollection();
+        services.AddAiPersona(o => o.UpdateMode = PersonaUpdateMode.Inline);
+        services.AddChatClient(new OpenAIClient(new ApiKeyCredential("test-key"), new OpenAIClientOptions { Endpoint = new Uri(server.BaseAddress, "v1/") })
+            .GetResponsesClient()
+            .AsIChatClient("gpt-test"))
+            .UsePersonalization();
+        var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<IPersonaStore>().SaveAsync(
+            Persona.CreateEmpty("ana").ApplyEdits([PersonaEdit.Set("preferences", "formats", "Short answers")], DateTimeOffset.UtcNow));
+        return provider;
     }
 
     private static async Task<ChatResponse> SendAsync(IChatClient client, List<ChatMessage> messages, ChatOptions options, bool streaming)
