@@ -51,7 +51,7 @@ public sealed class ResponsesApiTests
 
         Assert.Equal(5, bodies.Count);
         Assert.Equal([null, "resp_1", "resp_2", null, null], bodies.Select(b => b["previous_response_id"]?.GetValue<string>()));
-        Assert.Equal([true, false, false, true, true], bodies.Select(b => FakeLlmServer.InputsOf(b).Any(i => i.Content.Contains("preferences.formats: \"Short answers\"", StringComparison.Ordinal))));
+        Assert.Equal([true, false, false, true, true], bodies.Select(b => FakeLlmServer.InputsOf(b).Any(i => i.Content.Contains(PersonalizedProvider.AnasValue, StringComparison.Ordinal))));
         Assert.Equal(("system", "You are a helpful assistant."), FakeLlmServer.InputsOf(bodies[0])[0]);
 
         // Each conversation is one session, each message stored once.
@@ -88,27 +88,18 @@ public sealed class ResponsesApiTests
 
         Assert.Equal(["/v1/responses", "/v1/responses/resp_1", "/v1/responses/resp_1"], requests.Select(r => r.Path));
         Assert.True(requests[0].Body["background"]!.GetValue<bool>());
-        Assert.Contains(FakeLlmServer.InputsOf(requests[0].Body), i => i.Content.Contains("preferences.formats: \"Short answers\"", StringComparison.Ordinal));
+        Assert.Contains(FakeLlmServer.InputsOf(requests[0].Body), i => i.Content.Contains(PersonalizedProvider.AnasValue, StringComparison.Ordinal));
 
         // The request's message when it was sent, the reply once it was finished: each once, in one session.
         var session = Assert.Single(await provider.GetRequiredService<ISessionManager>().GetSessionsAsync("ana"));
         Assert.Equal([("user", "Plan a long trip"), ("assistant", "Lisbon, then Porto.")], session.Messages.Select(m => (m.Role, m.Text)));
     }
 
-    // MEAI's OpenAI responses client talking to the server, personalized (updates inline); ana's persona has one value.
-    private static async Task<ServiceProvider> PersonalizedResponsesClientAsync(FakeLlmServer server)
-    {
-        var services = new ServiceCollection();
-        services.AddAiPersona(o => o.UpdateMode = PersonaUpdateMode.Inline);
-        services.AddChatClient(new OpenAIClient(new ApiKeyCredential("test-key"), new OpenAIClientOptions { Endpoint = new Uri(server.BaseAddress, "v1/") })
+    // MEAI's OpenAI responses client talking to the server, personalized.
+    private static Task<ServiceProvider> PersonalizedResponsesClientAsync(FakeLlmServer server)
+        => PersonalizedProvider.StartAsync(new OpenAIClient(new ApiKeyCredential("test-key"), new OpenAIClientOptions { Endpoint = new Uri(server.BaseAddress, "v1/") })
             .GetResponsesClient()
-            .AsIChatClient("gpt-test"))
-            .UsePersonalization();
-        var provider = services.BuildServiceProvider();
-        await provider.GetRequiredService<IPersonaStore>().SaveAsync(
-            Persona.CreateEmpty("ana").ApplyEdits([PersonaEdit.Set("preferences", "formats", "Short answers")], DateTimeOffset.UtcNow));
-        return provider;
-    }
+            .AsIChatClient("gpt-test"));
 
     private static async Task<ChatResponse> SendAsync(IChatClient client, List<ChatMessage> messages, ChatOptions options, bool streaming)
         => streaming
