@@ -101,8 +101,7 @@ internal static class JsonText
             && (after.IsEmpty || after.StartsWith("```", StringComparison.Ordinal));
     }
 
-    // Where the bracket at start is closed (brackets inside double-quoted text not counted), plus one; -1 when it never
-    // is.
+    // Just after the bracket that closes the one at start (brackets in double-quoted text not counted); -1 when none does.
     private static int AfterClosingBracket(string text, int start)
     {
         var depth = 0;
