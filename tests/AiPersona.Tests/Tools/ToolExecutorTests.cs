@@ -65,6 +65,7 @@ public sealed class ToolExecutorTests
     [InlineData("OK, booked.")]
     [InlineData("Booked table {4} at [7 pm] for you.")] // braces and brackets that hold no JSON
     [InlineData("Booked table [4] for you.")] // a list of plain values in a sentence
+    [InlineData("```json\n[4]\n```\n{\"table\": 4, \"ti")] // cut off in its JSON: no list before the cut is taken instead
     public async Task SimulatedExecutor_ReturnsPlainTextWhenTheModelAnswersWithoutJson(string reply)
     {
         var executor = new SimulatedToolExecutor(TestChatClient.Replying(_ => reply));
