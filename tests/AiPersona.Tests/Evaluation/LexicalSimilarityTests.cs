@@ -58,6 +58,11 @@ public sealed class LexicalSimilarityTests
         Assert.Equal(["猫"], LexicalSimilarity.Counts("猫").Keys); // a lone character is a term
         Assert.Equal(["我喜", "喜欢", "python", "编程"], LexicalSimilarity.Counts("我喜欢Python编程").Keys); // Latin words between
         Assert.Equal(["\u0E01\u0E34\u0E19"], LexicalSimilarity.Counts("\u0E01\u0E34\u0E19").Keys); // Thai "eat": the vowel sign stays
+
+        // Lao, Khmer and Myanmar are written without spaces too: three letters of each (ka, kha, ga) make two pairs.
+        Assert.Equal(["\u0E81\u0E82", "\u0E82\u0E84"], LexicalSimilarity.Counts("\u0E81\u0E82\u0E84").Keys);
+        Assert.Equal(["\u1780\u1781", "\u1781\u1782"], LexicalSimilarity.Counts("\u1780\u1781\u1782").Keys);
+        Assert.Equal(["\u1000\u1001", "\u1001\u1002"], LexicalSimilarity.Counts("\u1000\u1001\u1002").Keys);
     }
 
     [Theory]
