@@ -178,6 +178,7 @@ public sealed class LlmPersonaOptimizerTests
     // Brackets in the prose before the JSON: "[1]" is JSON itself, but a list of plain values is not the answer.
     [InlineData("Based on sessions [1] and [3], here are the edits:\n```json\n{0}\n```")]
     [InlineData("I read {{demographics.name}} off S1:\n{0}")]
+    [InlineData("From S1 [she wrote \"my name is Ana]\", with a bracket]:\n{0}")] // a quoted bracket does not close it
     public async Task JsonAModelWrapsInWhatItWritesAround_IsStillRead(string reply)
     {
         var json = """{"edits":[{"section":"demographics","field":"name","value":"Ana","reason":"r","sessions":["S1"]}]}""";
