@@ -23,6 +23,15 @@ public sealed class VerdictParserTests
         Assert.Equal(personalization, scores.Get("personalization"));
     }
 
+    [Fact]
+    public void ParseScores_ReadsTheJsonAfterBracketsInTheProseBeforeIt()
+    {
+        // The rationale is only in the JSON: read as text, the scores would come out the same without it.
+        var scores = VerdictParser.ParseScores("Scores [0-10] for the reply [1]:\n{\"helpfulness\": 7, \"personalization\": 2, \"rationale\": \"Generic.\"}", "helpfulness", "personalization");
+
+        Assert.Equal((7.0, 2.0, "Generic."), (scores.Get("helpfulness"), scores.Get("personalization"), scores.Rationale));
+    }
+
     [Theory]
     [InlineData("<think>Helpfulness: maybe 2? It uses {tools}. Personalization: 1.</think>\n{\"helpfulness\": 8, \"personalization\": 6}")]
     [InlineData("<THINK>helpfulness: 2, personalization: 1</THINK>Helpfulness: 8\nPersonalization: 6")]
