@@ -20,8 +20,7 @@ catch (ArgumentException ex)
     return 2;
 }
 
-// A lease a killed update left behind expires after this; the optimizer's timeout plus the 30-second grace must fit in
-// it.
+// A lease a killed update left behind expires after this: the optimizer's timeout and the 30-second grace fit in it.
 var lease = TimeSpan.FromSeconds(35);
 var services = new ServiceCollection();
 services.AddLogging(logging => logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning));

@@ -3,8 +3,7 @@ using System.Globalization;
 namespace AiPersona.CrashWorkload;
 
 /// <summary>A scripted persona optimizer: it adds the number of sessions it is given to a counter in the persona,
-/// citing them, and says on standard output when it starts, so the test can kill the process in the middle of an
-/// update.</summary>
+/// citing them, and says on standard output when it starts, so the test can kill the process mid-update.</summary>
 internal sealed class TallyOptimizer : IPersonaOptimizer
 {
     public async Task<PersonaOptimizationResult> OptimizeAsync(PersonaOptimizationRequest request, CancellationToken cancellationToken = default)

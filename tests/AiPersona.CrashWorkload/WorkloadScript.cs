@@ -12,8 +12,7 @@ internal static class WorkloadScript
     /// <summary>The section of the one field the workload's optimizer writes.</summary>
     public const string Section = "tally";
 
-    /// <summary>The field that counts the sessions learned so far: learning a session twice, or losing one, shows in
-    /// it.</summary>
+    /// <summary>Counts the sessions learned so far: a session learned twice, or lost, shows here.</summary>
     public const string Field = "sessions_learned";
 
     public static string UserId(int user) => $"crash-user-{user}";
@@ -24,8 +23,7 @@ internal static class WorkloadScript
 
     public static string ReplyText(string userText) => $"Noted: {userText}";
 
-    /// <summary>The request of a turn: the session's earlier turns, as the client shows them, and the new
-    /// message.</summary>
+    /// <summary>A turn's request: the session's earlier turns, as the client shows them, and the new one.</summary>
     public static List<ChatMessage> Conversation(string userId, int session, int turn)
     {
         var messages = new List<ChatMessage>();
